@@ -1,0 +1,125 @@
+// Schedulers: pure state machines that decide which trial runs, with what budget,
+// and whether it goes on. No MPI, no HDF5, no clock: time comes in as `now`
+// (seconds on whatever clock the driver uses; the simulator passes virtual time).
+//
+// Semantics (see README "Schedulers"):
+//   fifo       every trial runs to max_budget.
+//   sha        synchronous successive halving: max_trials configs at min_budget; when
+//              a rung is complete the top floor(n/eta) (at least 1) go on at eta x the
+//              budget, resumed from their checkpoints. Workers wait at rung barriers.
+//   asha       asynchronous successive halving over rungs min_budget * eta^k.
+//              promotion: a trial pauses at each rung; a free worker promotes the
+//                best not-yet-promoted trial in the top floor(n/eta) of the highest
+//                possible rung, else starts a new trial (Li et al. 2020).
+//              stopping: a trial runs towards max_budget; at each rung it goes on only
+//                if it is in the top ceil(n/eta) of the values recorded there so far.
+//   hyperband  asynchronous Hyperband: brackets s = 0..s_max, bracket s starts trials
+//              at min_budget * eta^s and runs ASHA (either variant) inside; new trials
+//              go to brackets in the proportions of Hyperband's n_s (Li et al. 2018),
+//              interleaved by smooth weighted round robin.
+// Every scheduler: metric direction is normalised once (lower key = better); NaN,
+// +-Inf, failed and lost trials rank worst, are never promoted, and never block a
+// rung. Ties are broken by trial id (the earlier trial wins).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mpitune/sampler.h"
+#include "mpitune/saved_state.h"
+#include "mpitune/space.h"
+#include "mpitune/status.h"
+#include "mpitune/trial.h"
+
+namespace mpitune {
+
+enum class SchedulerKind { kFifo, kSha, kAsha, kHyperband };
+enum class AshaVariant { kPromotion, kStopping };
+enum class MetricMode { kMin, kMax };
+
+const char* SchedulerKindName(SchedulerKind kind);  // "fifo", "sha", "asha", "hyperband"
+const char* AshaVariantName(AshaVariant variant);   // "promotion", "stopping"
+const char* MetricModeName(MetricMode mode);        // "min", "max"
+
+struct SchedulerOptions {
+  SchedulerKind kind = SchedulerKind::kAsha;
+  AshaVariant variant = AshaVariant::kPromotion;
+  MetricMode mode = MetricMode::kMin;
+  std::int64_t max_trials = 100;  // distinct configurations started, failed ones included
+  double min_budget = 1.0;        // r: the budget of the lowest rung
+  double max_budget = 81.0;       // R: the budget of the top rung
+  double eta = 3.0;               // reduction factor, >= 2
+  // A rung holds at least this many results before it stops or promotes anyone
+  // (the "bootstrap" of Optuna's pruner); 0 = no extra condition.
+  std::int64_t grace = 0;
+  std::uint64_t seed = 0;
+  SamplerOptions sampler;
+};
+
+// Checks the options against each other (eta >= 2, 0 < min_budget <= max_budget,
+// max_trials >= 1, ...). Messages name the config key, e.g. "scheduler.eta: ...".
+Status ValidateSchedulerOptions(const SchedulerOptions& options);
+
+// The rung budgets min_budget * eta^k for k < K and max_budget for the top rung K,
+// where K = floor(log_eta(max_budget / min_budget)).
+std::vector<double> RungBudgets(double min_budget, double max_budget, double eta);
+
+// Hyperband's bracket sizes n_s = ceil((s_max + 1) / (s + 1) * eta^s), indexed by
+// s = 0..s_max where bracket s starts at rung s (so index 0 is the most aggressive).
+std::vector<std::int64_t> HyperbandBracketSizes(int s_max, double eta);
+
+// Lower is better; NaN and +-Inf map to +Inf (worst).
+double NormalisedKey(double value, MetricMode mode);
+
+// What the scheduler knows about one trial. Kept for every trial ever started.
+struct TrialRecord {
+  TrialId id = -1;
+  Config config;
+  TrialState state = TrialState::kPending;
+  int bracket = 0;
+  int rung = 0;                  // rung it is running towards / last recorded at
+  double target_budget = 0.0;    // budget of its current (or last) assignment
+  double last_step = 0.0;        // highest step reported
+  double checkpoint_step = 0.0;  // step of its last pause checkpoint (0 = none)
+  double last_value = 0.0;       // raw metric of the last report (NaN if none)
+  double best_value = 0.0;       // best raw metric reported (NaN if none)
+  std::int64_t reports = 0;
+  TrialId parent = -1;           // PBT lineage: the donor it last copied
+  double start_time = 0.0;       // `now` at its first assignment
+  double end_time = 0.0;         // `now` when it reached a terminal state
+  TrialOutcome last_outcome = TrialOutcome::kExited;
+};
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+
+  virtual NextAction Next(double now) = 0;
+  // Reports for unknown trials or trials not running (a stale message) are ignored
+  // and answered with Stop.
+  virtual Decision Report(TrialId trial, double step, double value, double now) = 0;
+  virtual void Finished(TrialId trial, TrialOutcome outcome, double now) = 0;
+
+  // Complete state, RNG and sampler included: Load(Save()) into a scheduler made
+  // with the same options and space makes exactly the same decisions afterwards.
+  virtual void Save(SavedState& state) const = 0;
+  virtual Status Load(const SavedState& state) = 0;
+
+  virtual const SchedulerOptions& options() const = 0;
+  virtual const SearchSpace& space() const = 0;
+  virtual const std::vector<TrialRecord>& trials() const = 0;
+  // Trials currently on a worker.
+  virtual std::int64_t running() const = 0;
+  // The best trial at the highest budget any trial has reached (see README).
+  virtual std::optional<TrialId> BestTrial() const = 0;
+  // Human-readable rung/bracket occupancy, one line per rung (for status output).
+  virtual std::vector<std::string> DescribeRungs() const = 0;
+};
+
+// Options must have passed ValidateSchedulerOptions.
+std::unique_ptr<Scheduler> MakeScheduler(const SearchSpace& space, const SchedulerOptions& options);
+
+}  // namespace mpitune

@@ -1,0 +1,35 @@
+// Discrete-event simulation of a study: N virtual workers in virtual time drive the
+// very same Scheduler the real runtime uses, with a built-in objective whose cost
+// grows with the budget. Used by `mpitune simulate`, tests and benchmarks.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "mpitune/objective.h"
+#include "mpitune/scheduler.h"
+
+namespace mpitune {
+
+struct SimulationOptions {
+  std::int64_t workers = 4;
+  // Trials report every `report_every` budget units and at their target budget.
+  double report_every = 1.0;
+  // Virtual seconds between a worker asking for work and its trial starting.
+  double assign_latency = 0.0;
+};
+
+struct SimulationResult {
+  std::int64_t trials_started = 0;
+  std::int64_t events = 0;         // reports + assignments + finishes handled
+  double makespan = 0.0;           // virtual seconds until Done
+  double busy_time = 0.0;          // sum over workers of time spent running trials
+  double utilisation = 0.0;        // busy_time / (workers * makespan)
+  std::optional<TrialId> best_trial;
+  double best_value = 0.0;
+};
+
+SimulationResult Simulate(Scheduler& scheduler, const Objective& objective,
+                          const SimulationOptions& options);
+
+}  // namespace mpitune

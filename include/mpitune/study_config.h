@@ -1,0 +1,57 @@
+// A study's configuration, loaded from YAML into option structs with documented
+// defaults, then validated. Every error is one line that names the file and the key
+// path and says what was expected, e.g.
+//   "study.yaml: scheduler.eta: expected a number >= 2, got 1"
+//   "study.yaml: space.lr.low: must be > 0 for loguniform, got 0"
+//   "study.yaml: scheduler.max_trails: unknown key (did you mean max_trials?)"
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mpitune/scheduler.h"
+#include "mpitune/space.h"
+#include "mpitune/status.h"
+
+namespace mpitune {
+
+struct TrialSpec {
+  // Exactly one of `objective` (a built-in, see objective.h) or `command` is set.
+  std::string objective;
+  // argv template; "{name}" in an element is replaced by the parameter's value.
+  std::vector<std::string> command;
+  bool shell = false;            // run command as `/bin/sh -c`, with values quoted
+  double timeout_seconds = 0.0;  // 0 = no limit
+  std::string metric_regex;      // optional: a regex whose group 1 is the metric
+  double report_every = 1.0;     // built-in objectives: report every N budget units
+  std::map<std::string, std::string> env;  // extra environment for command trials
+};
+
+struct ResourceSpec {
+  int gpus_per_trial = 1;    // 0 = CPU only
+  std::vector<int> devices;  // explicit device list; empty = all visible devices
+};
+
+struct StudyConfig {
+  std::string source;     // the file it came from (for messages)
+  std::string yaml_text;  // the text as loaded (stored with the study)
+
+  // study:
+  std::string name;
+  std::string metric = "loss";
+  MetricMode mode = MetricMode::kMin;
+  std::uint64_t seed = 0;
+  std::string storage;  // default: "<name>.h5"
+
+  SearchSpace space;           // space:
+  SchedulerOptions scheduler;  // scheduler: (mode and seed copied from study:)
+  TrialSpec trial;             // trial:
+  ResourceSpec resources;      // resources:
+};
+
+Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source);
+Result<StudyConfig> LoadStudyConfigFile(const std::string& path);
+
+}  // namespace mpitune
