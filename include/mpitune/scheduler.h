@@ -67,8 +67,9 @@ Status ValidateSchedulerOptions(const SchedulerOptions& options);
 // where K = floor(log_eta(max_budget / min_budget)).
 std::vector<double> RungBudgets(double min_budget, double max_budget, double eta);
 
-// Hyperband's bracket sizes n_s = ceil((s_max + 1) / (s + 1) * eta^s), indexed by
-// s = 0..s_max where bracket s starts at rung s (so index 0 is the most aggressive).
+// Hyperband's bracket sizes, indexed by s = 0..s_max where bracket s starts at rung s
+// (index 0 is the most aggressive). Bracket s makes h = s_max - s halvings and gets
+// n = ceil((s_max + 1) / (h + 1) * eta^h) configs (Li et al. 2018, Algorithm 1).
 std::vector<std::int64_t> HyperbandBracketSizes(int s_max, double eta);
 
 // Lower is better; NaN and +-Inf map to +Inf (worst).

@@ -59,7 +59,7 @@ class SearchSpace {
 
   // Validates every spec: non-empty unique names, low < high, low > 0 for log
   // scales, integer bounds for int, non-empty choices, one value for constant.
-  // Messages name the parameter, e.g. "space.lr: low (0) must be > 0 for loguniform".
+  // Messages name the parameter, e.g. "space.lr.low: must be > 0 for loguniform, got 0".
   static Result<SearchSpace> Create(std::vector<ParamSpec> params);
 
   std::size_t size() const { return params_.size(); }

@@ -1,0 +1,67 @@
+// One rung of successive halving: the results recorded at one budget.
+//
+// ASHA asks two questions of a rung after every result, and both must stay cheap with
+// 10^6 trials in it: "is this trial in the top m?" (stopping variant) and "which is the
+// best trial in the top m that has not been promoted yet?" (promotion variant), where m
+// grows with the rung. We keep the rung split into `top` (exactly the m best entries)
+// and `rest`, each a binary heap, plus a heap of eligible unpromoted entries and a count
+// of how many of those lie in the top. Because the order is total (key, then trial id),
+// the best unpromoted entry is in the top iff any unpromoted entry is, so every question
+// costs O(1) and every insert O(log n).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "mpitune/trial.h"
+
+namespace mpitune {
+
+class Rung {
+ public:
+  struct Entry {
+    TrialId trial;
+    double key;     // normalised metric, lower is better; +Inf for NaN/Inf/failed
+    bool promoted;  // promoted, or never eligible (non-finite key)
+    bool in_top;
+  };
+
+  // Records a result and re-splits so the top holds `top_size` entries. Non-finite
+  // keys rank worst and are never promotable. Returns the entry's index.
+  std::size_t Add(TrialId trial, double key, std::size_t top_size);
+  void SetTopSize(std::size_t top_size);
+
+  bool InTop(std::size_t index) const { return entries_[index].in_top; }
+  // The best unpromoted eligible entry if it lies in the top, else nullopt.
+  std::optional<std::size_t> PromotableTop() const;
+  // Marks the entry PromotableTop() returned as promoted.
+  void PromoteTop();
+
+  std::size_t size() const { return entries_.size(); }
+  const std::vector<Entry>& entries() const { return entries_; }
+  std::optional<std::size_t> best() const { return best_; }
+
+  // Rebuilds a rung from saved entries (arrival order); decisions afterwards are
+  // the same as the original's because they depend only on the entry set.
+  static Rung Rebuild(const std::vector<Entry>& entries, std::size_t top_size);
+
+ private:
+  bool Better(std::size_t a, std::size_t b) const {
+    const Entry& x = entries_[a];
+    const Entry& y = entries_[b];
+    return x.key < y.key || (x.key == y.key && x.trial < y.trial);
+  }
+  void MoveWorstTopToRest();
+  void MoveBestRestToTop();
+
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> top_;         // heap, worst entry at the front
+  std::vector<std::uint32_t> rest_;        // heap, best entry at the front
+  std::vector<std::uint32_t> unpromoted_;  // heap of eligible unpromoted, best at front
+  std::size_t unpromoted_in_top_ = 0;
+  std::optional<std::size_t> best_;
+};
+
+}  // namespace mpitune

@@ -1,0 +1,76 @@
+// What every scheduler shares: the trial table, the sampler and RNG, the queue of
+// interrupted trials, the bookkeeping of which trials are on a worker, and the
+// save/load of all that. A policy (ASHA, SHA, ...) only says where trials go.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mpitune/scheduler.h"
+
+namespace mpitune {
+
+// Steps within this relative tolerance of a budget count as having reached it, so a
+// trial that reports 2.9999999 epochs for a budget of 3 is not run another epoch.
+bool ReachedBudget(double step, double budget);
+
+class SchedulerBase : public Scheduler {
+ public:
+  SchedulerBase(const SearchSpace& space, const SchedulerOptions& options);
+
+  NextAction Next(double now) final;
+  Decision Report(TrialId trial, double step, double value, double now) final;
+  void Finished(TrialId trial, TrialOutcome outcome, double now) final;
+  void Save(SavedState& state) const final;
+  Status Load(const SavedState& state) final;
+
+  const SchedulerOptions& options() const final { return options_; }
+  const SearchSpace& space() const final { return space_; }
+  const std::vector<TrialRecord>& trials() const final { return trials_; }
+  std::int64_t running() const final { return running_; }
+
+ protected:
+  // The policy's answer when no interrupted trial waits to be resumed.
+  virtual NextAction PolicyNext(double now) = 0;
+  // A report from a running trial; `key` is normalised (lower is better).
+  virtual Decision OnReport(TrialRecord& trial, double step, double key, double now) = 0;
+  // A running trial ended without a Stop/Pause decision: it failed (`key` is +Inf,
+  // `state` is kFailed or kLost) or exited by itself after reporting (`key` is its
+  // last result, `state` is kRunning). The policy records it and sets its state.
+  virtual void OnEnded(TrialRecord& trial, double key, TrialState state, double now) = 0;
+  // A trial the policy paused has left its worker with its checkpoint written: only
+  // now may it count at its rung (and be promoted), or another worker could be told
+  // to resume from a checkpoint that does not exist yet.
+  virtual void OnPaused(TrialRecord& trial, double key, double now) = 0;
+  virtual void SavePolicy(SavedState& state) const = 0;
+  virtual Status LoadPolicy(const SavedState& state) = 0;
+  virtual const char* PolicyName() const = 0;
+
+  bool CanStartNewTrial() const;
+  // Samples a config and makes it a running trial; nullopt if the sampler ran dry.
+  std::optional<Assignment> StartNewTrial(int bracket, int rung, double budget, double now);
+  // Puts an existing (paused or pending) trial back on a worker.
+  Assignment ResumeTrial(TrialId trial, int rung, double budget, double now);
+  void SetTerminal(TrialRecord& trial, TrialState state, double now);
+  TrialRecord& MutableTrial(TrialId id) { return trials_[static_cast<std::size_t>(id)]; }
+  // Called once when the study ends: trials left paused become stopped.
+  void FinishStudy(double now);
+  std::int64_t trials_started() const { return static_cast<std::int64_t>(trials_.size()); }
+
+  const SearchSpace space_;
+  const SchedulerOptions options_;
+
+ private:
+  std::vector<TrialRecord> trials_;
+  std::vector<char> on_worker_;
+  std::deque<TrialId> interrupted_;
+  std::int64_t running_ = 0;
+  bool sampler_exhausted_ = false;
+  bool finished_ = false;
+  Rng rng_;
+  std::unique_ptr<Sampler> sampler_;
+};
+
+}  // namespace mpitune

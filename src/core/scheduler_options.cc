@@ -1,0 +1,78 @@
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "mpitune/scheduler.h"
+
+namespace mpitune {
+
+const char* SchedulerKindName(SchedulerKind kind) {
+  switch (kind) {
+    case SchedulerKind::kFifo: return "fifo";
+    case SchedulerKind::kSha: return "sha";
+    case SchedulerKind::kAsha: return "asha";
+    case SchedulerKind::kHyperband: return "hyperband";
+  }
+  return "unknown";
+}
+
+const char* AshaVariantName(AshaVariant variant) {
+  return variant == AshaVariant::kPromotion ? "promotion" : "stopping";
+}
+
+const char* MetricModeName(MetricMode mode) { return mode == MetricMode::kMin ? "min" : "max"; }
+
+Status ValidateSchedulerOptions(const SchedulerOptions& options) {
+  if (options.max_trials < 1) {
+    return Status::BadInput(fmt::format("scheduler.max_trials: expected an integer >= 1, got {}", options.max_trials));
+  }
+  if (!std::isfinite(options.min_budget) || options.min_budget <= 0) {
+    return Status::BadInput(fmt::format("scheduler.min_budget: expected a number > 0, got {}", options.min_budget));
+  }
+  if (!std::isfinite(options.max_budget) || options.max_budget < options.min_budget) {
+    return Status::BadInput(fmt::format("scheduler.max_budget: expected a number >= min_budget ({}), got {}",
+                                        options.min_budget, options.max_budget));
+  }
+  if (!std::isfinite(options.eta) || options.eta < 2) {
+    return Status::BadInput(fmt::format("scheduler.eta: expected a number >= 2, got {}", options.eta));
+  }
+  if (options.grace < 0) {
+    return Status::BadInput(fmt::format("scheduler.grace: expected an integer >= 0, got {}", options.grace));
+  }
+  if (options.sampler.grid_points < 2) {
+    return Status::BadInput(
+        fmt::format("scheduler.grid_points: expected an integer >= 2, got {}", options.sampler.grid_points));
+  }
+  if (RungBudgets(options.min_budget, options.max_budget, options.eta).size() > 48) {
+    return Status::BadInput("scheduler.max_budget: more than 48 rungs between min_budget and max_budget");
+  }
+  return Status::Ok();
+}
+
+std::vector<double> RungBudgets(double min_budget, double max_budget, double eta) {
+  // The small tolerance keeps 81/1 with eta 3 at exactly four steps despite rounding in log().
+  const int top = static_cast<int>(std::floor(std::log(max_budget / min_budget) / std::log(eta) + 1e-9));
+  std::vector<double> budgets;
+  double budget = min_budget;
+  for (int k = 0; k < top; ++k, budget *= eta) budgets.push_back(budget);
+  budgets.push_back(max_budget);
+  return budgets;
+}
+
+std::vector<std::int64_t> HyperbandBracketSizes(int s_max, double eta) {
+  std::vector<std::int64_t> sizes;
+  for (int s = 0; s <= s_max; ++s) {
+    // Bracket s starts at rung s, so it runs s_max - s halvings: Li et al.'s n for that bracket.
+    const int halvings = s_max - s;
+    const double n = static_cast<double>(s_max + 1) / (halvings + 1) * std::pow(eta, halvings);
+    sizes.push_back(static_cast<std::int64_t>(std::ceil(n - 1e-9)));
+  }
+  return sizes;
+}
+
+double NormalisedKey(double value, MetricMode mode) {
+  if (!std::isfinite(value)) return HUGE_VAL;
+  return mode == MetricMode::kMin ? value : -value;
+}
+
+}  // namespace mpitune

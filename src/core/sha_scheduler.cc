@@ -1,0 +1,172 @@
+#include "core/sha_scheduler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include <fmt/format.h>
+
+namespace mpitune {
+
+ShaScheduler::ShaScheduler(const SearchSpace& space, const SchedulerOptions& options)
+    : SchedulerBase(space, options), budgets_(RungBudgets(options.min_budget, options.max_budget, options.eta)) {}
+
+NextAction ShaScheduler::PolicyNext(double now) {
+  for (;;) {
+    if (rung_ == 0 && rung0_open_) {
+      if (CanStartNewTrial()) {
+        if (std::optional<Assignment> started = StartNewTrial(0, 0, budgets_[0], now)) {
+          members_.push_back(started->trial);
+          member_keys_.push_back(std::numeric_limits<double>::quiet_NaN());
+          ++launched_;
+          return *started;
+        }
+      }
+      rung0_open_ = false;
+    }
+    if (launched_ < members_.size()) {
+      const TrialId id = members_[launched_++];
+      return ResumeTrial(id, rung_, budgets_[static_cast<std::size_t>(rung_)], now);
+    }
+    if (recorded_ < members_.size()) return Wait{};  // the rung barrier
+    if (!AdvanceRung(now)) return running() > 0 ? NextAction{Wait{}} : NextAction{Done{}};
+  }
+}
+
+bool ShaScheduler::AdvanceRung(double now) {
+  if (members_.empty() || rung_ == top_rung()) return false;
+  std::vector<std::size_t> order(members_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) {
+    return member_keys_[a] < member_keys_[b] || (member_keys_[a] == member_keys_[b] && members_[a] < members_[b]);
+  });
+  const auto keep = std::max<std::size_t>(1, static_cast<std::size_t>(std::floor(members_.size() / options_.eta + 1e-9)));
+  std::vector<TrialId> next;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const TrialId id = members_[order[i]];
+    if (next.size() < keep && std::isfinite(member_keys_[order[i]])) {
+      next.push_back(id);
+      continue;
+    }
+    TrialRecord& loser = MutableTrial(id);
+    if (loser.state == TrialState::kPaused) SetTerminal(loser, TrialState::kStopped, now);
+  }
+  rung_sizes_.push_back(static_cast<std::int64_t>(members_.size()));
+  if (next.empty()) {
+    members_.clear();
+    member_keys_.clear();
+    launched_ = recorded_ = 0;
+    return false;
+  }
+  std::sort(next.begin(), next.end());  // ascending ids: RecordResult binary-searches
+  ++rung_;
+  members_ = std::move(next);
+  member_keys_.assign(members_.size(), std::numeric_limits<double>::quiet_NaN());
+  launched_ = 0;
+  recorded_ = 0;
+  return true;
+}
+
+void ShaScheduler::RecordResult(const TrialRecord& trial, double key) {
+  const auto it = std::lower_bound(members_.begin(), members_.end(), trial.id);
+  if (it == members_.end() || *it != trial.id) return;
+  const auto index = static_cast<std::size_t>(it - members_.begin());
+  if (!std::isnan(member_keys_[index])) return;
+  member_keys_[index] = key;
+  ++recorded_;
+}
+
+Decision ShaScheduler::OnReport(TrialRecord& trial, double step, double key, double now) {
+  if (!ReachedBudget(step, trial.target_budget)) return Decision::Continue();
+  if (trial.rung == top_rung()) {
+    RecordResult(trial, key);
+    SetTerminal(trial, TrialState::kCompleted, now);
+    return Decision::Stop();
+  }
+  trial.state = TrialState::kPaused;
+  trial.checkpoint_step = step;
+  return Decision::Pause();
+}
+
+void ShaScheduler::OnEnded(TrialRecord& trial, double key, TrialState state, double now) {
+  RecordResult(trial, key);
+  if (state != TrialState::kRunning) {
+    SetTerminal(trial, state, now);
+  } else if (trial.rung < top_rung()) {
+    trial.state = TrialState::kPaused;
+    trial.checkpoint_step = trial.last_step;
+  } else {
+    SetTerminal(trial, ReachedBudget(trial.last_step, budgets_.back()) ? TrialState::kCompleted : TrialState::kStopped, now);
+  }
+}
+
+void ShaScheduler::OnPaused(TrialRecord& trial, double key, double /*now*/) { RecordResult(trial, key); }
+
+std::optional<TrialId> ShaScheduler::BestTrial() const {
+  // The furthest rung with a finite result decides; trials there ran the most budget.
+  std::optional<TrialId> best;
+  int best_rung = -1;
+  double best_key = HUGE_VAL;
+  for (const TrialRecord& trial : trials()) {
+    if (trial.reports == 0 || trial.state == TrialState::kFailed || trial.state == TrialState::kLost) continue;
+    if (trial.state == TrialState::kRunning || trial.state == TrialState::kPending) continue;
+    const double key = NormalisedKey(trial.last_value, options_.mode);
+    if (!std::isfinite(key)) continue;
+    if (trial.rung > best_rung || (trial.rung == best_rung && key < best_key)) {
+      best = trial.id;
+      best_rung = trial.rung;
+      best_key = key;
+    }
+  }
+  return best;
+}
+
+std::vector<std::string> ShaScheduler::DescribeRungs() const {
+  std::vector<std::string> lines;
+  for (std::size_t k = 0; k < rung_sizes_.size(); ++k) {
+    lines.push_back(fmt::format("rung {} budget {:g}: {} trials (closed)", k, budgets_[k], rung_sizes_[k]));
+  }
+  if (!members_.empty()) {
+    lines.push_back(fmt::format("rung {} budget {:g}: {} trials, {} results in", rung_,
+                                budgets_[static_cast<std::size_t>(rung_)], members_.size(), recorded_));
+  }
+  return lines;
+}
+
+void ShaScheduler::SavePolicy(SavedState& state) const {
+  state.PutInt("sha/rung", rung_);
+  state.Put("sha/members", SavedState::Ints(members_.begin(), members_.end()));
+  state.Put("sha/member_keys", member_keys_);
+  state.PutInt("sha/launched", static_cast<std::int64_t>(launched_));
+  state.PutInt("sha/rung0_open", rung0_open_);
+  state.Put("sha/rung_sizes", rung_sizes_);
+}
+
+Status ShaScheduler::LoadPolicy(const SavedState& state) {
+  Result<std::int64_t> rung = state.GetInt("sha/rung");
+  Result<SavedState::Ints> members = state.GetInts("sha/members");
+  Result<SavedState::Doubles> keys = state.GetDoubles("sha/member_keys");
+  Result<std::int64_t> launched = state.GetInt("sha/launched");
+  Result<std::int64_t> open = state.GetInt("sha/rung0_open");
+  Result<SavedState::Ints> sizes = state.GetInts("sha/rung_sizes");
+  for (const Status* status : {&rung.status(), &members.status(), &keys.status(), &launched.status(),
+                               &open.status(), &sizes.status()}) {
+    if (!status->ok()) return *status;
+  }
+  if (*rung < 0 || *rung > top_rung() || keys->size() != members->size() || *launched < 0 ||
+      static_cast<std::size_t>(*launched) > members->size()) {
+    return Status::BadInput("scheduler state: inconsistent 'sha' section");
+  }
+  rung_ = static_cast<int>(*rung);
+  members_.assign(members->begin(), members->end());
+  member_keys_ = std::move(*keys);
+  launched_ = static_cast<std::size_t>(*launched);
+  recorded_ = static_cast<std::size_t>(std::count_if(member_keys_.begin(), member_keys_.end(),
+                                                     [](double key) { return !std::isnan(key); }));
+  rung0_open_ = *open != 0;
+  rung_sizes_ = std::move(*sizes);
+  return Status::Ok();
+}
+
+}  // namespace mpitune
