@@ -17,12 +17,18 @@ struct SimulationOptions {
   double report_every = 1.0;
   // Virtual seconds between a worker asking for work and its trial starting.
   double assign_latency = 0.0;
+  // Virtual seconds the study may run (0 = until the scheduler is done). At the
+  // limit, running trials are interrupted as a preempted job's would be, and the
+  // figures cover [0, time_limit]. This is how ASHA is meant to run: with more
+  // trials than the time allows, rather than draining a fixed number of them.
+  double time_limit = 0.0;
 };
 
 struct SimulationResult {
   std::int64_t trials_started = 0;
   std::int64_t events = 0;         // reports + assignments + finishes handled
-  double makespan = 0.0;           // virtual seconds until Done
+  double makespan = 0.0;           // virtual seconds until Done (or the time limit)
+  bool hit_time_limit = false;
   double busy_time = 0.0;          // sum over workers of time spent running trials
   double utilisation = 0.0;        // busy_time / (workers * makespan)
   std::optional<TrialId> best_trial;

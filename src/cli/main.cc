@@ -1,1 +1,49 @@
-int main() { return 0; }
+// mpitune: command-line entry point. Parsing and dispatch only; each subcommand
+// lives in its own file.
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_errors.h"
+#include "cli/commands.h"
+
+namespace {
+
+// Kept in step with project(VERSION) in CMakeLists.txt.
+constexpr const char* kVersion = "mpitune 0.1.0";
+
+int Main(int argc, char** argv) {
+  using namespace mpitune::cli;
+  CLI::App app("mpitune: hyperparameter optimisation with successive halving, on one machine or over MPI",
+               "mpitune");
+  app.set_version_flag("--version", kVersion, "Print the version and exit");
+  app.require_subcommand(1);
+  RunCommandOptions run_options;
+  SimulateCommandOptions simulate_options;
+  CLI::App* run = AddRunCommand(app, run_options);
+  CLI::App* simulate = AddSimulateCommand(app, simulate_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // Help and version are "errors" with exit code 0; CLI11 prints those itself.
+    if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(error);
+    PrintError(error.what());
+    return kExitBadInput;
+  }
+  if (run->parsed()) return RunRunCommand(run_options);
+  if (simulate->parsed()) return RunSimulateCommand(simulate_options);
+  return kExitBadInput;  // unreachable: require_subcommand(1)
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& error) {
+    mpitune::cli::PrintError(std::string("unexpected exception: ") + error.what());
+    return mpitune::cli::kExitFailure;
+  }
+}

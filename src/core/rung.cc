@@ -5,36 +5,24 @@
 
 namespace mpitune {
 
-namespace {
-// Heap comparators over entry indices, adapting Rung::Better.
-template <typename BetterFn>
-auto WorstFirst(BetterFn better) {
-  return [better](std::uint32_t a, std::uint32_t b) { return better(a, b); };
-}
-template <typename BetterFn>
-auto BestFirst(BetterFn better) {
-  return [better](std::uint32_t a, std::uint32_t b) { return better(b, a); };
-}
-}  // namespace
-
 std::size_t Rung::Add(TrialId trial, double key, std::size_t top_size) {
-  const auto index = static_cast<std::uint32_t>(entries_.size());
+  const std::size_t index = entries_.size();
   const bool eligible = std::isfinite(key);
   entries_.push_back(Entry{trial, key, !eligible, false});
-  auto better = [this](std::size_t a, std::size_t b) { return Better(a, b); };
-  if (!best_ || Better(index, *best_)) best_ = index;
+  const HeapItem item = Item(index);
+  if (!best_ || Better(item, Item(*best_))) best_ = index;
   if (eligible) {
-    unpromoted_.push_back(index);
-    std::push_heap(unpromoted_.begin(), unpromoted_.end(), BestFirst(better));
+    unpromoted_.push_back(item);
+    std::push_heap(unpromoted_.begin(), unpromoted_.end(), BestFirst);
   }
-  if (!top_.empty() && Better(index, top_.front())) {
+  if (!top_.empty() && Better(item, top_.front())) {
     entries_[index].in_top = true;
     if (eligible) ++unpromoted_in_top_;
-    top_.push_back(index);
-    std::push_heap(top_.begin(), top_.end(), WorstFirst(better));
+    top_.push_back(item);
+    std::push_heap(top_.begin(), top_.end(), WorstFirst);
   } else {
-    rest_.push_back(index);
-    std::push_heap(rest_.begin(), rest_.end(), BestFirst(better));
+    rest_.push_back(item);
+    std::push_heap(rest_.begin(), rest_.end(), BestFirst);
   }
   SetTopSize(top_size);
   return index;
@@ -46,36 +34,33 @@ void Rung::SetTopSize(std::size_t top_size) {
 }
 
 void Rung::MoveWorstTopToRest() {
-  auto better = [this](std::size_t a, std::size_t b) { return Better(a, b); };
-  std::pop_heap(top_.begin(), top_.end(), WorstFirst(better));
-  const std::uint32_t index = top_.back();
+  std::pop_heap(top_.begin(), top_.end(), WorstFirst);
+  const HeapItem item = top_.back();
   top_.pop_back();
-  entries_[index].in_top = false;
-  if (!entries_[index].promoted) --unpromoted_in_top_;
-  rest_.push_back(index);
-  std::push_heap(rest_.begin(), rest_.end(), BestFirst(better));
+  entries_[item.index].in_top = false;
+  if (!entries_[item.index].promoted) --unpromoted_in_top_;
+  rest_.push_back(item);
+  std::push_heap(rest_.begin(), rest_.end(), BestFirst);
 }
 
 void Rung::MoveBestRestToTop() {
-  auto better = [this](std::size_t a, std::size_t b) { return Better(a, b); };
-  std::pop_heap(rest_.begin(), rest_.end(), BestFirst(better));
-  const std::uint32_t index = rest_.back();
+  std::pop_heap(rest_.begin(), rest_.end(), BestFirst);
+  const HeapItem item = rest_.back();
   rest_.pop_back();
-  entries_[index].in_top = true;
-  if (!entries_[index].promoted) ++unpromoted_in_top_;
-  top_.push_back(index);
-  std::push_heap(top_.begin(), top_.end(), WorstFirst(better));
+  entries_[item.index].in_top = true;
+  if (!entries_[item.index].promoted) ++unpromoted_in_top_;
+  top_.push_back(item);
+  std::push_heap(top_.begin(), top_.end(), WorstFirst);
 }
 
 std::optional<std::size_t> Rung::PromotableTop() const {
   if (unpromoted_in_top_ == 0) return std::nullopt;
-  return unpromoted_.front();
+  return unpromoted_.front().index;
 }
 
 void Rung::PromoteTop() {
-  auto better = [this](std::size_t a, std::size_t b) { return Better(a, b); };
-  std::pop_heap(unpromoted_.begin(), unpromoted_.end(), BestFirst(better));
-  const std::uint32_t index = unpromoted_.back();
+  std::pop_heap(unpromoted_.begin(), unpromoted_.end(), BestFirst);
+  const std::uint32_t index = unpromoted_.back().index;
   unpromoted_.pop_back();
   entries_[index].promoted = true;
   if (entries_[index].in_top) --unpromoted_in_top_;
@@ -84,17 +69,16 @@ void Rung::PromoteTop() {
 Rung Rung::Rebuild(const std::vector<Entry>& entries, std::size_t top_size) {
   Rung rung;
   rung.entries_ = entries;
-  auto better = [&rung](std::size_t a, std::size_t b) { return rung.Better(a, b); };
-  for (std::uint32_t i = 0; i < rung.entries_.size(); ++i) {
+  for (std::size_t i = 0; i < rung.entries_.size(); ++i) {
     Entry& entry = rung.entries_[i];
     entry.in_top = false;
     if (!std::isfinite(entry.key)) entry.promoted = true;
-    if (!rung.best_ || rung.Better(i, *rung.best_)) rung.best_ = i;
-    rung.rest_.push_back(i);
-    if (!entry.promoted) rung.unpromoted_.push_back(i);
+    if (!rung.best_ || Better(rung.Item(i), rung.Item(*rung.best_))) rung.best_ = i;
+    rung.rest_.push_back(rung.Item(i));
+    if (!entry.promoted) rung.unpromoted_.push_back(rung.Item(i));
   }
-  std::make_heap(rung.rest_.begin(), rung.rest_.end(), BestFirst(better));
-  std::make_heap(rung.unpromoted_.begin(), rung.unpromoted_.end(), BestFirst(better));
+  std::make_heap(rung.rest_.begin(), rung.rest_.end(), BestFirst);
+  std::make_heap(rung.unpromoted_.begin(), rung.unpromoted_.end(), BestFirst);
   rung.SetTopSize(top_size);
   return rung;
 }

@@ -7,7 +7,8 @@
 // and `rest`, each a binary heap, plus a heap of eligible unpromoted entries and a count
 // of how many of those lie in the top. Because the order is total (key, then trial id),
 // the best unpromoted entry is in the top iff any unpromoted entry is, so every question
-// costs O(1) and every insert O(log n).
+// costs O(1) and every insert O(log n). Heap items carry their key and trial inline so
+// that sifting through a heap of 10^6 never has to chase an index into `entries_`.
 #pragma once
 
 #include <cstddef>
@@ -48,18 +49,26 @@ class Rung {
   static Rung Rebuild(const std::vector<Entry>& entries, std::size_t top_size);
 
  private:
-  bool Better(std::size_t a, std::size_t b) const {
-    const Entry& x = entries_[a];
-    const Entry& y = entries_[b];
-    return x.key < y.key || (x.key == y.key && x.trial < y.trial);
+  struct HeapItem {
+    double key;
+    TrialId trial;
+    std::uint32_t index;  // into entries_
+  };
+  static bool Better(const HeapItem& a, const HeapItem& b) {
+    return a.key < b.key || (a.key == b.key && a.trial < b.trial);
+  }
+  static bool WorstFirst(const HeapItem& a, const HeapItem& b) { return Better(a, b); }
+  static bool BestFirst(const HeapItem& a, const HeapItem& b) { return Better(b, a); }
+  HeapItem Item(std::size_t index) const {
+    return HeapItem{entries_[index].key, entries_[index].trial, static_cast<std::uint32_t>(index)};
   }
   void MoveWorstTopToRest();
   void MoveBestRestToTop();
 
   std::vector<Entry> entries_;
-  std::vector<std::uint32_t> top_;         // heap, worst entry at the front
-  std::vector<std::uint32_t> rest_;        // heap, best entry at the front
-  std::vector<std::uint32_t> unpromoted_;  // heap of eligible unpromoted, best at front
+  std::vector<HeapItem> top_;         // heap, worst entry at the front
+  std::vector<HeapItem> rest_;        // heap, best entry at the front
+  std::vector<HeapItem> unpromoted_;  // heap of eligible unpromoted, best at front
   std::size_t unpromoted_in_top_ = 0;
   std::optional<std::size_t> best_;
 };

@@ -65,6 +65,10 @@ class Simulation {
     HandOutWork();
     while (active_workers_ > 0 && !events_.empty()) {
       const Event event = events_.top();
+      if (options_.time_limit > 0.0 && event.time > options_.time_limit) {
+        InterruptAll(options_.time_limit);
+        break;
+      }
       events_.pop();
       now_ = event.time;
       HandleReport(event.worker);
@@ -183,6 +187,19 @@ class Simulation {
     slot.trial = -1;
     idle_.push(worker);
     HandOutWork();
+  }
+
+  // The time limit struck: every running trial is cut off where it stands.
+  void InterruptAll(double limit) {
+    now_ = limit;
+    result_.hit_time_limit = true;
+    for (WorkerSlot& slot : slots_) {
+      if (slot.trial < 0) continue;
+      result_.busy_time += limit - slot.busy_since;
+      slot.session.reset();
+      scheduler_.Finished(slot.trial, TrialOutcome::kInterrupted, limit);
+      slot.trial = -1;
+    }
   }
 
   SimulationResult Summarise() {

@@ -1,0 +1,73 @@
+// Scheduler decision cost: one iteration = Next() + Report() + Finished() on a study
+// that already holds N trials (10^4, 10^5, 10^6). Run:
+//   build/bench/scheduler_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+// and read the median of "time" (ns per next+report pair).
+#include <benchmark/benchmark.h>
+
+#include <memory>
+
+#include "mpitune/scheduler.h"
+
+namespace mpitune {
+namespace {
+
+SearchSpace BenchSpace() {
+  ParamSpec lr{"lr", ParamType::kLogUniform, 1e-5, 1e-1, false, {}};
+  ParamSpec layers{"layers", ParamType::kInt, 1, 8, false, {}};
+  return *SearchSpace::Create({lr, layers});
+}
+
+// One worker's cycle: take work, report its result at the target budget, let go.
+void Cycle(Scheduler& scheduler, Rng& values, double& now) {
+  NextAction action = scheduler.Next(now);
+  const Assignment& a = std::get<Assignment>(action);
+  scheduler.Report(a.trial, a.budget, values.Uniform(), now);
+  scheduler.Finished(a.trial, TrialOutcome::kExited, now);
+  now += 1.0;
+}
+
+std::unique_ptr<Scheduler> Prefilled(SchedulerKind kind, AshaVariant variant, std::int64_t trials) {
+  SchedulerOptions options;
+  options.kind = kind;
+  options.variant = variant;
+  options.min_budget = 1;
+  options.max_budget = 81;
+  options.eta = 3;
+  options.max_trials = std::int64_t{1} << 40;  // never the limit here
+  options.seed = 1;
+  auto scheduler = MakeScheduler(BenchSpace(), options);
+  Rng values(2);
+  double now = 0;
+  while (static_cast<std::int64_t>(scheduler->trials().size()) < trials) Cycle(*scheduler, values, now);
+  return scheduler;
+}
+
+// Each benchmark runs a fixed N/10 iterations, so the study grows by at most 10%
+// while it is measured and "10^6" really means about 10^6 trials.
+void RunPairs(benchmark::State& state, SchedulerKind kind, AshaVariant variant) {
+  auto scheduler = Prefilled(kind, variant, state.range(0));
+  Rng values(3);
+  double now = 0;
+  for (auto _ : state) Cycle(*scheduler, values, now);
+  state.SetItemsProcessed(state.iterations());
+  state.counters["trials_in_study"] = static_cast<double>(scheduler->trials().size());
+}
+
+void BM_AshaPromotion(benchmark::State& state) { RunPairs(state, SchedulerKind::kAsha, AshaVariant::kPromotion); }
+void BM_AshaStopping(benchmark::State& state) { RunPairs(state, SchedulerKind::kAsha, AshaVariant::kStopping); }
+void BM_HyperbandPromotion(benchmark::State& state) {
+  RunPairs(state, SchedulerKind::kHyperband, AshaVariant::kPromotion);
+}
+
+void Sizes(benchmark::internal::Benchmark* bench) {
+  bench->Unit(benchmark::kNanosecond);
+  for (std::int64_t trials : {10'000, 100'000, 1'000'000}) bench->Arg(trials)->Iterations(trials / 10);
+}
+BENCHMARK(BM_AshaPromotion)->Apply(Sizes);
+BENCHMARK(BM_AshaStopping)->Apply(Sizes);
+BENCHMARK(BM_HyperbandPromotion)->Apply(Sizes);
+
+}  // namespace
+}  // namespace mpitune
+
+BENCHMARK_MAIN();

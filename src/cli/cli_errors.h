@@ -1,0 +1,24 @@
+// How the CLI turns a Status into what the user sees: one line on stderr starting
+// with "mpitune: error: ", and an exit code that scripts can branch on.
+#pragma once
+
+#include <string>
+
+#include "mpitune/status.h"
+
+namespace mpitune::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;   // I/O, internal errors, interruptions
+inline constexpr int kExitBadInput = 2;  // config, validation and command-line errors
+
+int ExitCodeFor(const Status& status);
+
+// Prints `message` as one line (newlines folded into spaces) and returns
+// kExitFailure; callers pick another code via ReportError(Status).
+void PrintError(const std::string& message);
+
+// Prints the status's message and returns its exit code.
+int ReportError(const Status& status);
+
+}  // namespace mpitune::cli

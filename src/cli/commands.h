@@ -1,0 +1,40 @@
+// The subcommands of `mpitune`. Each Add*Command registers its options on the app
+// and returns the subcommand; Run*Command executes it after parsing and returns the
+// process exit code (see cli_errors.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/study_setup.h"
+
+namespace mpitune::cli {
+
+struct RunCommandOptions {
+  std::string config_path;
+  std::optional<std::string> storage;
+  StudyOverrides overrides;
+};
+
+struct SimulateCommandOptions {
+  std::string config_path;
+  std::int64_t workers = 0;
+  StudyOverrides overrides;
+};
+
+CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options);
+int RunRunCommand(const RunCommandOptions& options);
+
+CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommandOptions& options);
+int RunSimulateCommand(const SimulateCommandOptions& options);
+
+// --seed, --max-trials and --report-every, which both commands take.
+void AddOverrideOptions(CLI::App& command, StudyOverrides& overrides);
+
+// Accepts finite numbers > 0, with a one-line message otherwise.
+const CLI::Validator& PositiveNumber();
+
+}  // namespace mpitune::cli

@@ -1,0 +1,85 @@
+// `mpitune run`: a whole study in this process, one trial at a time.
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cli/cli_errors.h"
+#include "cli/commands.h"
+#include "cli/results_table.h"
+#include "cli/stop_signal.h"
+#include "cli/storage_check.h"
+#include "mpitune/clock.h"
+#include "mpitune/local_runner.h"
+#include "mpitune/scheduler.h"
+
+namespace mpitune::cli {
+namespace {
+
+constexpr std::size_t kTableRows = 10;
+
+void PrintRungs(const Scheduler& scheduler) {
+  fmt::print("rungs:\n");
+  for (const std::string& line : scheduler.DescribeRungs()) fmt::print("  {}\n", line);
+}
+
+void PrintResults(const StudyConfig& config, const Scheduler& scheduler, const LocalRunSummary& summary) {
+  PrintRungs(scheduler);
+  fmt::print("\n{}\n", FormatResultsTable(scheduler, config.metric, kTableRows));
+  fmt::print("{}\n", FormatStateCounts(scheduler));
+  fmt::print("{}\n", FormatBestTrial(scheduler, config.metric));
+  if (summary.failures > 0) fmt::print("failures: {} (last: {})\n", summary.failures, summary.last_failure);
+  fmt::print("elapsed: {} wall, {} trials run, {} reports\n", FormatSeconds(summary.wall_seconds),
+             summary.trials_started, summary.reports);
+}
+
+}  // namespace
+
+CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options) {
+  CLI::App* command = app.add_subcommand("run", "Run a study in this process, one trial at a time");
+  command->add_option("CONFIG", options.config_path, "Study config file (YAML)")->required()->type_name("PATH");
+  command
+      ->add_option_function<std::string>(
+          "--storage", [&options](const std::string& path) { options.storage = path; },
+          "Study file to write (overrides study.storage)")
+      ->type_name("PATH");
+  AddOverrideOptions(*command, options.overrides);
+  return command;
+}
+
+int RunRunCommand(const RunCommandOptions& options) {
+  Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
+  if (!loaded.ok()) return ReportError(loaded.status());
+  StudyConfig& config = *loaded;
+  Result<std::unique_ptr<Objective>> objective = MakeBuiltinObjective(
+      config, "command trials run under the MPI runtime, which this build does not have yet");
+  if (!objective.ok()) return ReportError(objective.status());
+  if (options.storage) config.storage = *options.storage;
+  const std::string storage_key = options.storage ? "--storage" : config.source + ": study.storage";
+  if (const Status status = CheckStorageDirectory(config.storage, storage_key); !status.ok()) {
+    return ReportError(status);
+  }
+
+  fmt::print("{}\n", DescribeStudy(config));
+  fmt::print("storage: {} (study file written once the HDF5 store lands)\n", config.storage);
+  std::fflush(stdout);
+
+  const std::unique_ptr<Scheduler> scheduler = MakeScheduler(config.space, config.scheduler);
+  const std::unique_ptr<Clock> clock = MakeSteadyClock();
+  const std::atomic<bool>& stop_requested = InstallStopSignalHandlers();
+  LocalRunOptions run_options;
+  run_options.report_every = ReportEvery(config, options.overrides);
+  Result<LocalRunSummary> summary = RunInProcess(*scheduler, **objective, *clock, run_options, &stop_requested);
+  if (!summary.ok()) return ReportError(summary.status());
+
+  PrintResults(config, *scheduler, *summary);
+  std::fflush(stdout);
+  if (summary->interrupted) {
+    PrintError(fmt::format("interrupted by {} after {} trials; the results above are partial",
+                           ReceivedStopSignalName(), summary->trials_started));
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace mpitune::cli

@@ -1,0 +1,66 @@
+// `mpitune simulate`: the study's scheduler driven by N virtual workers in virtual
+// time, to see what a cluster would do before paying for one.
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cli/cli_errors.h"
+#include "cli/commands.h"
+#include "cli/results_table.h"
+#include "mpitune/clock.h"
+#include "mpitune/scheduler.h"
+#include "mpitune/simulator.h"
+
+namespace mpitune::cli {
+
+CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommandOptions& options) {
+  CLI::App* command =
+      app.add_subcommand("simulate", "Simulate a study on N virtual workers with its built-in objective");
+  command->add_option("CONFIG", options.config_path, "Study config file (YAML)")->required()->type_name("PATH");
+  command->add_option("--workers", options.workers, "Number of virtual workers")
+      ->required()
+      ->type_name("N")
+      ->check(PositiveNumber());
+  AddOverrideOptions(*command, options.overrides);
+  return command;
+}
+
+int RunSimulateCommand(const SimulateCommandOptions& options) {
+  Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
+  if (!loaded.ok()) return ReportError(loaded.status());
+  const StudyConfig& config = *loaded;
+  Result<std::unique_ptr<Objective>> objective = MakeBuiltinObjective(
+      config, "the simulator needs a built-in objective (trial.objective); command trials cannot be simulated");
+  if (!objective.ok()) return ReportError(objective.status());
+
+  fmt::print("{}\n", DescribeStudy(config));
+  fmt::print("workers: {} (virtual)\n", options.workers);
+  std::fflush(stdout);
+
+  const std::unique_ptr<Scheduler> scheduler = MakeScheduler(config.space, config.scheduler);
+  SimulationOptions simulation;
+  simulation.workers = options.workers;
+  simulation.report_every = ReportEvery(config, options.overrides);
+  const std::unique_ptr<Clock> clock = MakeSteadyClock();
+  const double start = clock->Now();
+  const SimulationResult result = Simulate(*scheduler, **objective, simulation);
+  const double wall = clock->Now() - start;
+
+  if (result.best_trial) {
+    fmt::print("best: trial {}, {} {:.6g}\n", *result.best_trial, config.metric, result.best_value);
+  } else {
+    fmt::print("best: none\n");
+  }
+  fmt::print("trials run: {}\n", result.trials_started);
+  fmt::print("virtual makespan: {:.6g} s\n", result.makespan);
+  fmt::print("worker utilisation: {:.1f} %\n", 100.0 * result.utilisation);
+  fmt::print("events: {}\n", result.events);
+  const double rate = wall > 0.0 ? static_cast<double>(result.events) / wall : 0.0;
+  fmt::print("wall: {}, {:.0f} events/s\n", FormatSeconds(wall), rate);
+  fmt::print("rungs:\n");
+  for (const std::string& line : scheduler->DescribeRungs()) fmt::print("  {}\n", line);
+  return kExitOk;
+}
+
+}  // namespace mpitune::cli

@@ -1,0 +1,166 @@
+#include "mpitune/local_runner.h"
+
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace mpitune {
+namespace {
+
+// Relative slack when placing report steps, so that e.g. ten reports of 0.1 land on
+// a budget of 1.0 rather than on 0.9999999 and then 1.0 (matches the simulator).
+constexpr double kStepSlack = 1e-9;
+
+// The first multiple of `every` strictly above `step`, or `budget` when that is
+// not clearly below it. Using the multiples (not `step + every`) keeps the reports
+// of a resumed trial on the same grid as the simulator's.
+double NextReportStep(double step, double budget, double every) {
+  const double k = std::floor(step / every * (1.0 + kStepSlack) + kStepSlack) + 1.0;
+  const double candidate = k * every;
+  return candidate < budget * (1.0 - kStepSlack) ? candidate : budget;
+}
+
+class LocalRunner {
+ public:
+  LocalRunner(Scheduler& scheduler, const Objective& objective, Clock& clock, const LocalRunOptions& options,
+              const std::atomic<bool>* stop_requested)
+      : scheduler_(scheduler), objective_(objective), clock_(clock), options_(options),
+        stop_requested_(stop_requested) {}
+
+  Result<LocalRunSummary> Run() {
+    const double start = clock_.Now();
+    while (true) {
+      if (StopRequested()) {
+        summary_.interrupted = true;
+        break;
+      }
+      NextAction action = scheduler_.Next(clock_.Now());
+      if (std::holds_alternative<Done>(action)) break;
+      if (std::holds_alternative<Wait>(action)) {
+        // Only a finishing trial could unblock the scheduler, and none is running.
+        return Status::Internal(fmt::format(
+            "scheduler '{}' asked the only worker to wait while no trial is running",
+            SchedulerKindName(scheduler_.options().kind)));
+      }
+      const Assignment& assignment = std::get<Assignment>(action);
+      const TrialOutcome outcome = RunAssignment(assignment);
+      scheduler_.Finished(assignment.trial, outcome, clock_.Now());
+      if (outcome == TrialOutcome::kInterrupted) {
+        summary_.interrupted = true;
+        break;
+      }
+    }
+    summary_.wall_seconds = clock_.Now() - start;
+    return summary_;
+  }
+
+ private:
+  bool StopRequested() const {
+    return stop_requested_ != nullptr && stop_requested_->load(std::memory_order_relaxed);
+  }
+
+  // The objective is user-facing code: whatever it throws fails its trial only.
+  TrialOutcome RunAssignment(const Assignment& assignment) {
+    ++summary_.assignments;
+    if (started_.insert(assignment.trial).second) ++summary_.trials_started;
+    try {
+      return RunSteps(assignment);
+    } catch (const std::exception& error) {
+      return Fail(assignment.trial, error.what());
+    } catch (...) {
+      return Fail(assignment.trial, "unknown exception");
+    }
+  }
+
+  TrialOutcome RunSteps(const Assignment& assignment) {
+    const TrialId id = assignment.trial;
+    double step = assignment.resume_step;
+    std::unique_ptr<ObjectiveSession> session;
+    if (const Status status = StartSession(assignment.config, id, step, assignment.restore_from.value_or(id), session);
+        !status.ok()) {
+      return Fail(id, status.message());
+    }
+    while (true) {
+      if (StopRequested()) return TrialOutcome::kInterrupted;
+      step = NextReportStep(step, assignment.budget, options_.report_every);
+      const double value = session->Advance(step);
+      ++summary_.reports;
+      const Decision decision = scheduler_.Report(id, step, value, clock_.Now());
+      const bool at_budget = step >= assignment.budget;
+      switch (decision.kind) {
+        case DecisionKind::kExploit:
+          if (!at_budget) {
+            if (const Status status = StartSession(decision.new_config, id, step, decision.donor, session);
+                !status.ok()) {
+              return Fail(id, status.message());
+            }
+          }
+          [[fallthrough]];
+        case DecisionKind::kContinue:
+          if (!at_budget) continue;
+          checkpoints_.erase(id);
+          return TrialOutcome::kExited;
+        case DecisionKind::kPause:
+          // Kept in memory: a promotion resumes the trial in this very process.
+          if (std::vector<std::uint8_t> bytes = session->Checkpoint(); !bytes.empty()) {
+            checkpoints_[id] = std::move(bytes);
+          }
+          return TrialOutcome::kExited;
+        case DecisionKind::kStop:
+          checkpoints_.erase(id);
+          return TrialOutcome::kExited;
+      }
+    }
+  }
+
+  // Starts `config` at `step`, restoring `source`'s checkpoint when there is one
+  // (stateless objectives have none and simply evaluate at later budgets).
+  Status StartSession(const Config& config, TrialId id, double step, TrialId source,
+                      std::unique_ptr<ObjectiveSession>& session) {
+    session = objective_.Start(config, id, step);
+    if (!session) return Status::Internal(fmt::format("objective '{}' returned no session", objective_.name()));
+    if (step <= 0.0) return Status::Ok();
+    const auto checkpoint = checkpoints_.find(source);
+    if (checkpoint == checkpoints_.end()) return Status::Ok();
+    return session->Restore(checkpoint->second);
+  }
+
+  TrialOutcome Fail(TrialId id, const std::string& message) {
+    ++summary_.failures;
+    summary_.last_failure = fmt::format("trial {}: {}", id, message);
+    checkpoints_.erase(id);
+    return TrialOutcome::kFailed;
+  }
+
+  Scheduler& scheduler_;
+  const Objective& objective_;
+  Clock& clock_;
+  const LocalRunOptions& options_;
+  const std::atomic<bool>* stop_requested_;
+  LocalRunSummary summary_;
+  std::unordered_set<TrialId> started_;
+  std::unordered_map<TrialId, std::vector<std::uint8_t>> checkpoints_;
+};
+
+}  // namespace
+
+Result<LocalRunSummary> RunInProcess(Scheduler& scheduler, const Objective& objective, Clock& clock,
+                                     const LocalRunOptions& options,
+                                     const std::atomic<bool>* stop_requested) {
+  if (!(options.report_every > 0.0) || !std::isfinite(options.report_every)) {
+    return Status::BadInput(fmt::format("report_every: expected a number > 0, got {}", options.report_every));
+  }
+  LocalRunner runner(scheduler, objective, clock, options, stop_requested);
+  return runner.Run();
+}
+
+}  // namespace mpitune

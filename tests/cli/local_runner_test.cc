@@ -1,0 +1,236 @@
+// RunInProcess with a scripted objective and a fake clock: the report grid, resumes,
+// failures, interruption and the scheduler protocol errors.
+#include "mpitune/local_runner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace mpitune {
+namespace {
+
+class FakeClock final : public Clock {
+ public:
+  // Every read advances time, so reports get distinct, increasing timestamps.
+  double Now() override { return now_ += 0.5; }
+
+ private:
+  double now_ = 0.0;
+};
+
+struct Call {
+  TrialId trial;
+  double step;  // resume step for a start, budget for an advance
+};
+
+// Records what the runner asks of it; `on_advance` may throw or request a stop.
+class ScriptedObjective final : public Objective {
+ public:
+  const std::string& name() const override { return name_; }
+  std::unique_ptr<ObjectiveSession> Start(const Config& config, TrialId trial, double resume_step) const override {
+    starts.push_back({trial, resume_step});
+    return std::make_unique<Session>(*this, trial, config.values.at(0));
+  }
+  double CostPerBudget(const Config&) const override { return 1.0; }
+
+  mutable std::vector<Call> starts;
+  mutable std::vector<Call> advances;
+  std::function<void(TrialId, double)> on_advance;
+
+ private:
+  class Session final : public ObjectiveSession {
+   public:
+    Session(const ScriptedObjective& owner, TrialId trial, double x) : owner_(owner), trial_(trial), x_(x) {}
+    double Advance(double budget) override {
+      owner_.advances.push_back({trial_, budget});
+      if (owner_.on_advance) owner_.on_advance(trial_, budget);
+      return x_ + 1.0 / budget;  // improves with budget, ranks by x
+    }
+
+   private:
+    const ScriptedObjective& owner_;
+    TrialId trial_;
+    double x_;
+  };
+
+  std::string name_ = "scripted";
+};
+
+SearchSpace OneParamSpace() {
+  ParamSpec x;
+  x.name = "x";
+  x.low = 0.0;
+  x.high = 1.0;
+  Result<SearchSpace> space = SearchSpace::Create({x});
+  EXPECT_TRUE(space.ok()) << space.status().message();
+  return *space;
+}
+
+SchedulerOptions Options(SchedulerKind kind, double max_budget, std::int64_t max_trials) {
+  SchedulerOptions options;
+  options.kind = kind;
+  options.max_trials = max_trials;
+  options.min_budget = 1.0;
+  options.max_budget = max_budget;
+  options.eta = 3.0;
+  options.seed = 5;
+  EXPECT_TRUE(ValidateSchedulerOptions(options).ok());
+  return options;
+}
+
+std::vector<double> AdvancesOf(const ScriptedObjective& objective, TrialId trial) {
+  std::vector<double> steps;
+  for (const Call& call : objective.advances) {
+    if (call.trial == trial) steps.push_back(call.step);
+  }
+  return steps;
+}
+
+TEST(LocalRunnerTest, FifoReportsOnTheGridAndAtTheBudget) {
+  const SearchSpace space = OneParamSpace();
+  std::unique_ptr<Scheduler> scheduler = MakeScheduler(space, Options(SchedulerKind::kFifo, 5.0, 3));
+  ScriptedObjective objective;
+  FakeClock clock;
+  LocalRunOptions options;
+  options.report_every = 2.0;
+  Result<LocalRunSummary> summary = RunInProcess(*scheduler, objective, clock, options, nullptr);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_EQ(summary->trials_started, 3);
+  EXPECT_EQ(summary->assignments, 3);
+  EXPECT_EQ(summary->reports, 9);
+  EXPECT_EQ(summary->failures, 0);
+  EXPECT_FALSE(summary->interrupted);
+  EXPECT_GT(summary->wall_seconds, 0.0);
+  for (TrialId id = 0; id < 3; ++id) EXPECT_EQ(AdvancesOf(objective, id), (std::vector<double>{2, 4, 5}));
+  for (const TrialRecord& trial : scheduler->trials()) {
+    EXPECT_EQ(trial.state, TrialState::kCompleted) << trial.id;
+    EXPECT_DOUBLE_EQ(trial.last_step, 5.0);
+  }
+}
+
+TEST(LocalRunnerTest, PromotedTrialsResumeFromTheirCheckpointStep) {
+  const SearchSpace space = OneParamSpace();
+  std::unique_ptr<Scheduler> scheduler = MakeScheduler(space, Options(SchedulerKind::kAsha, 9.0, 12));
+  ScriptedObjective objective;
+  FakeClock clock;
+  Result<LocalRunSummary> summary = RunInProcess(*scheduler, objective, clock, LocalRunOptions{}, nullptr);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_EQ(summary->trials_started, 12);
+  EXPECT_GT(summary->assignments, summary->trials_started);  // some trials were promoted
+  bool resumed = false;
+  for (const Call& start : objective.starts) {
+    if (start.step <= 0.0) continue;
+    resumed = true;
+    // A resumed session's first report is one report_every past its checkpoint.
+    const std::vector<double> steps = AdvancesOf(objective, start.trial);
+    EXPECT_NE(std::find(steps.begin(), steps.end(), start.step + 1.0), steps.end()) << start.trial;
+  }
+  EXPECT_TRUE(resumed);
+  ASSERT_TRUE(scheduler->BestTrial().has_value());
+  EXPECT_DOUBLE_EQ(scheduler->trials()[static_cast<std::size_t>(*scheduler->BestTrial())].last_step, 9.0);
+}
+
+TEST(LocalRunnerTest, AnObjectiveExceptionFailsOnlyThatTrial) {
+  const SearchSpace space = OneParamSpace();
+  std::unique_ptr<Scheduler> scheduler = MakeScheduler(space, Options(SchedulerKind::kFifo, 3.0, 4));
+  ScriptedObjective objective;
+  objective.on_advance = [](TrialId trial, double step) {
+    if (trial == 1 && step == 2.0) throw std::runtime_error("diverged");
+  };
+  FakeClock clock;
+  Result<LocalRunSummary> summary = RunInProcess(*scheduler, objective, clock, LocalRunOptions{}, nullptr);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_EQ(summary->failures, 1);
+  EXPECT_EQ(summary->last_failure, "trial 1: diverged");
+  EXPECT_EQ(summary->trials_started, 4);
+  EXPECT_EQ(scheduler->trials()[1].state, TrialState::kFailed);
+  for (std::size_t id : {0u, 2u, 3u}) EXPECT_EQ(scheduler->trials()[id].state, TrialState::kCompleted) << id;
+}
+
+TEST(LocalRunnerTest, AStopRequestInterruptsTheRunningTrial) {
+  const SearchSpace space = OneParamSpace();
+  std::unique_ptr<Scheduler> scheduler = MakeScheduler(space, Options(SchedulerKind::kFifo, 9.0, 5));
+  ScriptedObjective objective;
+  std::atomic<bool> stop{false};
+  objective.on_advance = [&stop](TrialId trial, double step) {
+    if (trial == 2 && step == 4.0) stop = true;  // as the SIGINT handler would
+  };
+  FakeClock clock;
+  Result<LocalRunSummary> summary = RunInProcess(*scheduler, objective, clock, LocalRunOptions{}, &stop);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_TRUE(summary->interrupted);
+  EXPECT_EQ(summary->trials_started, 3);
+  EXPECT_EQ(AdvancesOf(objective, 2), (std::vector<double>{1, 2, 3, 4}));
+  EXPECT_EQ(scheduler->running(), 0);
+  // Interrupted is not the trial's fault: it waits to be resumed, not failed.
+  EXPECT_EQ(scheduler->trials()[2].state, TrialState::kPending);
+  EXPECT_EQ(scheduler->trials()[2].last_outcome, TrialOutcome::kInterrupted);
+}
+
+TEST(LocalRunnerTest, AStopRequestedBeforehandStartsNothing) {
+  const SearchSpace space = OneParamSpace();
+  std::unique_ptr<Scheduler> scheduler = MakeScheduler(space, Options(SchedulerKind::kFifo, 3.0, 2));
+  ScriptedObjective objective;
+  const std::atomic<bool> stop{true};
+  FakeClock clock;
+  Result<LocalRunSummary> summary = RunInProcess(*scheduler, objective, clock, LocalRunOptions{}, &stop);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_TRUE(summary->interrupted);
+  EXPECT_EQ(summary->assignments, 0);
+  EXPECT_TRUE(objective.starts.empty());
+}
+
+TEST(LocalRunnerTest, RejectsANonPositiveReportInterval) {
+  const SearchSpace space = OneParamSpace();
+  std::unique_ptr<Scheduler> scheduler = MakeScheduler(space, Options(SchedulerKind::kFifo, 3.0, 2));
+  ScriptedObjective objective;
+  FakeClock clock;
+  LocalRunOptions options;
+  options.report_every = 0.0;
+  Result<LocalRunSummary> summary = RunInProcess(*scheduler, objective, clock, options, nullptr);
+  ASSERT_FALSE(summary.ok());
+  EXPECT_EQ(summary.status().kind(), ErrorKind::kBadInput);
+}
+
+// A scheduler that never hands out work: with nothing running, waiting is a bug.
+class AlwaysWaitScheduler final : public Scheduler {
+ public:
+  explicit AlwaysWaitScheduler(SearchSpace space) : space_(std::move(space)) {}
+  NextAction Next(double) override { return Wait{}; }
+  Decision Report(TrialId, double, double, double) override { return Decision::Stop(); }
+  void Finished(TrialId, TrialOutcome, double) override {}
+  void Save(SavedState&) const override {}
+  Status Load(const SavedState&) override { return Status::Ok(); }
+  const SchedulerOptions& options() const override { return options_; }
+  const SearchSpace& space() const override { return space_; }
+  const std::vector<TrialRecord>& trials() const override { return trials_; }
+  std::int64_t running() const override { return 0; }
+  std::optional<TrialId> BestTrial() const override { return std::nullopt; }
+  std::vector<std::string> DescribeRungs() const override { return {}; }
+
+ private:
+  SearchSpace space_;
+  SchedulerOptions options_;
+  std::vector<TrialRecord> trials_;
+};
+
+TEST(LocalRunnerTest, WaitingWithNothingRunningIsAnInternalError) {
+  AlwaysWaitScheduler scheduler(OneParamSpace());
+  ScriptedObjective objective;
+  FakeClock clock;
+  Result<LocalRunSummary> summary = RunInProcess(scheduler, objective, clock, LocalRunOptions{}, nullptr);
+  ASSERT_FALSE(summary.ok());
+  EXPECT_EQ(summary.status().kind(), ErrorKind::kInternal);
+  EXPECT_NE(summary.status().message().find("wait"), std::string::npos) << summary.status().message();
+}
+
+}  // namespace
+}  // namespace mpitune
