@@ -42,8 +42,6 @@ std::unique_ptr<Scheduler> Prefilled(SchedulerKind kind, AshaVariant variant, st
   return scheduler;
 }
 
-// Each benchmark runs a fixed N/10 iterations, so the study grows by at most 10%
-// while it is measured and "10^6" really means about 10^6 trials.
 void RunPairs(benchmark::State& state, SchedulerKind kind, AshaVariant variant) {
   auto scheduler = Prefilled(kind, variant, state.range(0));
   Rng values(3);
@@ -53,21 +51,33 @@ void RunPairs(benchmark::State& state, SchedulerKind kind, AshaVariant variant) 
   state.counters["trials_in_study"] = static_cast<double>(scheduler->trials().size());
 }
 
-void BM_AshaPromotion(benchmark::State& state) { RunPairs(state, SchedulerKind::kAsha, AshaVariant::kPromotion); }
-void BM_AshaStopping(benchmark::State& state) { RunPairs(state, SchedulerKind::kAsha, AshaVariant::kStopping); }
-void BM_HyperbandPromotion(benchmark::State& state) {
-  RunPairs(state, SchedulerKind::kHyperband, AshaVariant::kPromotion);
+// Each size is its own benchmark with a fixed N/10 iterations, so the study grows by
+// at most 10% while it is measured and "10^6" really means about 10^6 trials.
+void RegisterAll() {
+  struct Variant {
+    const char* name;
+    SchedulerKind kind;
+    AshaVariant variant;
+  };
+  for (const Variant v : {Variant{"AshaPromotion", SchedulerKind::kAsha, AshaVariant::kPromotion},
+                          Variant{"AshaStopping", SchedulerKind::kAsha, AshaVariant::kStopping},
+                          Variant{"HyperbandPromotion", SchedulerKind::kHyperband, AshaVariant::kPromotion}}) {
+    for (std::int64_t trials : {10'000, 100'000, 1'000'000}) {
+      benchmark::RegisterBenchmark(v.name, [v](benchmark::State& state) { RunPairs(state, v.kind, v.variant); })
+          ->Arg(trials)
+          ->Iterations(trials / 10)
+          ->Unit(benchmark::kNanosecond);
+    }
+  }
 }
-
-void Sizes(benchmark::internal::Benchmark* bench) {
-  bench->Unit(benchmark::kNanosecond);
-  for (std::int64_t trials : {10'000, 100'000, 1'000'000}) bench->Arg(trials)->Iterations(trials / 10);
-}
-BENCHMARK(BM_AshaPromotion)->Apply(Sizes);
-BENCHMARK(BM_AshaStopping)->Apply(Sizes);
-BENCHMARK(BM_HyperbandPromotion)->Apply(Sizes);
 
 }  // namespace
 }  // namespace mpitune
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  mpitune::RegisterAll();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

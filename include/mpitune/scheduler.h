@@ -33,6 +33,7 @@
 #include "mpitune/space.h"
 #include "mpitune/status.h"
 #include "mpitune/trial.h"
+#include "mpitune/trial_table.h"
 
 namespace mpitune {
 
@@ -75,25 +76,6 @@ std::vector<std::int64_t> HyperbandBracketSizes(int s_max, double eta);
 // Lower is better; NaN and +-Inf map to +Inf (worst).
 double NormalisedKey(double value, MetricMode mode);
 
-// What the scheduler knows about one trial. Kept for every trial ever started.
-struct TrialRecord {
-  TrialId id = -1;
-  Config config;
-  TrialState state = TrialState::kPending;
-  int bracket = 0;
-  int rung = 0;                  // rung it is running towards / last recorded at
-  double target_budget = 0.0;    // budget of its current (or last) assignment
-  double last_step = 0.0;        // highest step reported
-  double checkpoint_step = 0.0;  // step of its last pause checkpoint (0 = none)
-  double last_value = 0.0;       // raw metric of the last report (NaN if none)
-  double best_value = 0.0;       // best raw metric reported (NaN if none)
-  std::int64_t reports = 0;
-  TrialId parent = -1;           // PBT lineage: the donor it last copied
-  double start_time = 0.0;       // `now` at its first assignment
-  double end_time = 0.0;         // `now` when it reached a terminal state
-  TrialOutcome last_outcome = TrialOutcome::kExited;
-};
-
 class Scheduler {
  public:
   virtual ~Scheduler() = default;
@@ -111,7 +93,7 @@ class Scheduler {
 
   virtual const SchedulerOptions& options() const = 0;
   virtual const SearchSpace& space() const = 0;
-  virtual const std::vector<TrialRecord>& trials() const = 0;
+  virtual const TrialTable& trials() const = 0;
   // Trials currently on a worker.
   virtual std::int64_t running() const = 0;
   // The best trial at the highest budget any trial has reached (see README).

@@ -535,7 +535,7 @@ Status ReadChoices(const YAML::Node& node, const std::string& path, ParamSpec* s
   return Status::Ok();
 }
 
-std::span<const std::string_view> ParamKeys(ParamType type) {
+KeyList ParamKeys(ParamType type) {
   static constexpr std::array<std::string_view, 3> kRange = {"type", "low", "high"};
   static constexpr std::array<std::string_view, 4> kIntRange = {"type", "low", "high", "log"};
   static constexpr std::array<std::string_view, 2> kChoice = {"type", "values"};

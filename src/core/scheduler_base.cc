@@ -121,8 +121,8 @@ void SchedulerBase::SetTerminal(TrialRecord& trial, TrialState state, double now
 
 void SchedulerBase::FinishStudy(double now) {
   finished_ = true;
-  for (TrialRecord& trial : trials_) {
-    if (trial.state == TrialState::kPaused) SetTerminal(trial, TrialState::kStopped, now);
+  for (std::size_t i = 0; i < trials_.size(); ++i) {
+    if (trials_[i].state == TrialState::kPaused) SetTerminal(trials_[i], TrialState::kStopped, now);
   }
 }
 
@@ -130,7 +130,7 @@ void SchedulerBase::FinishStudy(double now) {
 
 namespace {
 template <typename T, typename F>
-std::vector<T> Column(const std::vector<TrialRecord>& trials, F field) {
+std::vector<T> Column(const TrialTable& trials, F field) {
   std::vector<T> column;
   column.reserve(trials.size());
   for (const TrialRecord& trial : trials) column.push_back(static_cast<T>(field(trial)));
@@ -234,9 +234,10 @@ Status SchedulerBase::Load(const SavedState& state) {
   MPITUNE_RETURN_IF_ERROR(ReadColumn(state, "trials/start_time", rows, starts));
   MPITUNE_RETURN_IF_ERROR(ReadColumn(state, "trials/end_time", rows, ends));
 
-  std::vector<TrialRecord> trials(rows);
+  TrialTable trials;
   std::int64_t running = 0;
   for (std::size_t i = 0; i < rows; ++i) {
+    trials.push_back(TrialRecord{});
     TrialRecord& trial = trials[i];
     trial.id = static_cast<TrialId>(i);
     trial.config.values.assign(configs->begin() + static_cast<std::ptrdiff_t>(i * dims),

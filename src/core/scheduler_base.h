@@ -28,7 +28,7 @@ class SchedulerBase : public Scheduler {
 
   const SchedulerOptions& options() const final { return options_; }
   const SearchSpace& space() const final { return space_; }
-  const std::vector<TrialRecord>& trials() const final { return trials_; }
+  const TrialTable& trials() const final { return trials_; }
   std::int64_t running() const final { return running_; }
 
  protected:
@@ -63,7 +63,7 @@ class SchedulerBase : public Scheduler {
   const SchedulerOptions options_;
 
  private:
-  std::vector<TrialRecord> trials_;
+  TrialTable trials_;
   std::vector<char> on_worker_;
   std::deque<TrialId> interrupted_;
   std::int64_t running_ = 0;

@@ -217,7 +217,7 @@ class Simulation {
   }
 
   const TrialRecord* FindRecord(TrialId id) const {
-    const std::vector<TrialRecord>& records = scheduler_.trials();
+    const TrialTable& records = scheduler_.trials();
     if (id >= 0 && static_cast<std::size_t>(id) < records.size() &&
         records[static_cast<std::size_t>(id)].id == id) {
       return &records[static_cast<std::size_t>(id)];

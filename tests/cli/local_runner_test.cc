@@ -211,7 +211,7 @@ class AlwaysWaitScheduler final : public Scheduler {
   Status Load(const SavedState&) override { return Status::Ok(); }
   const SchedulerOptions& options() const override { return options_; }
   const SearchSpace& space() const override { return space_; }
-  const std::vector<TrialRecord>& trials() const override { return trials_; }
+  const TrialTable& trials() const override { return trials_; }
   std::int64_t running() const override { return 0; }
   std::optional<TrialId> BestTrial() const override { return std::nullopt; }
   std::vector<std::string> DescribeRungs() const override { return {}; }
@@ -219,7 +219,7 @@ class AlwaysWaitScheduler final : public Scheduler {
  private:
   SearchSpace space_;
   SchedulerOptions options_;
-  std::vector<TrialRecord> trials_;
+  TrialTable trials_;
 };
 
 TEST(LocalRunnerTest, WaitingWithNothingRunningIsAnInternalError) {

@@ -116,7 +116,7 @@ class SpyScheduler final : public Scheduler {
   Status Load(const SavedState& state) override { return inner_.Load(state); }
   const SchedulerOptions& options() const override { return inner_.options(); }
   const SearchSpace& space() const override { return inner_.space(); }
-  const std::vector<TrialRecord>& trials() const override { return inner_.trials(); }
+  const TrialTable& trials() const override { return inner_.trials(); }
   std::int64_t running() const override { return inner_.running(); }
   std::optional<TrialId> BestTrial() const override { return inner_.BestTrial(); }
   std::vector<std::string> DescribeRungs() const override { return inner_.DescribeRungs(); }

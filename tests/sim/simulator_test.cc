@@ -108,7 +108,7 @@ class ScriptedScheduler final : public Scheduler {
   Status Load(const SavedState& /*state*/) override { return Status::Ok(); }
   const SchedulerOptions& options() const override { return options_; }
   const SearchSpace& space() const override { return space_; }
-  const std::vector<TrialRecord>& trials() const override { return records_; }
+  const TrialTable& trials() const override { return records_; }
   std::int64_t running() const override { return running_; }
   // The lowest last value: enough to check the simulator copies it through.
   std::optional<TrialId> BestTrial() const override {
@@ -129,7 +129,7 @@ class ScriptedScheduler final : public Scheduler {
   std::size_t next_ = 0;
   std::size_t finished_ = 0;
   std::int64_t running_ = 0;
-  std::vector<TrialRecord> records_;
+  TrialTable records_;
   SchedulerOptions options_;
   SearchSpace space_;
 };
