@@ -33,7 +33,7 @@ std::unique_ptr<Scheduler> Prefilled(SchedulerKind kind, AshaVariant variant, st
   options.min_budget = 1;
   options.max_budget = 81;
   options.eta = 3;
-  options.max_trials = std::int64_t{1} << 40;  // never the limit here
+  options.max_trials = kMaxTrialsLimit;  // never the limit here
   options.seed = 1;
   auto scheduler = MakeScheduler(BenchSpace(), options);
   Rng values(2);

@@ -45,6 +45,8 @@ const char* SchedulerKindName(SchedulerKind kind);  // "fifo", "sha", "asha", "h
 const char* AshaVariantName(AshaVariant variant);   // "promotion", "stopping"
 const char* MetricModeName(MetricMode mode);        // "min", "max"
 
+inline constexpr std::int64_t kMaxTrialsLimit = 2'000'000'000;
+
 struct SchedulerOptions {
   SchedulerKind kind = SchedulerKind::kAsha;
   AshaVariant variant = AshaVariant::kPromotion;

@@ -13,7 +13,7 @@ AshaScheduler::AshaScheduler(const SearchSpace& space, const SchedulerOptions& o
                   : RungBudgets(options.min_budget, options.max_budget, options.eta);
   const int brackets = options.kind == SchedulerKind::kHyperband ? top_rung() + 1 : 1;
   for (int s = 0; s < brackets; ++s) {
-    brackets_.push_back(Bracket{s, std::vector<Rung>(budgets_.size())});
+    brackets_.push_back(Bracket{s, std::vector<Rung>(budgets_.size(), Rung(promotion()))});
   }
   bracket_weights_ = options.kind == SchedulerKind::kHyperband ? HyperbandBracketSizes(top_rung(), options.eta)
                                                                 : std::vector<std::int64_t>{1};
@@ -201,7 +201,7 @@ Status AshaScheduler::LoadPolicy(const SavedState& state) {
         }
         entries.push_back(Rung::Entry{(*trials)[i], (*keys)[i], (*promoted)[i] != 0, false});
       }
-      brackets[b].rungs[k] = Rung::Rebuild(entries, TopSize(entries.size()));
+      brackets[b].rungs[k] = Rung::Rebuild(entries, TopSize(entries.size()), promotion());
     }
   }
   brackets_ = std::move(brackets);

@@ -1,28 +1,22 @@
 #include "core/rung.h"
 
-#include <algorithm>
 #include <cmath>
 
 namespace mpitune {
 
 std::size_t Rung::Add(TrialId trial, double key, std::size_t top_size) {
   const std::size_t index = entries_.size();
-  const bool eligible = std::isfinite(key);
+  const bool eligible = std::isfinite(key) && track_promotions_;
   entries_.push_back(Entry{trial, key, !eligible, false});
   const HeapItem item = Item(index);
   if (!best_ || Better(item, Item(*best_))) best_ = index;
-  if (eligible) {
-    unpromoted_.push_back(item);
-    std::push_heap(unpromoted_.begin(), unpromoted_.end(), BestFirst);
-  }
-  if (!top_.empty() && Better(item, top_.front())) {
+  if (eligible) unpromoted_.push(item);
+  if (!top_.empty() && Better(item, top_.top())) {
     entries_[index].in_top = true;
     if (eligible) ++unpromoted_in_top_;
-    top_.push_back(item);
-    std::push_heap(top_.begin(), top_.end(), WorstFirst);
+    top_.push(item);
   } else {
-    rest_.push_back(item);
-    std::push_heap(rest_.begin(), rest_.end(), BestFirst);
+    rest_.push(item);
   }
   SetTopSize(top_size);
   return index;
@@ -34,51 +28,40 @@ void Rung::SetTopSize(std::size_t top_size) {
 }
 
 void Rung::MoveWorstTopToRest() {
-  std::pop_heap(top_.begin(), top_.end(), WorstFirst);
-  const HeapItem item = top_.back();
-  top_.pop_back();
+  const HeapItem item = top_.pop();
   entries_[item.index].in_top = false;
   if (!entries_[item.index].promoted) --unpromoted_in_top_;
-  rest_.push_back(item);
-  std::push_heap(rest_.begin(), rest_.end(), BestFirst);
+  rest_.push(item);
 }
 
 void Rung::MoveBestRestToTop() {
-  std::pop_heap(rest_.begin(), rest_.end(), BestFirst);
-  const HeapItem item = rest_.back();
-  rest_.pop_back();
+  const HeapItem item = rest_.pop();
   entries_[item.index].in_top = true;
   if (!entries_[item.index].promoted) ++unpromoted_in_top_;
-  top_.push_back(item);
-  std::push_heap(top_.begin(), top_.end(), WorstFirst);
+  top_.push(item);
 }
 
 std::optional<std::size_t> Rung::PromotableTop() const {
   if (unpromoted_in_top_ == 0) return std::nullopt;
-  return unpromoted_.front().index;
+  return unpromoted_.top().index;
 }
 
 void Rung::PromoteTop() {
-  std::pop_heap(unpromoted_.begin(), unpromoted_.end(), BestFirst);
-  const std::uint32_t index = unpromoted_.back().index;
-  unpromoted_.pop_back();
+  const std::uint32_t index = unpromoted_.pop().index;
   entries_[index].promoted = true;
   if (entries_[index].in_top) --unpromoted_in_top_;
 }
 
-Rung Rung::Rebuild(const std::vector<Entry>& entries, std::size_t top_size) {
-  Rung rung;
-  rung.entries_ = entries;
-  for (std::size_t i = 0; i < rung.entries_.size(); ++i) {
-    Entry& entry = rung.entries_[i];
-    entry.in_top = false;
-    if (!std::isfinite(entry.key)) entry.promoted = true;
-    if (!rung.best_ || Better(rung.Item(i), rung.Item(*rung.best_))) rung.best_ = i;
-    rung.rest_.push_back(rung.Item(i));
-    if (!entry.promoted) rung.unpromoted_.push_back(rung.Item(i));
+Rung Rung::Rebuild(const std::vector<Entry>& entries, std::size_t top_size, bool track_promotions) {
+  Rung rung(track_promotions);
+  for (const Entry& saved : entries) {
+    const std::size_t index = rung.entries_.size();
+    const bool promoted = saved.promoted || !std::isfinite(saved.key) || !track_promotions;
+    rung.entries_.push_back(Entry{saved.trial, saved.key, promoted, false});
+    if (!rung.best_ || Better(rung.Item(index), rung.Item(*rung.best_))) rung.best_ = index;
+    rung.rest_.push(rung.Item(index));
+    if (!promoted) rung.unpromoted_.push(rung.Item(index));
   }
-  std::make_heap(rung.rest_.begin(), rung.rest_.end(), BestFirst);
-  std::make_heap(rung.unpromoted_.begin(), rung.unpromoted_.end(), BestFirst);
   rung.SetTopSize(top_size);
   return rung;
 }

@@ -23,8 +23,13 @@ const char* AshaVariantName(AshaVariant variant) {
 const char* MetricModeName(MetricMode mode) { return mode == MetricMode::kMin ? "min" : "max"; }
 
 Status ValidateSchedulerOptions(const SchedulerOptions& options) {
+  // Rungs keep trial ids in 32 bits; two billion trials is beyond any real study.
   if (options.max_trials < 1) {
     return Status::BadInput(fmt::format("scheduler.max_trials: expected an integer >= 1, got {}", options.max_trials));
+  }
+  if (options.max_trials > kMaxTrialsLimit) {
+    return Status::BadInput(fmt::format("scheduler.max_trials: expected an integer <= {}, got {}", kMaxTrialsLimit,
+                                        options.max_trials));
   }
   if (!std::isfinite(options.min_budget) || options.min_budget <= 0) {
     return Status::BadInput(fmt::format("scheduler.min_budget: expected a number > 0, got {}", options.min_budget));

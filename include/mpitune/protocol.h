@@ -1,0 +1,168 @@
+// The messages between rank 0 (the coordinator) and the worker ranks.
+//
+// Pure encoding: no MPI here. The transport sends Encode()'s bytes as MPI_BYTE with
+// the kind's tag (MessageTag) and hands what it receives, with its tag, to Decode().
+//
+// Conversation
+//   worker -> 0   Hello      once, at start: protocol version, rank, host, device
+//   0 -> worker   Assign     run a trial from resume_step towards budget
+//   worker -> 0   Report     one intermediate metric of the running trial
+//   0 -> worker   Decision   the scheduler's answer to a Report (Continue needs no
+//                            reply; Stop/Pause end the trial, Exploit restarts it
+//                            from the donor's checkpoint with new_config)
+//   worker -> 0   Finished   the trial's process/session has ended; the worker is free
+//   worker -> 0   Heartbeat  "still alive" while a trial runs without reporting
+//   0 -> worker   Stop       stop (interrupt) this running trial now
+//   0 -> worker   Shutdown   leave the worker loop; the reason is logged
+//
+// Wire format (all integers little-endian, two's complement; no padding)
+//   header  6 bytes: magic 'M' 'T', u16 version (kProtocolVersion), u8 kind,
+//                    u8 reserved (0)
+//   body    the message's fields in declaration order:
+//             i32/i64/u32   fixed width
+//             f64           IEEE-754 bits as u64 (NaN payloads survive)
+//             enum          i8
+//             string        u32 byte length + bytes (no terminator)
+//             f64 array     u32 element count + elements
+//   MPI tag = kMessageTagBase + kind.
+//
+//   kind  message    body
+//   1     Hello      u32 protocol_version, i32 rank, string hostname,
+//                    string device (CUDA_VISIBLE_DEVICES value or "cpu"),
+//                    string device_note
+//   2     Assign     i64 trial, f64[] config, f64 budget, f64 resume_step,
+//                    i32 bracket, i32 rung, i64 restore_from (-1 = none)
+//   3     Report     i64 trial, f64 step, f64 value, f64 wall_time
+//   4     Decision   i64 trial, i8 kind (DecisionKind), i64 donor, f64[] new_config
+//   5     Finished   i64 trial, i8 outcome (TrialOutcome), i32 exit_code,
+//                    f64 duration, string message (stderr tail / error text)
+//   6     Heartbeat  (empty)
+//   7     Stop       i64 trial
+//   8     Shutdown   string reason
+//
+// Decode checks, in order: the size of the header, the magic, the version (a peer
+// built from another release fails here with both versions named, before any field
+// is read), the kind against the tag, every length against both its limit and the
+// bytes left, every enum against its range, and that no bytes are left over. Any
+// failure is a kBadInput Status naming the message and the field; Decode never reads
+// out of bounds, never allocates more than the input's size, and never throws.
+//
+// Encode cuts strings longer than kMaxStringBytes to their last kMaxStringBytes bytes
+// (the end of an stderr tail is the part that explains a crash), so whatever Encode
+// produces, Decode accepts; config arrays must hold at most kMaxArrayLength values.
+// Encode(Decode(b)) == b for every b that Decode accepts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "mpitune/status.h"
+#include "mpitune/trial.h"
+
+namespace mpitune {
+
+inline constexpr std::uint16_t kProtocolVersion = 1;
+inline constexpr std::size_t kMessageHeaderBytes = 6;
+inline constexpr std::size_t kMaxStringBytes = 64 * 1024;
+inline constexpr std::size_t kMaxArrayLength = 64 * 1024;
+// Above the largest message Encode can produce; the transport may reject bigger
+// probes (MPI_Get_count) before it allocates a receive buffer.
+inline constexpr std::size_t kMaxMessageBytes = 1024 * 1024;
+// MPI tags start here so that they stay clear of the small tags other code may use.
+inline constexpr int kMessageTagBase = 100;
+
+enum class MessageKind : std::uint8_t {
+  kHello = 1,
+  kAssign = 2,
+  kReport = 3,
+  kDecision = 4,
+  kFinished = 5,
+  kHeartbeat = 6,
+  kStop = 7,
+  kShutdown = 8,
+};
+const char* MessageKindName(MessageKind kind);
+int MessageTag(MessageKind kind);
+// nullopt for a tag that belongs to no message kind.
+std::optional<MessageKind> MessageKindFromTag(int tag);
+
+struct HelloMsg {
+  std::uint32_t protocol_version = kProtocolVersion;
+  std::int32_t rank = -1;
+  std::string hostname;
+  std::string device;  // the trial's CUDA_VISIBLE_DEVICES value, or "cpu"
+  std::string device_note;
+  bool operator==(const HelloMsg&) const = default;
+};
+
+struct AssignMsg {
+  TrialId trial = -1;
+  std::vector<double> config;  // Config::values
+  double budget = 0.0;
+  double resume_step = 0.0;
+  std::int32_t bracket = 0;
+  std::int32_t rung = 0;
+  TrialId restore_from = -1;  // -1 = none
+  bool operator==(const AssignMsg&) const = default;
+};
+
+struct ReportMsg {
+  TrialId trial = -1;
+  double step = 0.0;
+  double value = 0.0;
+  double wall_time = 0.0;  // seconds since the trial started on the worker
+  bool operator==(const ReportMsg&) const = default;
+};
+
+struct DecisionMsg {
+  TrialId trial = -1;
+  DecisionKind kind = DecisionKind::kContinue;
+  TrialId donor = -1;
+  std::vector<double> new_config;  // Exploit only
+  bool operator==(const DecisionMsg&) const = default;
+};
+
+struct FinishedMsg {
+  TrialId trial = -1;
+  TrialOutcome outcome = TrialOutcome::kExited;
+  std::int32_t exit_code = 0;
+  double duration = 0.0;  // seconds
+  std::string message;    // stderr tail or error text; empty when it went well
+  bool operator==(const FinishedMsg&) const = default;
+};
+
+struct HeartbeatMsg {
+  bool operator==(const HeartbeatMsg&) const = default;
+};
+
+struct StopMsg {
+  TrialId trial = -1;
+  bool operator==(const StopMsg&) const = default;
+};
+
+struct ShutdownMsg {
+  std::string reason;
+  bool operator==(const ShutdownMsg&) const = default;
+};
+
+// The alternatives are in MessageKind order: index + 1 == kind.
+using Message = std::variant<HelloMsg, AssignMsg, ReportMsg, DecisionMsg, FinishedMsg, HeartbeatMsg,
+                             StopMsg, ShutdownMsg>;
+MessageKind KindOf(const Message& message);
+
+std::vector<std::uint8_t> Encode(const Message& message);
+// `tag` is the MPI tag the bytes arrived with; it must agree with the header's kind.
+Result<Message> Decode(int tag, std::span<const std::uint8_t> bytes);
+
+// Conversions between the scheduler's values and their messages.
+AssignMsg ToAssignMsg(const Assignment& assignment);
+Assignment ToAssignment(const AssignMsg& message);
+DecisionMsg ToDecisionMsg(TrialId trial, const Decision& decision);
+Decision ToDecision(const DecisionMsg& message);
+
+}  // namespace mpitune
