@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,13 @@ struct GpuInfo {
   std::vector<std::uint64_t> memory_bytes;  // per ordinal, total global memory
   std::string error;  // why count is 0 (no driver, no device, no CUDA); empty when fine
 
-  // False when MapDevices should be told "no CUDA runtime" (cuda_device_count
-  // nullopt) rather than "0 devices": the notes differ, and so does the fix.
-  bool usable() const { return built_with_cuda && error.empty(); }
+  // The value for DeviceMapInput::cuda_device_count: nullopt ("no CUDA runtime or
+  // driver") when the runtime failed, as opposed to a working runtime that sees 0
+  // devices; the notes differ, and so does the fix. Log `error` next to the note.
+  std::optional<int> CudaDeviceCount() const {
+    if (!built_with_cuda || !error.empty()) return std::nullopt;
+    return count;
+  }
 };
 
 GpuInfo QueryGpus();

@@ -22,6 +22,7 @@ struct RunCommandOptions {
 struct SimulateCommandOptions {
   std::string config_path;
   std::int64_t workers = 0;
+  double time_limit = 0.0;
   StudyOverrides overrides;
 };
 

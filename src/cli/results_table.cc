@@ -20,6 +20,13 @@ double ValueAtBudget(const TrialRecord& trial) { return trial.reports > 0 ? tria
 
 std::string FormatValue(double value) { return std::isnan(value) ? "-" : fmt::format("{:.6g}", value); }
 
+// Table cells keep continuous values short; the best-trial line prints them exactly.
+std::string FormatCell(const SearchSpace& space, const Config& config, std::size_t i) {
+  const ParamType type = space.param(i).type;
+  if (type == ParamType::kUniform || type == ParamType::kLogUniform) return fmt::format("{:.6g}", config.values[i]);
+  return space.Format(config, i);
+}
+
 std::string FormatBudget(const TrialRecord& trial) {
   return trial.reports > 0 ? fmt::format("{:g}", BudgetReached(trial)) : "-";
 }
@@ -59,7 +66,7 @@ std::string FormatResultsTable(const Scheduler& scheduler, const std::string& me
   for (const TrialRecord* trial : ranked) {
     std::vector<std::string> row = {fmt::format("{}", trial->id), TrialStateName(trial->state), FormatBudget(*trial),
                                     FormatValue(ValueAtBudget(*trial))};
-    for (std::size_t i = 0; i < space.size(); ++i) row.push_back(space.Format(trial->config, i));
+    for (std::size_t i = 0; i < space.size(); ++i) row.push_back(FormatCell(space, trial->config, i));
     rows.push_back(std::move(row));
   }
 

@@ -22,6 +22,12 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommandOptions& options) {
       ->required()
       ->type_name("N")
       ->check(PositiveNumber());
+  command
+      ->add_option("--time-limit", options.time_limit,
+                   "Stop the study at this virtual time (seconds), interrupting running trials, as a "
+                   "time-budgeted study would be; default: run until the scheduler is done")
+      ->type_name("S")
+      ->check(PositiveNumber());
   AddOverrideOptions(*command, options.overrides);
   return command;
 }
@@ -42,6 +48,7 @@ int RunSimulateCommand(const SimulateCommandOptions& options) {
   SimulationOptions simulation;
   simulation.workers = options.workers;
   simulation.report_every = ReportEvery(config, options.overrides);
+  simulation.time_limit = options.time_limit;
   const std::unique_ptr<Clock> clock = MakeSteadyClock();
   const double start = clock->Now();
   const SimulationResult result = Simulate(*scheduler, **objective, simulation);
@@ -53,7 +60,7 @@ int RunSimulateCommand(const SimulateCommandOptions& options) {
     fmt::print("best: none\n");
   }
   fmt::print("trials run: {}\n", result.trials_started);
-  fmt::print("virtual makespan: {:.6g} s\n", result.makespan);
+  fmt::print("virtual makespan: {:.6g} s{}\n", result.makespan, result.hit_time_limit ? " (time limit reached)" : "");
   fmt::print("worker utilisation: {:.1f} %\n", 100.0 * result.utilisation);
   fmt::print("events: {}\n", result.events);
   const double rate = wall > 0.0 ? static_cast<double>(result.events) / wall : 0.0;

@@ -52,6 +52,7 @@
 #include "mpitune/study_config.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 // GCC 12 with -O2 and -fsanitize reports maybe-uninitialized deep inside libstdc++'s
@@ -921,28 +922,100 @@ Status ParseDocument(const YAML::Node& root, StudyConfig* config) {
   return Status::Ok();
 }
 
-Status ParseText(const std::string& yaml_text, const std::string& source, StudyConfig* config) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(yaml_text);
-  } catch (const YAML::ParserException& error) {
-    if (error.mark.is_null())
-      return Status::BadInput(fmt::format("{}: invalid YAML: {}", source, error.msg));
-    return Status::BadInput(fmt::format("{}:{}:{}: invalid YAML: {}", source, error.mark.line + 1,
-                                        error.mark.column + 1, error.msg));
+Status SyntaxError(const std::string& source, const YAML::Mark& mark, std::string_view what) {
+  if (mark.is_null()) return Status::BadInput(fmt::format("{}: invalid YAML: {}", source, what));
+  return Status::BadInput(
+      fmt::format("{}:{}:{}: invalid YAML: {}", source, mark.line + 1, mark.column + 1, what));
+}
+
+// Where each document of a stream starts and whether it is empty, without building
+// any nodes.
+class DocumentScanner : public YAML::EventHandler {
+ public:
+  struct Document {
+    YAML::Mark start;
+    bool empty = true;
+  };
+
+  const std::vector<Document>& documents() const { return documents_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    documents_.push_back({mark, true});
+    at_root_ = true;
   }
-  if (documents.empty()) {
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override { at_root_ = false; }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { SawContent(); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    SawContent();
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    SawContent();
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    SawContent();
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void SawContent() {
+    if (at_root_) documents_.back().empty = false;
+    at_root_ = false;
+  }
+
+  std::vector<Document> documents_;
+  bool at_root_ = false;
+};
+
+// Only the first document is used, so any later one with content is a mistake
+// (a trailing "---" is not). yaml-cpp 0.7's LoadAll never returns on a stray ','
+// at document level (yaml-cpp issue #1040): the parser keeps reporting an empty
+// document without consuming the token. Pulling documents one by one and
+// requiring progress turns that into a syntax error.
+Status CheckOneDocument(const std::string& yaml_text, const std::string& source) {
+  std::istringstream stream(yaml_text);
+  YAML::Parser parser(stream);
+  DocumentScanner scanner;
+  while (parser.HandleNextDocument(scanner)) {
+    const auto& documents = scanner.documents();
+    const std::size_t n = documents.size();
+    if (n >= 2 && documents[n - 1].start.pos <= documents[n - 2].start.pos) {
+      const YAML::Mark& mark = documents[n - 1].start;
+      const auto pos = static_cast<std::size_t>(mark.pos);
+      const std::string token = pos < yaml_text.size() ? Quote(yaml_text.substr(pos, 1)) : "input";
+      return SyntaxError(source, mark, fmt::format("unexpected {}", token));
+    }
+  }
+  const auto& documents = scanner.documents();
+  const auto with_content = std::count_if(documents.begin(), documents.end(),
+                                          [](const auto& document) { return !document.empty; });
+  if (with_content == 0) {
     return Status::BadInput(
         fmt::format("{}: empty config (expected study, space and trial)", source));
   }
-  if (documents.size() > 1) {
-    return Status::BadInput(
-        fmt::format("{}: expected one YAML document, got {}", source, documents.size()));
+  if (documents.size() > 1 && (with_content > 1 || documents.front().empty)) {
+    return Status::BadInput(fmt::format("{}: expected one YAML document, got {}", source,
+                                        std::max<std::ptrdiff_t>(with_content, 2)));
+  }
+  return Status::Ok();
+}
+
+Status ParseText(const std::string& yaml_text, const std::string& source, StudyConfig* config) {
+  YAML::Node root;
+  try {
+    MPITUNE_RETURN_IF_ERROR(CheckOneDocument(yaml_text, source));
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& error) {
+    return SyntaxError(source, error.mark, error.msg);
   }
   // The readers check node types before converting, so yaml-cpp should not throw;
   // this is the backstop that keeps malformed input from escaping as an exception.
   try {
-    return ParseDocument(documents.front(), config).WithContext(source);
+    return ParseDocument(root, config).WithContext(source);
   } catch (const YAML::Exception& error) {
     return Status::BadInput(fmt::format("{}: invalid config: {}", source, error.msg));
   }

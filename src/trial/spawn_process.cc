@@ -5,7 +5,9 @@
 #include <spawn.h>
 
 #include <cerrno>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -45,6 +47,14 @@ class SpawnAttributes {
   bool ok_ = false;
 };
 
+// A NUL would silently cut the string short at exec: a different command or value.
+bool AnyHasNul(const std::vector<std::string>& strings) {
+  for (const std::string& s : strings) {
+    if (s.find('\0') != std::string::npos) return true;
+  }
+  return false;
+}
+
 std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
   out.reserve(strings.size() + 1);
@@ -83,6 +93,10 @@ Status SetUp(FileActions& actions, SpawnAttributes& attr, int stdout_fd, int std
 Result<pid_t> SpawnInNewGroup(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                               int stdout_fd, int stderr_fd) {
   if (argv.empty() || argv[0].empty()) return Status::BadInput("cannot run an empty command");
+  if (AnyHasNul(argv) || AnyHasNul(env)) {
+    return Status::BadInput(fmt::format("cannot run '{}': an argument or environment value contains a NUL byte",
+                                        argv[0].c_str()));
+  }
   if (stdout_fd < 3 || stderr_fd < 3) return Status::Internal("SpawnInNewGroup: output descriptors must be >= 3");
   FileActions actions;
   SpawnAttributes attr;

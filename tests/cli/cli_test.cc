@@ -131,7 +131,7 @@ TEST_F(CliTest, RunHelpMentionsEveryOption) {
 TEST_F(CliTest, SimulateHelpMentionsEveryOption) {
   const Invocation result = Run({"simulate", "--help"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  for (const char* option : {"CONFIG", "--workers", "--seed", "--max-trials", "--report-every"}) {
+  for (const char* option : {"CONFIG", "--workers", "--time-limit", "--seed", "--max-trials", "--report-every"}) {
     EXPECT_NE(result.out.find(option), std::string::npos) << option << " missing in:\n" << result.out;
   }
 }
@@ -240,6 +240,17 @@ TEST_F(CliTest, SimulatePrintsUtilisation) {
   for (const char* line : {"best: trial ", "trials run: 60", "virtual makespan: ", "events: ", "events/s", "rungs:"}) {
     EXPECT_NE(result.out.find(line), std::string::npos) << line << " missing in:\n" << result.out;
   }
+}
+
+TEST_F(CliTest, SimulateTimeLimitCutsTheStudyOff) {
+  const Invocation full = Run({"simulate", Config("default.yaml"), "--workers", "4"});
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  EXPECT_EQ(full.out.find("time limit reached"), std::string::npos);
+  const Invocation cut = Run({"simulate", Config("default.yaml"), "--workers", "4", "--time-limit", "5"});
+  ASSERT_EQ(cut.exit_code, 0) << cut.err;
+  EXPECT_NE(cut.out.find("virtual makespan: 5 s (time limit reached)"), std::string::npos) << cut.out;
+  ExpectOneLineError(Run({"simulate", Config("default.yaml"), "--workers", "4", "--time-limit", "-1"}), 2,
+                     "--time-limit");
 }
 
 TEST_F(CliTest, SimulateNeedsWorkers) {

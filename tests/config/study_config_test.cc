@@ -410,6 +410,18 @@ TEST(StudyConfigErrorTest, EmptyAndMultiDocumentInput) {
   ExpectError("# only a comment\n", "study.yaml: empty config");
   ExpectError(Sections().Text() + "---\n" + Sections().Text(),
               "study.yaml: expected one YAML document, got 2");
+  ExpectError("# a comment\n---\n---\n", "study.yaml: empty config");
+  ExpectError("---\n---\n" + Sections().Text(), "study.yaml: expected one YAML document, got 2");
+  // A trailing document marker adds no content.
+  const auto config = Parse("---\n" + Sections().Text() + "---\n");
+  EXPECT_TRUE(config.ok()) << config.status().message();
+}
+
+// yaml-cpp 0.7's LoadAll never returns on these (yaml-cpp issue #1040).
+TEST(StudyConfigErrorTest, StrayCommaIsASyntaxErrorNotAHang) {
+  ExpectError(",", "study.yaml:1:1: invalid YAML: unexpected ','");
+  ExpectError("# header\n, " + Sections().Text(), "study.yaml:2:1: invalid YAML: unexpected ','");
+  ExpectError(Sections().Text() + "---\n,\n", "study.yaml:7:1: invalid YAML: unexpected ','");
 }
 
 TEST(StudyConfigErrorTest, MissingSections) {

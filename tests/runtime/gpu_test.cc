@@ -1,5 +1,7 @@
 #include "mpitune/gpu.h"
 
+#include "mpitune/device_map.h"
+
 #include <gtest/gtest.h>
 
 namespace mpitune {
@@ -16,17 +18,20 @@ TEST(GpuTest, QueryGpusIsConsistentWithOrWithoutADevice) {
     EXPECT_TRUE(!info.error.empty() || info.built_with_cuda) << "count 0 without a reason";
   } else {
     EXPECT_TRUE(info.error.empty());
-    EXPECT_TRUE(info.usable());
+    EXPECT_EQ(info.CudaDeviceCount(), info.count);
   }
   for (const std::string& uuid : info.uuids) {
     EXPECT_EQ(uuid.rfind("GPU-", 0), 0u) << uuid;
     EXPECT_EQ(uuid.size(), 40u) << uuid;
   }
+  if (!info.error.empty()) {
+    EXPECT_FALSE(info.CudaDeviceCount());
+  }
 #ifdef MPITUNE_HAVE_CUDA
   EXPECT_TRUE(info.built_with_cuda);
 #else
   EXPECT_FALSE(info.built_with_cuda);
-  EXPECT_FALSE(info.usable());
+  EXPECT_FALSE(info.CudaDeviceCount());
 #endif
   RecordProperty("gpu_count", info.count);
   RecordProperty("gpu_error", info.error);
@@ -35,7 +40,20 @@ TEST(GpuTest, QueryGpusIsConsistentWithOrWithoutADevice) {
 TEST(GpuTest, SelectGpuFailsCleanlyForAnAbsentDevice) {
   const GpuInfo info = QueryGpus();
   EXPECT_FALSE(SelectGpu(info.count + 1000).ok());
-  if (info.count > 0) EXPECT_TRUE(SelectGpu(0).ok());
+  if (info.count > 0) {
+    EXPECT_TRUE(SelectGpu(0).ok());
+  }
+}
+
+TEST(GpuTest, ThisMachineMapsToCpuExactlyWhenItHasNoDevice) {
+  const GpuInfo info = QueryGpus();
+  DeviceMapInput input;
+  input.local_worker_index = 0;
+  input.cuda_device_count = info.CudaDeviceCount();
+  Result<DeviceAssignment> assignment = MapDevices(input);
+  ASSERT_TRUE(assignment.ok()) << assignment.status().message();
+  EXPECT_EQ(assignment->cpu(), info.count == 0) << assignment->note;
+  EXPECT_FALSE(assignment->note.empty());
 }
 
 TEST(GpuTest, FormatsUuidsLikeNvidiaSmi) {

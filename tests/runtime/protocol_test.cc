@@ -63,7 +63,9 @@ TEST(ProtocolTest, EveryMessageRoundTripsToIdenticalBytes) {
     EXPECT_EQ(decoded->index(), original.index());
     EXPECT_EQ(Encode(*decoded), bytes) << MessageKindName(KindOf(original));
     // Equality of the values too, except where NaN != NaN makes it meaningless.
-    if (!std::holds_alternative<ReportMsg>(original)) EXPECT_EQ(*decoded, original);
+    if (!std::holds_alternative<ReportMsg>(original)) {
+      EXPECT_EQ(*decoded, original);
+    }
   }
   for (int k = 1; k <= 8; ++k) EXPECT_TRUE(kinds_seen[static_cast<std::size_t>(k)]) << "kind " << k;
 }

@@ -1,0 +1,687 @@
+// Command trials with real child processes: /bin/sh scripts in a temporary
+// directory (and python3 for the example training script). Every test ends in well
+// under two seconds; nothing sleeps long.
+#include "mpitune/command_trial.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mpitune/clock.h"
+#include "mpitune/space.h"
+#include "mpitune/study_config.h"
+#include "trial/line_splitter.h"
+#include "trial/metric_parser.h"
+
+extern char** environ;
+
+namespace mpitune {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// True when `pid` no longer runs (absent, or a zombie nobody has collected yet).
+bool ProcessGone(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return true;
+  std::string line;
+  std::getline(stat, line);
+  const std::size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] == 'Z';
+}
+
+bool EventuallyGone(pid_t pid) {
+  for (int i = 0; i < 100; ++i) {
+    if (ProcessGone(pid)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+ParamSpec Uniform(const std::string& name, double low, double high) {
+  ParamSpec p;
+  p.name = name;
+  p.type = ParamType::kUniform;
+  p.low = low;
+  p.high = high;
+  return p;
+}
+
+ParamSpec Int(const std::string& name, double low, double high) {
+  ParamSpec p = Uniform(name, low, high);
+  p.type = ParamType::kInt;
+  return p;
+}
+
+ParamSpec Choice(const std::string& name, std::vector<ParamValue> values) {
+  ParamSpec p;
+  p.name = name;
+  p.type = ParamType::kChoice;
+  p.choices = std::move(values);
+  return p;
+}
+
+SearchSpace MakeSpace(std::vector<ParamSpec> params) {
+  Result<SearchSpace> space = SearchSpace::Create(std::move(params));
+  EXPECT_TRUE(space.ok()) << space.status().message();
+  return std::move(space).value();
+}
+
+class CommandTrialTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "mpitune-cmd-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string Script(const std::string& name, const std::string& body) {
+    const fs::path path = dir_ / name;
+    std::ofstream(path) << "#!/bin/sh\n" << body;
+    fs::permissions(path, fs::perms::owner_all);
+    return path.string();
+  }
+
+  std::unique_ptr<CommandTrial> Start(const std::vector<std::string>& argv,
+                                      CommandTrialOptions options = {},
+                                      std::vector<std::string> env = {}) {
+    if (env.empty()) env = BuildTrialEnvironment(TrialSpec{}, TrialContext{}, environ);
+    Result<std::unique_ptr<CommandTrial>> trial =
+        CommandTrial::Start(argv, env, TrialDir().string(), options, clock_->Now());
+    EXPECT_TRUE(trial.ok()) << trial.status().message();
+    return trial.ok() ? std::move(trial).value() : nullptr;
+  }
+
+  // Polls until the trial ends (or `limit` seconds pass) and collects the reports.
+  std::vector<MetricReport> RunToEnd(CommandTrial& trial, double limit = 5.0) {
+    std::vector<MetricReport> reports;
+    const double deadline = clock_->Now() + limit;
+    while (trial.Running() && clock_->Now() < deadline) {
+      trial.WaitForOutput(0.02);
+      for (const MetricReport& r : trial.Poll(clock_->Now())) reports.push_back(r);
+    }
+    EXPECT_FALSE(trial.Running()) << "trial still running after " << limit << " s";
+    return reports;
+  }
+
+  // Polls until the trial's stdout log contains `text`.
+  bool WaitForLog(CommandTrial& trial, const std::string& text, double limit = 2.0) {
+    const double deadline = clock_->Now() + limit;
+    while (clock_->Now() < deadline) {
+      trial.WaitForOutput(0.02);
+      (void)trial.Poll(clock_->Now());
+      if (ReadFile(TrialDir() / "stdout.log").find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  fs::path TrialDir() const { return dir_ / "trial"; }
+
+  fs::path dir_;
+  std::unique_ptr<Clock> clock_ = MakeSteadyClock();
+};
+
+// ---------------------------------------------------------------------------
+// Argument templating.
+
+TEST(ExpandCommandTest, SubstitutesParametersAndBuiltins) {
+  const SearchSpace space = MakeSpace({Uniform("lr", 0, 1), Int("layers", 1, 8),
+                                       Choice("opt", {std::string("adam"), true})});
+  const Config config{{0.001, 3, 0}};
+  TrialSpec spec;
+  spec.command = {"train", "--lr={lr}", "{layers}", "--opt", "{opt}", "{trial_id}", "{budget}",
+                  "{checkpoint_dir}/x", "[{restore_from}]", "{params_json}"};
+  const TrialContext context{42, 3.0, "/ck", "", "/p.json", std::nullopt};
+  const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, config, context);
+  ASSERT_TRUE(argv.ok()) << argv.status().message();
+  EXPECT_EQ(*argv, (std::vector<std::string>{"train", "--lr=0.001", "3", "--opt", "adam", "42", "3",
+                                             "/ck/x", "[]", "/p.json"}));
+}
+
+TEST(ExpandCommandTest, LeavesOtherBracesAlone) {
+  const SearchSpace space = MakeSpace({Uniform("lr", 0, 1)});
+  TrialSpec spec;
+  spec.command = {"{}", "{\"a\": {lr}}", "${}", "{a b}", "{{lr}}", "{lr", "lr}", "{lr}{lr}", "{/x}"};
+  const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0.5}}, TrialContext{});
+  ASSERT_TRUE(argv.ok()) << argv.status().message();
+  EXPECT_EQ(*argv, (std::vector<std::string>{"{}", "{\"a\": 0.5}", "${}", "{a b}", "{0.5}", "{lr", "lr}",
+                                             "0.50.5", "{/x}"}));
+}
+
+TEST(ExpandCommandTest, RejectsUnknownPlaceholderAndEmptyCommand) {
+  const SearchSpace space = MakeSpace({Uniform("lr", 0, 1)});
+  TrialSpec spec;
+  spec.command = {"train", "--x={momentum}"};
+  Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0.5}}, TrialContext{});
+  ASSERT_FALSE(argv.ok());
+  EXPECT_EQ(argv.status().kind(), ErrorKind::kBadInput);
+  EXPECT_NE(argv.status().message().find("{momentum}"), std::string::npos);
+  // Shell variables in braces look like placeholders (the config loader agrees).
+  spec.shell = true;
+  spec.command = {"echo", "${HOME}"};
+  EXPECT_FALSE(ExpandCommand(spec, space, Config{{0.5}}, TrialContext{}).ok());
+  spec.shell = false;
+  spec.command.clear();
+  EXPECT_FALSE(ExpandCommand(spec, space, Config{{0.5}}, TrialContext{}).ok());
+  spec.command = {"{lr}"};
+  EXPECT_FALSE(ExpandCommand(spec, space, Config{{0.5, 1.0}}, TrialContext{}).ok());
+}
+
+TEST(ExpandCommandTest, ShellQuote) {
+  EXPECT_EQ(ShellQuote(""), "''");
+  EXPECT_EQ(ShellQuote("a b"), "'a b'");
+  EXPECT_EQ(ShellQuote("it's"), "'it'\\''s'");
+  EXPECT_EQ(ShellQuote("$(rm -rf /); `x`"), "'$(rm -rf /); `x`'");
+}
+
+TEST(ExpandCommandTest, ShellModeJoinsAndQuotesValuesOnly) {
+  const SearchSpace space = MakeSpace({Choice("v", {std::string("a'b")})});
+  TrialSpec spec;
+  spec.shell = true;
+  spec.command = {"echo", "--v={v}", "|", "cat"};
+  const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0}}, TrialContext{});
+  ASSERT_TRUE(argv.ok()) << argv.status().message();
+  EXPECT_EQ(*argv, (std::vector<std::string>{"/bin/sh", "-c", "echo --v='a'\\''b' | cat"}));
+}
+
+TEST_F(CommandTrialTest, HostileValueIsOneLiteralArgumentWithoutShell) {
+  const std::string pwned = (dir_ / "pwned").string();
+  const std::string hostile = "it's $(touch " + pwned + "); touch " + pwned + " `touch " + pwned + "`";
+  const SearchSpace space = MakeSpace({Choice("v", {hostile})});
+  TrialSpec spec;
+  spec.command = {Script("args.sh", "printf '%s\\n' \"$#\" \"$1\"\n"), "{v}"};
+  const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0}}, TrialContext{});
+  ASSERT_TRUE(argv.ok());
+  ASSERT_EQ(argv->size(), 2u);
+  EXPECT_EQ((*argv)[1], hostile);
+  auto trial = Start(*argv);
+  ASSERT_NE(trial, nullptr);
+  RunToEnd(*trial);
+  EXPECT_EQ(trial->Finish().outcome, TrialOutcome::kExited);
+  EXPECT_EQ(ReadFile(TrialDir() / "stdout.log"), "1\n" + hostile + "\n");
+  EXPECT_FALSE(fs::exists(pwned));
+}
+
+TEST_F(CommandTrialTest, HostileValueIsQuotedInShellMode) {
+  const std::string pwned = (dir_ / "pwned").string();
+  const std::string hostile = "it's  $(touch " + pwned + "); `touch " + pwned + "` \"x\" ${HOME} \\";
+  const SearchSpace space = MakeSpace({Choice("v", {hostile})});
+  TrialSpec spec;
+  spec.shell = true;
+  // Template text is shell syntax on purpose: the ';' runs a second command.
+  spec.command = {"printf", "'[%s]\\n'", "{v}", "--{v}--", ";", "echo", "done"};
+  const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0}}, TrialContext{});
+  ASSERT_TRUE(argv.ok());
+  auto trial = Start(*argv);
+  ASSERT_NE(trial, nullptr);
+  RunToEnd(*trial);
+  EXPECT_EQ(trial->Finish().outcome, TrialOutcome::kExited);
+  EXPECT_EQ(ReadFile(TrialDir() / "stdout.log"), "[" + hostile + "]\n[--" + hostile + "--]\ndone\n");
+  EXPECT_FALSE(fs::exists(pwned));
+}
+
+// ---------------------------------------------------------------------------
+// Environment and params.json.
+
+TEST(TrialEnvironmentTest, OverlaysSpecAndTrialValues) {
+  const char* parent[] = {"PATH=/bin", "HOME=/h", "HOME=/second", "MPITUNE_TRIAL_ID=old", "junk",
+                          "CUDA_VISIBLE_DEVICES=0,1", nullptr};
+  TrialSpec spec;
+  spec.env = {{"FOO", "bar=baz"}, {"HOME", "/spec"}, {"MPITUNE_BUDGET", "user"}};
+  const TrialContext context{7, 2.5, "/ck", "/old/ck", "/p.json", std::string("")};
+  const std::vector<std::string> env = BuildTrialEnvironment(spec, context, parent);
+  EXPECT_EQ(env, (std::vector<std::string>{
+                     "PATH=/bin", "HOME=/spec", "MPITUNE_TRIAL_ID=7", "CUDA_VISIBLE_DEVICES=",
+                     "FOO=bar=baz", "MPITUNE_BUDGET=2.5", "MPITUNE_CHECKPOINT_DIR=/ck",
+                     "MPITUNE_RESTORE_FROM=/old/ck", "MPITUNE_PARAMS_JSON=/p.json"}));
+  // Without a GPU assignment the parent's CUDA_VISIBLE_DEVICES passes through.
+  const std::vector<std::string> inherited = BuildTrialEnvironment(TrialSpec{}, TrialContext{}, parent);
+  EXPECT_NE(std::find(inherited.begin(), inherited.end(), "CUDA_VISIBLE_DEVICES=0,1"), inherited.end());
+  EXPECT_NE(std::find(inherited.begin(), inherited.end(), "MPITUNE_RESTORE_FROM="), inherited.end());
+}
+
+TEST_F(CommandTrialTest, ChildSeesEnvironment) {
+  TrialSpec spec;
+  spec.env = {{"EXTRA", "it's here"}};
+  const TrialContext context{5, 9.0, "/ck/5", "", "/p/5.json", std::string("")};
+  const std::string script = Script(
+      "env.sh",
+      "echo \"id=$MPITUNE_TRIAL_ID budget=$MPITUNE_BUDGET ck=$MPITUNE_CHECKPOINT_DIR "
+      "restore=[$MPITUNE_RESTORE_FROM] params=$MPITUNE_PARAMS_JSON extra=$EXTRA\"\n"
+      "echo \"cuda=[${CUDA_VISIBLE_DEVICES-unset}] path=${PATH:+set}\"\n");
+  auto trial = Start({script}, {}, BuildTrialEnvironment(spec, context, environ));
+  ASSERT_NE(trial, nullptr);
+  RunToEnd(*trial);
+  EXPECT_EQ(trial->Finish().outcome, TrialOutcome::kExited);
+  EXPECT_EQ(ReadFile(TrialDir() / "stdout.log"),
+            "id=5 budget=9 ck=/ck/5 restore=[] params=/p/5.json extra=it's here\ncuda=[] path=set\n");
+}
+
+TEST_F(CommandTrialTest, ParamsJsonKeepsTypes) {
+  const SearchSpace space = MakeSpace({Uniform("lr", 0, 1), Int("layers", 1, 8),
+                                       Choice("opt", {std::string("sgd"), std::string("adam")}),
+                                       Choice("flag", {true, false}), Choice("bs", {32.0, 64.0})});
+  const fs::path path = dir_ / "sub" / "params.json";
+  ASSERT_TRUE(WriteParamsJson(path.string(), 12, 27.0, space, Config{{0.125, 4, 1, 1, 0}}).ok());
+  const nlohmann::json doc = nlohmann::json::parse(ReadFile(path));
+  EXPECT_EQ(doc["trial_id"], 12);
+  EXPECT_EQ(doc["budget"], 27.0);
+  const nlohmann::json& params = doc["params"];
+  EXPECT_TRUE(params["lr"].is_number_float());
+  EXPECT_EQ(params["lr"].get<double>(), 0.125);
+  EXPECT_TRUE(params["layers"].is_number_integer());
+  EXPECT_EQ(params["layers"].get<int>(), 4);
+  EXPECT_EQ(params["opt"], "adam");
+  EXPECT_TRUE(params["flag"].is_boolean());
+  EXPECT_EQ(params["flag"], false);
+  EXPECT_EQ(params["bs"].get<double>(), 32.0);
+  EXPECT_FALSE(fs::exists(path.string() + ".tmp"));
+}
+
+// ---------------------------------------------------------------------------
+// Metric parsing.
+
+TEST(MetricNumberTest, ParsesStrictly) {
+  EXPECT_EQ(ParseMetricNumber("0.25"), 0.25);
+  EXPECT_EQ(ParseMetricNumber("+1.5"), 1.5);
+  EXPECT_EQ(ParseMetricNumber("-2e-3"), -2e-3);
+  EXPECT_TRUE(std::isnan(*ParseMetricNumber("nan")));
+  EXPECT_TRUE(std::isnan(*ParseMetricNumber("NaN")));
+  EXPECT_EQ(ParseMetricNumber("inf"), INFINITY);
+  EXPECT_EQ(ParseMetricNumber("-Inf"), -INFINITY);
+  EXPECT_EQ(ParseMetricNumber("INF"), INFINITY);
+  for (const char* bad : {"", "+", "0.3.4", "1x", " 1", "1 ", "+-1", "++1", "0x10", "1e999", "abc", "nanx"}) {
+    EXPECT_FALSE(ParseMetricNumber(bad).has_value()) << bad;
+  }
+}
+
+TEST(MetricParserTest, FixedFormat) {
+  Result<MetricParser> parser = MetricParser::Create("loss", "");
+  ASSERT_TRUE(parser.ok());
+  const auto report = parser->Parse("mpitune: step=3 loss=0.25 acc=0.9");
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->step, 3.0);
+  EXPECT_EQ(report->value, 0.25);
+  EXPECT_TRUE(parser->Parse("mpitune:\tloss=1\tstep=4").has_value());
+  EXPECT_FALSE(parser->Parse("epoch 3 loss=0.2").has_value());  // not a metric line at all
+  EXPECT_EQ(parser->garbage_lines(), 0);
+  for (const char* bad : {"mpitune: loss=0.3", "mpitune: step=1 loss=0.3.4", "mpitune: step=1 loss=0.2 junk",
+                          "mpitune: step=x loss=1", "mpitune: step=-1 loss=1", "mpitune: step=nan loss=1",
+                          "mpitune: step=1 loss=", "mpitune: =1 step=1 loss=1", "mpitune:",
+                          "mpitune: step=1 step=2 loss=1"}) {
+    EXPECT_FALSE(parser->Parse(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(parser->garbage_lines(), 10);
+  EXPECT_FALSE(parser->Parse("mpitune: step=1 acc=0.5").has_value());
+  EXPECT_EQ(parser->ignored_lines(), 1);
+}
+
+TEST(MetricParserTest, RegexWithAndWithoutStepGroup) {
+  Result<MetricParser> with_step = MetricParser::Create("loss", R"(val_loss=(\S+) at epoch (\d+))");
+  ASSERT_TRUE(with_step.ok());
+  auto report = with_step->Parse("INFO val_loss=0.5 at epoch 7");
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->step, 7.0);
+  EXPECT_EQ(report->value, 0.5);
+
+  Result<MetricParser> counted = MetricParser::Create("loss", R"(loss: (\S+))");
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(counted->Parse("loss: 0.9")->step, 1.0);
+  EXPECT_FALSE(counted->Parse("loss: oops").has_value());  // garbage; does not use up a step
+  EXPECT_EQ(counted->Parse("loss: 0.8")->step, 2.0);
+  EXPECT_EQ(counted->Parse("mpitune: step=10 loss=0.1")->step, 10.0);  // the fixed format wins
+  EXPECT_TRUE(std::isnan(counted->Parse("loss: NAN")->value));
+  EXPECT_EQ(counted->Parse("loss: 0.7")->step, 4.0);
+  EXPECT_EQ(counted->garbage_lines(), 1);
+  // A hostile regex on a long line must neither hang nor overflow the stack.
+  Result<MetricParser> greedy = MetricParser::Create("loss", R"(.*loss=(\S+))");
+  ASSERT_TRUE(greedy.ok());
+  EXPECT_FALSE(greedy->Parse(std::string(60000, 'x')).has_value());
+  EXPECT_EQ(greedy->ignored_lines(), 1);
+
+  EXPECT_FALSE(MetricParser::Create("loss", "(unclosed").ok());
+  EXPECT_FALSE(MetricParser::Create("loss", "no group").ok());
+}
+
+TEST(LineSplitterTest, SplitsAcrossChunksAndCapsLength) {
+  LineSplitter splitter(8);
+  std::vector<std::pair<std::string, bool>> lines;
+  const auto collect = [&](std::string_view line, bool truncated) { lines.emplace_back(line, truncated); };
+  splitter.Feed("ab", collect);
+  splitter.Feed("c\nde\r\n\nf", collect);
+  splitter.Feed("0123456789abc", collect);  // "f" + 13 bytes: cut at 8
+  splitter.Feed("def\n12345678\nx", collect);
+  splitter.Finish(collect);
+  EXPECT_EQ(lines, (std::vector<std::pair<std::string, bool>>{
+                       {"abc", false}, {"de", false}, {"f0123456", true}, {"12345678", false}, {"x", false}}));
+}
+
+TEST_F(CommandTrialTest, ParsesMetricLinesFromOutput) {
+  const std::string script = Script("metrics.sh",
+                                    "echo 'mpitune: step=1 loss=0.5'\n"
+                                    "echo 'some log line'\n"
+                                    "echo 'mpitune: step=2 loss=nan'\n"
+                                    "echo 'mpitune: step=3 loss=-INF' >&2\n"
+                                    "echo 'mpitune: step=4 acc=0.9'\n"
+                                    "echo 'mpitune: loss=0.3'\n"
+                                    "echo 'mpitune: step=5 loss=0.3.4'\n"
+                                    "echo 'mpitune: step=6 loss=0.2 junk'\n"
+                                    "printf 'mpitune: step=7 loss=0.125'\n");
+  auto trial = Start({script});
+  ASSERT_NE(trial, nullptr);
+  std::vector<MetricReport> reports = RunToEnd(*trial);
+  // stdout and stderr are separate pipes: their relative order is not kept.
+  std::sort(reports.begin(), reports.end(),
+            [](const MetricReport& a, const MetricReport& b) { return a.step < b.step; });
+  ASSERT_EQ(reports.size(), 4u);
+  EXPECT_EQ(reports[0].step, 1.0);
+  EXPECT_EQ(reports[0].value, 0.5);
+  EXPECT_TRUE(std::isnan(reports[1].value));
+  EXPECT_EQ(reports[2].step, 3.0);  // from stderr
+  EXPECT_EQ(reports[2].value, -INFINITY);
+  EXPECT_EQ(reports[3].step, 7.0);  // the last line had no newline
+  EXPECT_EQ(reports[3].value, 0.125);
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kExited);
+  EXPECT_EQ(exit.reports, 4);
+  EXPECT_EQ(exit.garbage_lines, 3);
+  EXPECT_EQ(exit.ignored_lines, 1);
+}
+
+TEST_F(CommandTrialTest, RegexMetricFromOutput) {
+  CommandTrialOptions options;
+  options.metric_regex = R"(loss: (\S+))";
+  auto trial = Start({Script("regex.sh", "echo 'loss: 0.9'\necho 'loss: 0.7'\necho 'loss: 0.4'\n")}, options);
+  ASSERT_NE(trial, nullptr);
+  const std::vector<MetricReport> reports = RunToEnd(*trial);
+  ASSERT_EQ(reports.size(), 3u);
+  EXPECT_EQ(reports[2].step, 3.0);
+  EXPECT_EQ(reports[2].value, 0.4);
+}
+
+TEST_F(CommandTrialTest, SurvivesHugeAndBinaryOutput) {
+  CommandTrialOptions options;
+  options.metric_regex = R"(.*val=(\S+))";
+  // Shell tools rather than python3: interpreter start-up would dominate the test.
+  const std::string script = Script(
+      "noisy.sh",
+      "head -c 1048576 /dev/zero | tr '\\000' x; echo\n"  // a 1 MiB line
+      "printf 'mpitune: step=1 loss=0.5 pad='; head -c 1048576 /dev/zero | tr '\\000' y; echo\n"  // cut
+      "i=0; while [ $i -lt 64 ]; do printf 'a\\000b\\001\\377\\376\\033[31m val=\\r\\000\\n'; i=$((i+1)); done\n"
+      "printf '\\377\\376\\000mpitune: step=2 loss=1\\n'\n"  // not at the start of a line
+      "head -c 70000 /dev/zero | tr '\\000' z\n"         // long, and no newline yet
+      "printf '\\nmpitune: step=3 loss=0.25\\n'\n"
+      "printf '\\000\\001err\\377\\n' >&2\n");
+  auto trial = Start({script}, options);
+  ASSERT_NE(trial, nullptr);
+  const std::vector<MetricReport> reports = RunToEnd(*trial);
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[0].step, 1.0);  // the cut line's start is still read
+  EXPECT_EQ(reports[1].step, 3.0);
+  EXPECT_EQ(reports[1].value, 0.25);
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kExited);
+  EXPECT_GE(exit.garbage_lines, 3);  // the three over-long lines
+  // The log keeps every byte: the lines above, 1048577 + 1048606 + 64 * 19 + 26 + 70000 + 27.
+  EXPECT_EQ(fs::file_size(TrialDir() / "stdout.log"), 2168452u);
+  ASSERT_EQ(exit.stderr_tail.size(), 1u);
+  EXPECT_EQ(exit.stderr_tail[0], "??err\xff");
+}
+
+// ---------------------------------------------------------------------------
+// How trials end.
+
+TEST_F(CommandTrialTest, NonZeroExitFailsWithStderrTail) {
+  const std::string script =
+      Script("fail.sh", "echo 'mpitune: step=1 loss=2'\ni=0\nwhile [ $i -lt 30 ]; do echo \"err $i\" >&2; "
+                        "i=$((i+1)); done\nexit 3\n");
+  auto trial = Start({script});
+  ASSERT_NE(trial, nullptr);
+  EXPECT_EQ(RunToEnd(*trial).size(), 1u);
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kFailed);
+  EXPECT_EQ(exit.exit_code, 3);
+  EXPECT_EQ(exit.signal, 0);
+  EXPECT_EQ(exit.message, "exited with code 3");
+  ASSERT_EQ(exit.stderr_tail.size(), 20u);
+  EXPECT_EQ(exit.stderr_tail.front(), "err 10");
+  EXPECT_EQ(exit.stderr_tail.back(), "err 29");
+  EXPECT_NE(ReadFile(TrialDir() / "stderr.log").find("err 0\n"), std::string::npos);
+  EXPECT_EQ(ReadFile(TrialDir() / "stdout.log"), "mpitune: step=1 loss=2\n");
+}
+
+TEST_F(CommandTrialTest, CrashFails) {
+  auto trial = Start({Script("crash.sh", "echo before\nkill -SEGV $$\necho after\n")});
+  ASSERT_NE(trial, nullptr);
+  RunToEnd(*trial);
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kFailed);
+  EXPECT_EQ(exit.signal, SIGSEGV);
+  EXPECT_FALSE(exit.exit_code.has_value());
+  EXPECT_EQ(exit.message, "killed by SIGSEGV");
+  EXPECT_EQ(ReadFile(TrialDir() / "stdout.log"), "before\n");
+}
+
+TEST_F(CommandTrialTest, CommandThatCannotRunFails) {
+  auto trial = Start({(dir_ / "no-such-command").string(), "x"});
+  ASSERT_NE(trial, nullptr);
+  EXPECT_FALSE(trial->Running());
+  EXPECT_TRUE(trial->Poll(clock_->Now()).empty());
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kFailed);
+  EXPECT_NE(exit.message.find("cannot run"), std::string::npos) << exit.message;
+  ASSERT_EQ(exit.stderr_tail.size(), 1u);
+  EXPECT_NE(ReadFile(TrialDir() / "stderr.log").find("No such file"), std::string::npos);
+}
+
+TEST_F(CommandTrialTest, NulInArgumentFailsTheTrial) {
+  auto trial = Start({"echo", std::string("a\0b", 3)});
+  ASSERT_NE(trial, nullptr);
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kFailed);
+  EXPECT_NE(exit.message.find("NUL"), std::string::npos) << exit.message;
+}
+
+TEST_F(CommandTrialTest, BadRegexIsASetupError) {
+  CommandTrialOptions options;
+  options.metric_regex = "([";
+  const Result<std::unique_ptr<CommandTrial>> trial =
+      CommandTrial::Start({"true"}, {}, TrialDir().string(), options, 0.0);
+  ASSERT_FALSE(trial.ok());
+  EXPECT_EQ(trial.status().kind(), ErrorKind::kBadInput);
+}
+
+TEST_F(CommandTrialTest, TimeoutKillsTheWholeGroup) {
+  const fs::path child_pid = dir_ / "child.pid";
+  CommandTrialOptions options;
+  options.timeout_seconds = 0.5;
+  auto trial = Start({Script("hang.sh", "sleep 100 &\necho $! > " + child_pid.string() + "\necho started\nsleep 100\n")},
+                     options);
+  ASSERT_NE(trial, nullptr);
+  const double start = clock_->Now();
+  RunToEnd(*trial, 3.0);
+  const double elapsed = clock_->Now() - start;
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kTimedOut);
+  EXPECT_TRUE(exit.timed_out);
+  EXPECT_EQ(exit.signal, SIGKILL);
+  EXPECT_GE(elapsed, 0.45);
+  EXPECT_LT(elapsed, 1.5);
+  EXPECT_GE(exit.duration_seconds, 0.5);
+  EXPECT_EQ(ReadFile(TrialDir() / "stdout.log"), "started\n");
+  const pid_t sleeper = std::stoi(ReadFile(child_pid));
+  EXPECT_TRUE(EventuallyGone(sleeper));
+  EXPECT_TRUE(EventuallyGone(trial->pid()));
+}
+
+TEST_F(CommandTrialTest, LeftoverChildrenDieWithTheTrial) {
+  const fs::path child_pid = dir_ / "child.pid";
+  auto trial = Start({Script("leak.sh", "sleep 100 &\necho $! > " + child_pid.string() + "\n")});
+  ASSERT_NE(trial, nullptr);
+  RunToEnd(*trial);
+  EXPECT_EQ(trial->Finish().outcome, TrialOutcome::kExited);
+  EXPECT_TRUE(EventuallyGone(std::stoi(ReadFile(child_pid))));
+}
+
+TEST_F(CommandTrialTest, StopHandledBySigtermExits) {
+  CommandTrialOptions options;
+  options.stop_grace_seconds = 5.0;
+  auto trial = Start({Script("trap.sh", "trap 'echo bye; exit 0' TERM\necho ready\n"
+                                        "while :; do sleep 0.05; done\n")},
+                     options);
+  ASSERT_NE(trial, nullptr);
+  ASSERT_TRUE(WaitForLog(*trial, "ready\n"));
+  trial->RequestStop(clock_->Now());
+  RunToEnd(*trial, 2.0);
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kExited);
+  EXPECT_EQ(exit.exit_code, 0);
+  EXPECT_TRUE(exit.stop_requested);
+  EXPECT_FALSE(exit.killed_after_grace);
+  EXPECT_EQ(ReadFile(TrialDir() / "stdout.log"), "ready\nbye\n");
+}
+
+TEST_F(CommandTrialTest, StopIgnoredEscalatesToSigkillAfterGrace) {
+  CommandTrialOptions options;
+  options.stop_grace_seconds = 0.3;
+  auto trial = Start({Script("stubborn.sh", "trap '' TERM\necho ready\nwhile :; do sleep 0.05; done\n")}, options);
+  ASSERT_NE(trial, nullptr);
+  ASSERT_TRUE(WaitForLog(*trial, "ready\n"));
+  const double stop = clock_->Now();
+  trial->RequestStop(stop);
+  RunToEnd(*trial, 2.0);
+  const double elapsed = clock_->Now() - stop;
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kExited);
+  EXPECT_TRUE(exit.killed_after_grace);
+  EXPECT_EQ(exit.signal, SIGKILL);
+  EXPECT_GE(elapsed, 0.3);
+  EXPECT_LT(elapsed, 1.2);
+}
+
+TEST_F(CommandTrialTest, DestructorKillsAndReaps) {
+  const fs::path child_pid = dir_ / "child.pid";
+  pid_t leader = -1;
+  {
+    auto trial = Start({Script("bg.sh", "sleep 100 &\necho $! > " + child_pid.string() + "\nwait\n")});
+    ASSERT_NE(trial, nullptr);
+    leader = trial->pid();
+    for (int i = 0; i < 200 && !fs::exists(child_pid); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(trial->Running());
+  }
+  EXPECT_TRUE(EventuallyGone(leader));
+  // Reaped, not a zombie of ours: waitpid finds no such child.
+  EXPECT_EQ(waitpid(leader, nullptr, WNOHANG), -1);
+  std::string text;
+  for (int i = 0; i < 100 && text.empty(); ++i) {
+    text = ReadFile(child_pid);
+    if (text.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_FALSE(text.empty());
+  EXPECT_TRUE(EventuallyGone(std::stoi(text)));
+}
+
+TEST_F(CommandTrialTest, FinishWhileRunningKills) {
+  auto trial = Start({Script("sleep.sh", "exec sleep 100\n")});
+  ASSERT_NE(trial, nullptr);
+  const TrialExit exit = trial->Finish();
+  EXPECT_FALSE(trial->Running());
+  EXPECT_EQ(exit.signal, SIGKILL);
+  EXPECT_TRUE(exit.stop_requested);
+}
+
+TEST_F(CommandTrialTest, ChildStartsWithDefaultSignals) {
+  // The worker ignores SIGTERM; the trial must still die of it.
+  struct sigaction ignore {};
+  struct sigaction previous {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(sigaction(SIGTERM, &ignore, &previous), 0);
+  auto trial = Start({Script("plain.sh", "echo ready\nwhile :; do sleep 0.05; done\n")});
+  sigaction(SIGTERM, &previous, nullptr);
+  ASSERT_NE(trial, nullptr);
+  ASSERT_TRUE(WaitForLog(*trial, "ready\n"));
+  trial->RequestStop(clock_->Now());
+  RunToEnd(*trial, 2.0);
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.signal, SIGTERM);
+  EXPECT_FALSE(exit.killed_after_grace);
+}
+
+// ---------------------------------------------------------------------------
+// The example training script, through the example config.
+
+TEST_F(CommandTrialTest, ExampleTrainingScriptReportsAndResumes) {
+  Result<StudyConfig> study = LoadStudyConfigFile(MPITUNE_SOURCE_DIR "/configs/command-example.yaml");
+  ASSERT_TRUE(study.ok()) << study.status().message();
+  TrialSpec spec = study->trial;
+  // The config names the script relative to the repository root.
+  for (std::string& word : spec.command) {
+    if (word.ends_with("train_example.py")) word = MPITUNE_SOURCE_DIR "/" + word;
+  }
+  const SearchSpace& space = study->space;
+  const Config config = space.Decode(std::vector<double>(space.size(), 0.5));
+  CommandTrialOptions options;
+  options.metric = study->metric;
+  options.metric_regex = spec.metric_regex;
+  options.timeout_seconds = spec.timeout_seconds;
+
+  const auto run = [&](double budget, const std::string& restore_from) {
+    TrialContext context{3, budget, (dir_ / "ck").string(), restore_from, (dir_ / "params.json").string(),
+                         std::nullopt};
+    EXPECT_TRUE(WriteParamsJson(context.params_json_path, context.trial, budget, space, config).ok());
+    const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, config, context);
+    EXPECT_TRUE(argv.ok()) << argv.status().message();
+    auto trial = Start(*argv, options, BuildTrialEnvironment(spec, context, environ));
+    std::vector<MetricReport> reports = RunToEnd(*trial);
+    const TrialExit exit = trial->Finish();
+    EXPECT_EQ(exit.outcome, TrialOutcome::kExited) << exit.message;
+    EXPECT_EQ(exit.garbage_lines, 0);
+    return reports;
+  };
+
+  const std::vector<MetricReport> first = run(3, "");
+  ASSERT_EQ(first.size(), 3u);
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].step, static_cast<double>(i + 1));
+    EXPECT_TRUE(std::isfinite(first[i].value));
+  }
+  EXPECT_LT(first.back().value, first.front().value);
+  ASSERT_TRUE(fs::exists(dir_ / "ck" / "checkpoint.json"));
+
+  const std::vector<MetricReport> resumed = run(5, (dir_ / "ck" / "checkpoint.json").string());
+  ASSERT_EQ(resumed.size(), 2u);
+  EXPECT_EQ(resumed[0].step, 4.0);
+  EXPECT_EQ(resumed[1].step, 5.0);
+}
+
+}  // namespace
+}  // namespace mpitune
