@@ -64,8 +64,8 @@ std::string ShellQuote(const std::string& value);
 // type (number, integer, bool, string). Written to a temporary file and renamed, so
 // a reader never sees half a file.
 std::string ParamsJson(TrialId trial, double budget, const SearchSpace& space, const Config& config);
-Status WriteParamsJson(const std::string& path, TrialId trial, double budget,
-                       const SearchSpace& space, const Config& config);
+Status WriteParamsJson(const std::string& path, TrialId trial, double budget, const SearchSpace& space,
+                       const Config& config);
 
 // `parent` (NAME=value strings, e.g. from `environ`, may be null) with spec.env on
 // top, then MPITUNE_TRIAL_ID, MPITUNE_BUDGET, MPITUNE_CHECKPOINT_DIR,
@@ -83,11 +83,11 @@ struct MetricReport {
 };
 
 struct CommandTrialOptions {
-  std::string metric = "loss";  // the key read from "mpitune: step=.. <metric>=.." lines
-  std::string metric_regex;     // optional ECMAScript regex: group 1 value, group 2 step
-  double timeout_seconds = 0.0;       // from Start; 0 = no limit
-  double stop_grace_seconds = 10.0;   // SIGTERM -> SIGKILL after this long
-  bool parse_stderr = true;           // metric lines count on stderr too (Python logging)
+  std::string metric = "loss";             // the key read from "mpitune: step=.. <metric>=.." lines
+  std::string metric_regex;                // optional ECMAScript regex: group 1 value, group 2 step
+  double timeout_seconds = 0.0;            // from Start; 0 = no limit
+  double stop_grace_seconds = 10.0;        // SIGTERM -> SIGKILL after this long
+  bool parse_stderr = true;                // metric lines count on stderr too (Python logging)
   std::size_t max_line_bytes = 64 * 1024;  // longer lines are cut for parsing
   std::size_t stderr_tail_lines = 20;
 };
@@ -99,12 +99,12 @@ struct TrialExit {
   bool stop_requested = false;   // RequestStop or Kill was called
   bool killed_after_grace = false;
   bool timed_out = false;
-  double duration_seconds = 0.0;  // from Start until Poll saw it end
-  std::string message;            // one line: "exited with code 3", "cannot run ...", ...
+  double duration_seconds = 0.0;         // from Start until Poll saw it end
+  std::string message;                   // one line: "exited with code 3", "cannot run ...", ...
   std::vector<std::string> stderr_tail;  // the last lines of stderr, control bytes as '?'
-  std::int64_t reports = 0;        // metric reports returned by Poll
-  std::int64_t garbage_lines = 0;  // malformed metric lines, cut-off lines
-  std::int64_t ignored_lines = 0;  // well-formed mpitune: lines without our metric
+  std::int64_t reports = 0;              // metric reports returned by Poll
+  std::int64_t garbage_lines = 0;        // malformed metric lines, cut-off lines
+  std::int64_t ignored_lines = 0;        // well-formed mpitune: lines without our metric
 };
 
 class CommandTrial {

@@ -14,8 +14,8 @@ namespace {
 
 // The same name rule as the config loader's placeholder check.
 bool IsPlaceholderChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '.' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+         c == '-';
 }
 
 std::optional<std::string> BuiltinValue(std::string_view name, const TrialContext& context) {

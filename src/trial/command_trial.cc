@@ -133,7 +133,9 @@ class CommandTrial::Impl {
   Status Open(const std::filesystem::path& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    if (ec) return Status::Io(fmt::format("{}: cannot create trial directory: {}", dir.string(), ec.message()));
+    if (ec) {
+      return Status::Io(fmt::format("{}: cannot create trial directory: {}", dir.string(), ec.message()));
+    }
     Result<UniqueFd> out_log = OpenLog(dir / "stdout.log");
     if (!out_log.ok()) return out_log.status();
     Result<UniqueFd> err_log = OpenLog(dir / "stderr.log");
@@ -181,6 +183,7 @@ class CommandTrial::Impl {
   }
 
   void WaitForOutput(double max_seconds) {
+    if (reaped_) return;
     std::array<pollfd, 2> fds{};
     nfds_t count = 0;
     for (const OutputStream* stream : {&out_, &err_}) {
@@ -254,7 +257,8 @@ class CommandTrial::Impl {
       const std::string_view data(buffer_.data(), static_cast<std::size_t>(n));
       total += data.size();
       stream.AppendToLog(data);
-      stream.lines.Feed(data, [&](std::string_view line, bool truncated) { OnLine(stream, line, truncated); });
+      stream.lines.Feed(data,
+                        [&](std::string_view line, bool truncated) { OnLine(stream, line, truncated); });
     }
   }
 
@@ -354,10 +358,9 @@ class CommandTrial::Impl {
       exit.message = fmt::format("timed out after {} s ({})", options_.timeout_seconds, how);
     } else if (stop_requested_) {
       exit.outcome = TrialOutcome::kExited;
-      exit.message = killed_after_grace_
-                         ? fmt::format("stopped; did not end within {} s of SIGTERM ({})",
-                                       options_.stop_grace_seconds, how)
-                         : fmt::format("stopped ({})", how);
+      exit.message = killed_after_grace_ ? fmt::format("stopped; did not end within {} s of SIGTERM ({})",
+                                                       options_.stop_grace_seconds, how)
+                                         : fmt::format("stopped ({})", how);
     } else {
       exit.outcome = exit.exit_code == 0 ? TrialOutcome::kExited : TrialOutcome::kFailed;
       exit.message = how;

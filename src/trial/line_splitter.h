@@ -27,7 +27,7 @@ class LineSplitter {
   static std::size_t FindSeparator(std::string_view data, std::size_t from);
 
   std::size_t max_line_;
-  std::string partial_;     // the start of the current line, at most max_line_ bytes
+  std::string partial_;      // the start of the current line, at most max_line_ bytes
   bool discarding_ = false;  // inside the dropped tail of an over-long line
 };
 

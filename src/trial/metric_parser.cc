@@ -42,7 +42,8 @@ Result<MetricParser> MetricParser::Create(std::string metric, const std::string&
     try {
       compiled.emplace(regex, std::regex::ECMAScript);
     } catch (const std::regex_error& error) {
-      return Status::BadInput(fmt::format("trial.metric_regex: not a valid ECMAScript regex ({})", error.what()));
+      return Status::BadInput(
+          fmt::format("trial.metric_regex: not a valid ECMAScript regex ({})", error.what()));
     }
     if (compiled->mark_count() < 1) {
       return Status::BadInput("trial.metric_regex: needs a capture group (group 1 is the metric value)");
@@ -116,16 +117,14 @@ std::optional<MetricReport> MetricParser::ParseRegex(std::string_view line) {
     return std::nullopt;
   }
   const std::optional<double> value =
-      match[1].matched ? ParseMetricNumber(Group(line, match, 1))
-                       : std::nullopt;
+      match[1].matched ? ParseMetricNumber(Group(line, match, 1)) : std::nullopt;
   if (!value) {
     ++garbage_;
     return std::nullopt;
   }
   double step = next_regex_step_;
   if (regex_->mark_count() >= 2 && match[2].matched) {
-    const std::optional<double> parsed =
-        ParseMetricNumber(Group(line, match, 2));
+    const std::optional<double> parsed = ParseMetricNumber(Group(line, match, 2));
     if (!parsed || !std::isfinite(*parsed) || *parsed < 0.0) {
       ++garbage_;
       return std::nullopt;

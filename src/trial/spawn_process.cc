@@ -74,8 +74,9 @@ Status SetUp(FileActions& actions, SpawnAttributes& attr, int stdout_fd, int std
   // hold them (a trial outliving its worker would keep the connection alive).
   if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(actions.get(), 3);
 #endif
-  if (rc == 0) rc = posix_spawnattr_setflags(attr.get(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                             POSIX_SPAWN_SETSIGDEF);
+  if (rc == 0)
+    rc = posix_spawnattr_setflags(attr.get(),
+                                  POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   if (rc == 0) rc = posix_spawnattr_setpgroup(attr.get(), 0);
   sigset_t signals;
   sigemptyset(&signals);
@@ -84,7 +85,9 @@ Status SetUp(FileActions& actions, SpawnAttributes& attr, int stdout_fd, int std
   // must not hand that on to the trial.
   sigfillset(&signals);
   if (rc == 0) rc = posix_spawnattr_setsigdefault(attr.get(), &signals);
-  if (rc != 0) return Status::Io(fmt::format("posix_spawn: cannot set attributes: {}", std::generic_category().message(rc)));
+  if (rc != 0)
+    return Status::Io(
+        fmt::format("posix_spawn: cannot set attributes: {}", std::generic_category().message(rc)));
   return Status::Ok();
 }
 
@@ -94,10 +97,11 @@ Result<pid_t> SpawnInNewGroup(const std::vector<std::string>& argv, const std::v
                               int stdout_fd, int stderr_fd) {
   if (argv.empty() || argv[0].empty()) return Status::BadInput("cannot run an empty command");
   if (AnyHasNul(argv) || AnyHasNul(env)) {
-    return Status::BadInput(fmt::format("cannot run '{}': an argument or environment value contains a NUL byte",
-                                        argv[0].c_str()));
+    return Status::BadInput(fmt::format(
+        "cannot run '{}': an argument or environment value contains a NUL byte", argv[0].c_str()));
   }
-  if (stdout_fd < 3 || stderr_fd < 3) return Status::Internal("SpawnInNewGroup: output descriptors must be >= 3");
+  if (stdout_fd < 3 || stderr_fd < 3)
+    return Status::Internal("SpawnInNewGroup: output descriptors must be >= 3");
   FileActions actions;
   SpawnAttributes attr;
   MPITUNE_RETURN_IF_ERROR(SetUp(actions, attr, stdout_fd, stderr_fd));

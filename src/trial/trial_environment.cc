@@ -78,8 +78,8 @@ std::string ParamsJson(TrialId trial, double budget, const SearchSpace& space, c
   return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
-Status WriteParamsJson(const std::string& path, TrialId trial, double budget,
-                       const SearchSpace& space, const Config& config) {
+Status WriteParamsJson(const std::string& path, TrialId trial, double budget, const SearchSpace& space,
+                       const Config& config) {
   if (config.values.size() != space.size()) {
     return Status::Internal(fmt::format("WriteParamsJson: config has {} values for a space of {} parameters",
                                         config.values.size(), space.size()));

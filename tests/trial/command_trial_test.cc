@@ -109,8 +109,7 @@ class CommandTrialTest : public ::testing::Test {
     return path.string();
   }
 
-  std::unique_ptr<CommandTrial> Start(const std::vector<std::string>& argv,
-                                      CommandTrialOptions options = {},
+  std::unique_ptr<CommandTrial> Start(const std::vector<std::string>& argv, CommandTrialOptions options = {},
                                       std::vector<std::string> env = {}) {
     if (env.empty()) env = BuildTrialEnvironment(TrialSpec{}, TrialContext{}, environ);
     Result<std::unique_ptr<CommandTrial>> trial =
@@ -152,17 +151,17 @@ class CommandTrialTest : public ::testing::Test {
 // Argument templating.
 
 TEST(ExpandCommandTest, SubstitutesParametersAndBuiltins) {
-  const SearchSpace space = MakeSpace({Uniform("lr", 0, 1), Int("layers", 1, 8),
-                                       Choice("opt", {std::string("adam"), true})});
+  const SearchSpace space =
+      MakeSpace({Uniform("lr", 0, 1), Int("layers", 1, 8), Choice("opt", {std::string("adam"), true})});
   const Config config{{0.001, 3, 0}};
   TrialSpec spec;
-  spec.command = {"train", "--lr={lr}", "{layers}", "--opt", "{opt}", "{trial_id}", "{budget}",
-                  "{checkpoint_dir}/x", "[{restore_from}]", "{params_json}"};
+  spec.command = {"train",    "--lr={lr}",          "{layers}",         "--opt",        "{opt}", "{trial_id}",
+                  "{budget}", "{checkpoint_dir}/x", "[{restore_from}]", "{params_json}"};
   const TrialContext context{42, 3.0, "/ck", "", "/p.json", std::nullopt};
   const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, config, context);
   ASSERT_TRUE(argv.ok()) << argv.status().message();
-  EXPECT_EQ(*argv, (std::vector<std::string>{"train", "--lr=0.001", "3", "--opt", "adam", "42", "3",
-                                             "/ck/x", "[]", "/p.json"}));
+  EXPECT_EQ(*argv, (std::vector<std::string>{"train", "--lr=0.001", "3", "--opt", "adam", "42", "3", "/ck/x",
+                                             "[]", "/p.json"}));
 }
 
 TEST(ExpandCommandTest, LeavesOtherBracesAlone) {
@@ -251,16 +250,17 @@ TEST_F(CommandTrialTest, HostileValueIsQuotedInShellMode) {
 // Environment and params.json.
 
 TEST(TrialEnvironmentTest, OverlaysSpecAndTrialValues) {
-  const char* parent[] = {"PATH=/bin", "HOME=/h", "HOME=/second", "MPITUNE_TRIAL_ID=old", "junk",
-                          "CUDA_VISIBLE_DEVICES=0,1", nullptr};
+  const char* parent[] = {
+      "PATH=/bin", "HOME=/h", "HOME=/second", "MPITUNE_TRIAL_ID=old", "junk", "CUDA_VISIBLE_DEVICES=0,1",
+      nullptr};
   TrialSpec spec;
   spec.env = {{"FOO", "bar=baz"}, {"HOME", "/spec"}, {"MPITUNE_BUDGET", "user"}};
   const TrialContext context{7, 2.5, "/ck", "/old/ck", "/p.json", std::string("")};
   const std::vector<std::string> env = BuildTrialEnvironment(spec, context, parent);
-  EXPECT_EQ(env, (std::vector<std::string>{
-                     "PATH=/bin", "HOME=/spec", "MPITUNE_TRIAL_ID=7", "CUDA_VISIBLE_DEVICES=",
-                     "FOO=bar=baz", "MPITUNE_BUDGET=2.5", "MPITUNE_CHECKPOINT_DIR=/ck",
-                     "MPITUNE_RESTORE_FROM=/old/ck", "MPITUNE_PARAMS_JSON=/p.json"}));
+  EXPECT_EQ(env, (std::vector<std::string>{"PATH=/bin", "HOME=/spec", "MPITUNE_TRIAL_ID=7",
+                                           "CUDA_VISIBLE_DEVICES=", "FOO=bar=baz", "MPITUNE_BUDGET=2.5",
+                                           "MPITUNE_CHECKPOINT_DIR=/ck", "MPITUNE_RESTORE_FROM=/old/ck",
+                                           "MPITUNE_PARAMS_JSON=/p.json"}));
   // Without a GPU assignment the parent's CUDA_VISIBLE_DEVICES passes through.
   const std::vector<std::string> inherited = BuildTrialEnvironment(TrialSpec{}, TrialContext{}, parent);
   EXPECT_NE(std::find(inherited.begin(), inherited.end(), "CUDA_VISIBLE_DEVICES=0,1"), inherited.end());
@@ -271,11 +271,11 @@ TEST_F(CommandTrialTest, ChildSeesEnvironment) {
   TrialSpec spec;
   spec.env = {{"EXTRA", "it's here"}};
   const TrialContext context{5, 9.0, "/ck/5", "", "/p/5.json", std::string("")};
-  const std::string script = Script(
-      "env.sh",
-      "echo \"id=$MPITUNE_TRIAL_ID budget=$MPITUNE_BUDGET ck=$MPITUNE_CHECKPOINT_DIR "
-      "restore=[$MPITUNE_RESTORE_FROM] params=$MPITUNE_PARAMS_JSON extra=$EXTRA\"\n"
-      "echo \"cuda=[${CUDA_VISIBLE_DEVICES-unset}] path=${PATH:+set}\"\n");
+  const std::string script =
+      Script("env.sh",
+             "echo \"id=$MPITUNE_TRIAL_ID budget=$MPITUNE_BUDGET ck=$MPITUNE_CHECKPOINT_DIR "
+             "restore=[$MPITUNE_RESTORE_FROM] params=$MPITUNE_PARAMS_JSON extra=$EXTRA\"\n"
+             "echo \"cuda=[${CUDA_VISIBLE_DEVICES-unset}] path=${PATH:+set}\"\n");
   auto trial = Start({script}, {}, BuildTrialEnvironment(spec, context, environ));
   ASSERT_NE(trial, nullptr);
   RunToEnd(*trial);
@@ -332,10 +332,10 @@ TEST(MetricParserTest, FixedFormat) {
   EXPECT_TRUE(parser->Parse("mpitune:\tloss=1\tstep=4").has_value());
   EXPECT_FALSE(parser->Parse("epoch 3 loss=0.2").has_value());  // not a metric line at all
   EXPECT_EQ(parser->garbage_lines(), 0);
-  for (const char* bad : {"mpitune: loss=0.3", "mpitune: step=1 loss=0.3.4", "mpitune: step=1 loss=0.2 junk",
-                          "mpitune: step=x loss=1", "mpitune: step=-1 loss=1", "mpitune: step=nan loss=1",
-                          "mpitune: step=1 loss=", "mpitune: =1 step=1 loss=1", "mpitune:",
-                          "mpitune: step=1 step=2 loss=1"}) {
+  for (const char* bad :
+       {"mpitune: loss=0.3", "mpitune: step=1 loss=0.3.4", "mpitune: step=1 loss=0.2 junk",
+        "mpitune: step=x loss=1", "mpitune: step=-1 loss=1", "mpitune: step=nan loss=1",
+        "mpitune: step=1 loss=", "mpitune: =1 step=1 loss=1", "mpitune:", "mpitune: step=1 step=2 loss=1"}) {
     EXPECT_FALSE(parser->Parse(bad).has_value()) << bad;
   }
   EXPECT_EQ(parser->garbage_lines(), 10);
@@ -379,8 +379,9 @@ TEST(LineSplitterTest, SplitsAcrossChunksAndCapsLength) {
   splitter.Feed("0123456789abc", collect);  // "f" + 13 bytes: cut at 8
   splitter.Feed("def\n12345678\nx", collect);
   splitter.Finish(collect);
-  EXPECT_EQ(lines, (std::vector<std::pair<std::string, bool>>{
-                       {"abc", false}, {"de", false}, {"f0123456", true}, {"12345678", false}, {"x", false}}));
+  EXPECT_EQ(lines,
+            (std::vector<std::pair<std::string, bool>>{
+                {"abc", false}, {"de", false}, {"f0123456", true}, {"12345678", false}, {"x", false}}));
 }
 
 TEST_F(CommandTrialTest, ParsesMetricLinesFromOutput) {
@@ -434,9 +435,10 @@ TEST_F(CommandTrialTest, SurvivesHugeAndBinaryOutput) {
       "noisy.sh",
       "head -c 1048576 /dev/zero | tr '\\000' x; echo\n"  // a 1 MiB line
       "printf 'mpitune: step=1 loss=0.5 pad='; head -c 1048576 /dev/zero | tr '\\000' y; echo\n"  // cut
-      "i=0; while [ $i -lt 64 ]; do printf 'a\\000b\\001\\377\\376\\033[31m val=\\r\\000\\n'; i=$((i+1)); done\n"
+      "i=0; while [ $i -lt 64 ]; do printf 'a\\000b\\001\\377\\376\\033[31m val=\\r\\000\\n'; i=$((i+1)); "
+      "done\n"
       "printf '\\377\\376\\000mpitune: step=2 loss=1\\n'\n"  // not at the start of a line
-      "head -c 70000 /dev/zero | tr '\\000' z\n"         // long, and no newline yet
+      "head -c 70000 /dev/zero | tr '\\000' z\n"             // long, and no newline yet
       "printf '\\nmpitune: step=3 loss=0.25\\n'\n"
       "printf '\\000\\001err\\377\\n' >&2\n");
   auto trial = Start({script}, options);
@@ -460,8 +462,9 @@ TEST_F(CommandTrialTest, SurvivesHugeAndBinaryOutput) {
 
 TEST_F(CommandTrialTest, NonZeroExitFailsWithStderrTail) {
   const std::string script =
-      Script("fail.sh", "echo 'mpitune: step=1 loss=2'\ni=0\nwhile [ $i -lt 30 ]; do echo \"err $i\" >&2; "
-                        "i=$((i+1)); done\nexit 3\n");
+      Script("fail.sh",
+             "echo 'mpitune: step=1 loss=2'\ni=0\nwhile [ $i -lt 30 ]; do echo \"err $i\" >&2; "
+             "i=$((i+1)); done\nexit 3\n");
   auto trial = Start({script});
   ASSERT_NE(trial, nullptr);
   EXPECT_EQ(RunToEnd(*trial).size(), 1u);
@@ -522,8 +525,9 @@ TEST_F(CommandTrialTest, TimeoutKillsTheWholeGroup) {
   const fs::path child_pid = dir_ / "child.pid";
   CommandTrialOptions options;
   options.timeout_seconds = 0.5;
-  auto trial = Start({Script("hang.sh", "sleep 100 &\necho $! > " + child_pid.string() + "\necho started\nsleep 100\n")},
-                     options);
+  auto trial = Start(
+      {Script("hang.sh", "sleep 100 &\necho $! > " + child_pid.string() + "\necho started\nsleep 100\n")},
+      options);
   ASSERT_NE(trial, nullptr);
   const double start = clock_->Now();
   RunToEnd(*trial, 3.0);
@@ -553,8 +557,9 @@ TEST_F(CommandTrialTest, LeftoverChildrenDieWithTheTrial) {
 TEST_F(CommandTrialTest, StopHandledBySigtermExits) {
   CommandTrialOptions options;
   options.stop_grace_seconds = 5.0;
-  auto trial = Start({Script("trap.sh", "trap 'echo bye; exit 0' TERM\necho ready\n"
-                                        "while :; do sleep 0.05; done\n")},
+  auto trial = Start({Script("trap.sh",
+                             "trap 'echo bye; exit 0' TERM\necho ready\n"
+                             "while :; do sleep 0.05; done\n")},
                      options);
   ASSERT_NE(trial, nullptr);
   ASSERT_TRUE(WaitForLog(*trial, "ready\n"));
@@ -571,7 +576,8 @@ TEST_F(CommandTrialTest, StopHandledBySigtermExits) {
 TEST_F(CommandTrialTest, StopIgnoredEscalatesToSigkillAfterGrace) {
   CommandTrialOptions options;
   options.stop_grace_seconds = 0.3;
-  auto trial = Start({Script("stubborn.sh", "trap '' TERM\necho ready\nwhile :; do sleep 0.05; done\n")}, options);
+  auto trial =
+      Start({Script("stubborn.sh", "trap '' TERM\necho ready\nwhile :; do sleep 0.05; done\n")}, options);
   ASSERT_NE(trial, nullptr);
   ASSERT_TRUE(WaitForLog(*trial, "ready\n"));
   const double stop = clock_->Now();
@@ -655,8 +661,8 @@ TEST_F(CommandTrialTest, ExampleTrainingScriptReportsAndResumes) {
   options.timeout_seconds = spec.timeout_seconds;
 
   const auto run = [&](double budget, const std::string& restore_from) {
-    TrialContext context{3, budget, (dir_ / "ck").string(), restore_from, (dir_ / "params.json").string(),
-                         std::nullopt};
+    TrialContext context{
+        3, budget, (dir_ / "ck").string(), restore_from, (dir_ / "params.json").string(), std::nullopt};
     EXPECT_TRUE(WriteParamsJson(context.params_json_path, context.trial, budget, space, config).ok());
     const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, config, context);
     EXPECT_TRUE(argv.ok()) << argv.status().message();
