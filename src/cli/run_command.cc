@@ -1,4 +1,5 @@
-// `mpitune run`: a whole study in this process, one trial at a time.
+// `mpitune run`: a whole study in this process, one trial at a time, or under
+// mpirun over MPI (run_mpi.cc).
 #include <memory>
 #include <string>
 
@@ -7,10 +8,12 @@
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
 #include "cli/results_table.h"
+#include "cli/run_mpi.h"
 #include "cli/stop_signal.h"
 #include "cli/storage_check.h"
 #include "mpitune/clock.h"
 #include "mpitune/local_runner.h"
+#include "mpitune/mpi_runtime.h"
 #include "mpitune/scheduler.h"
 
 namespace mpitune::cli {
@@ -23,6 +26,8 @@ void PrintRungs(const Scheduler& scheduler) {
   for (const std::string& line : scheduler.DescribeRungs()) fmt::print("  {}\n", line);
 }
 
+}  // namespace
+
 void PrintResults(const StudyConfig& config, const Scheduler& scheduler, const LocalRunSummary& summary) {
   PrintRungs(scheduler);
   fmt::print("\n{}\n", FormatResultsTable(scheduler, config.metric, kTableRows));
@@ -32,8 +37,6 @@ void PrintResults(const StudyConfig& config, const Scheduler& scheduler, const L
   fmt::print("elapsed: {} wall, {} trials run, {} reports\n", FormatSeconds(summary.wall_seconds),
              summary.trials_started, summary.reports);
 }
-
-}  // namespace
 
 CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options) {
   CLI::App* command = app.add_subcommand("run", "Run a study in this process, one trial at a time");
@@ -48,6 +51,10 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options) {
 }
 
 int RunRunCommand(const RunCommandOptions& options) {
+  return LaunchedByMpirun() ? RunUnderMpirun(options) : RunInThisProcess(options);
+}
+
+int RunInThisProcess(const RunCommandOptions& options) {
   Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
   if (!loaded.ok()) return ReportError(loaded.status());
   StudyConfig& config = *loaded;

@@ -9,40 +9,18 @@
 
 #include <gtest/gtest.h>
 
+#include "core/space_test_util.h"
+
 namespace mpitune {
 namespace {
 
-ParamSpec Spec(std::string name, ParamType type, double low, double high, bool log = false) {
-  ParamSpec p;
-  p.name = std::move(name);
-  p.type = type;
-  p.low = low;
-  p.high = high;
-  p.log = log;
-  return p;
-}
-
-ParamSpec Choice(std::string name, std::vector<ParamValue> values) {
-  ParamSpec p;
-  p.name = std::move(name);
-  p.type = ParamType::kChoice;
-  p.choices = std::move(values);
-  return p;
-}
-
-ParamSpec Constant(std::string name, ParamValue value) {
-  ParamSpec p;
-  p.name = std::move(name);
-  p.type = ParamType::kConstant;
-  p.choices = {std::move(value)};
-  return p;
-}
-
-SearchSpace MustCreate(std::vector<ParamSpec> params) {
-  Result<SearchSpace> space = SearchSpace::Create(std::move(params));
-  EXPECT_TRUE(space.ok()) << space.status().message();
-  return space.ok() ? *space : SearchSpace();
-}
+using testing::Choice;
+using testing::Constant;
+using testing::Int;
+using testing::LogUniform;
+using testing::MustCreate;
+using testing::Spec;
+using testing::Uniform;
 
 SearchSpace MixedSpace() {
   return MustCreate({

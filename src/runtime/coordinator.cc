@@ -1,0 +1,214 @@
+#include "runtime/coordinator.h"
+
+#include <string>
+#include <utility>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "runtime/idle_backoff.h"
+
+namespace mpitune {
+
+// Protocol walk-through (rank 0's side; protocol.h lists the messages):
+//
+//   worker                         coordinator (this loop)
+//   Hello ------------------------> slot joined, idle
+//                                   idle slot -> Scheduler::Next(now):
+//         <------------------------   Assignment: Assign, slot running
+//                                     Wait: stays idle; asked again next pass
+//                                     Done: no more work (see below)
+//   Report -----------------------> Scheduler::Report
+//         <------------------------ Decision (the worker waits for every one)
+//   Finished ---------------------> Scheduler::Finished; slot idle again
+//
+//   Study over (Done): each idle worker gets Shutdown; running ones finish their
+//   trial first. The loop ends when every worker has been sent Shutdown.
+//   Stop request (signal): no new work; every running worker gets Stop, answers
+//   with Finished(kInterrupted) (the scheduler re-queues the trial), then Shutdown.
+//
+// Rank 0 never blocks on one worker: Step() only looks at what has arrived. A Report
+// or Finished for a trial that is not the one its sender runs is stale (it crossed a
+// Stop on the wire) and is dropped.
+
+Coordinator::Coordinator(Scheduler& scheduler, Transport& transport, Clock& clock,
+                         const std::atomic<bool>* stop_requested, CoordinatorOptions options)
+    : scheduler_(scheduler), transport_(transport), clock_(clock), stop_requested_(stop_requested),
+      options_(options), slots_(static_cast<std::size_t>(transport.size())) {
+  start_time_ = clock_.Now();
+}
+
+Result<CoordinatorSummary> Coordinator::Run() {
+  if (transport_.size() < 2) return Status::Internal("the MPI coordinator needs at least one worker rank");
+  IdleBackoff backoff;
+  while (true) {
+    Result<LoopStep> step = Step();
+    if (!step.ok()) return step.status();
+    if (*step == LoopStep::kFinished) break;
+    if (*step == LoopStep::kBusy) {
+      backoff.Reset();
+    } else {
+      backoff.Sleep();
+    }
+  }
+  MPITUNE_RETURN_IF_ERROR(transport_.Flush());
+  return summary_;
+}
+
+Result<LoopStep> Coordinator::Step() {
+  bool busy = false;
+  Status status;
+  while (status.ok()) {
+    std::optional<std::pair<int, Message>> received = transport_.Poll();
+    if (!received) break;
+    busy = true;
+    status = Handle(received->first, received->second);
+  }
+  if (status.ok() && !stopping_ && stop_requested_ != nullptr &&
+      stop_requested_->load(std::memory_order_relaxed)) {
+    stopping_ = true;
+    summary_.interrupted = true;
+    busy = true;
+    for (std::size_t rank = 0; rank < slots_.size() && status.ok(); ++rank) {
+      WorkerSlot& slot = slots_[rank];
+      if (!slot.running || slot.stop_sent) continue;
+      slot.stop_sent = true;
+      status = SendTo(static_cast<int>(rank), StopMsg{slot.trial});
+    }
+  }
+  const std::int64_t assignments_before = summary_.assignments;
+  if (status.ok()) status = HandOutWork();
+  if (status.ok()) status = ShutDownIdleWorkers();
+  if (!status.ok()) {
+    ShutDownEveryone("coordinator error: " + status.message());
+    return status;
+  }
+  summary_.wall_seconds = clock_.Now() - start_time_;
+  if (AllShutDown()) return LoopStep::kFinished;
+  return busy || summary_.assignments != assignments_before ? LoopStep::kBusy : LoopStep::kIdle;
+}
+
+Status Coordinator::Handle(int from, const Message& message) {
+  WorkerSlot* slot = Slot(from);
+  if (slot == nullptr) {
+    Log(fmt::format("rank 0: ignored {} from rank {}, which is not a worker", MessageKindName(KindOf(message)), from));
+    return Status::Ok();
+  }
+  if (const auto* hello = std::get_if<HelloMsg>(&message)) {
+    slot->joined = true;
+    slot->device = hello->device;
+    Log(fmt::format("rank 0: worker rank {} on {} joined, device {} ({})", from, hello->hostname, hello->device,
+                    hello->device_note));
+    return Status::Ok();
+  }
+  if (const auto* report = std::get_if<ReportMsg>(&message)) {
+    if (!slot->running || report->trial != slot->trial) return Status::Ok();  // stale
+    ++summary_.reports;
+    const Decision decision = scheduler_.Report(report->trial, report->step, report->value, clock_.Now());
+    return SendTo(from, ToDecisionMsg(report->trial, decision));
+  }
+  if (const auto* finished = std::get_if<FinishedMsg>(&message)) {
+    if (!slot->running || finished->trial != slot->trial) return Status::Ok();  // stale
+    scheduler_.Finished(finished->trial, finished->outcome, clock_.Now());
+    TrialRun& run = summary_.runs[slot->run_index];
+    run.finished = true;
+    run.outcome = finished->outcome;
+    if (finished->outcome == TrialOutcome::kFailed) {
+      ++summary_.failures;
+      summary_.last_failure = fmt::format("trial {} on rank {}: {}", finished->trial, from, finished->message);
+    }
+    slot->running = false;
+    slot->stop_sent = false;
+    slot->trial = -1;
+    return Status::Ok();
+  }
+  if (std::holds_alternative<HeartbeatMsg>(message)) return Status::Ok();
+  Log(fmt::format("rank 0: ignored unexpected {} from rank {}", MessageKindName(KindOf(message)), from));
+  return Status::Ok();
+}
+
+Status Coordinator::HandOutWork() {
+  if (stopping_ || study_done_) return Status::Ok();
+  for (std::size_t rank = 0; rank < slots_.size(); ++rank) {
+    WorkerSlot& slot = slots_[rank];
+    if (!slot.joined || slot.shut_down || slot.running) continue;
+    NextAction action = scheduler_.Next(clock_.Now());
+    if (std::holds_alternative<Done>(action)) {
+      study_done_ = true;
+      return Status::Ok();
+    }
+    if (std::holds_alternative<Wait>(action)) {
+      // Only a running trial's Report or Finished can change the scheduler's mind.
+      if (!AnyRunning()) {
+        return Status::Internal(fmt::format("scheduler '{}' asked every worker to wait while no trial is running",
+                                            SchedulerKindName(scheduler_.options().kind)));
+      }
+      return Status::Ok();
+    }
+    const Assignment& assignment = std::get<Assignment>(action);
+    slot.running = true;
+    slot.trial = assignment.trial;
+    slot.run_index = summary_.runs.size();
+    summary_.runs.push_back(TrialRun{assignment.trial, static_cast<int>(rank), slot.device});
+    ++summary_.assignments;
+    if (started_.insert(assignment.trial).second) ++summary_.trials_started;
+    MPITUNE_RETURN_IF_ERROR(SendTo(static_cast<int>(rank), ToAssignMsg(assignment)));
+  }
+  return Status::Ok();
+}
+
+Status Coordinator::ShutDownIdleWorkers() {
+  if (!study_done_ && !stopping_) return Status::Ok();
+  const std::string reason = stopping_ ? "interrupted" : "study done";
+  for (std::size_t rank = 0; rank < slots_.size(); ++rank) {
+    WorkerSlot& slot = slots_[rank];
+    // A worker that has not said Hello yet is waited for, so that no message of
+    // its is still in flight when the ranks finalise.
+    if (!slot.joined || slot.shut_down || slot.running) continue;
+    slot.shut_down = true;
+    MPITUNE_RETURN_IF_ERROR(SendTo(static_cast<int>(rank), ShutdownMsg{reason}));
+  }
+  return Status::Ok();
+}
+
+void Coordinator::ShutDownEveryone(const std::string& reason) {
+  for (std::size_t rank = 0; rank < slots_.size(); ++rank) {
+    if (static_cast<int>(rank) == transport_.rank() || slots_[rank].shut_down) continue;
+    slots_[rank].shut_down = true;
+    // Best effort: the error that got us here is what the caller reports.
+    (void)transport_.Send(static_cast<int>(rank), ShutdownMsg{reason});
+  }
+  (void)transport_.Flush();
+}
+
+Status Coordinator::SendTo(int rank, const Message& message) {
+  return transport_.Send(rank, message).WithContext(fmt::format("rank 0: sending {} to rank {}",
+                                                                MessageKindName(KindOf(message)), rank));
+}
+
+Coordinator::WorkerSlot* Coordinator::Slot(int rank) {
+  if (rank < 0 || rank >= static_cast<int>(slots_.size()) || rank == transport_.rank()) return nullptr;
+  return &slots_[static_cast<std::size_t>(rank)];
+}
+
+bool Coordinator::AnyRunning() const {
+  for (const WorkerSlot& slot : slots_) {
+    if (slot.running) return true;
+  }
+  return false;
+}
+
+bool Coordinator::AllShutDown() const {
+  for (std::size_t rank = 0; rank < slots_.size(); ++rank) {
+    if (static_cast<int>(rank) != transport_.rank() && !slots_[rank].shut_down) return false;
+  }
+  return true;
+}
+
+void Coordinator::Log(const std::string& line) const {
+  if (options_.log == nullptr) return;
+  fmt::print(options_.log, "{}\n", line);
+  std::fflush(options_.log);
+}
+
+}  // namespace mpitune

@@ -1,0 +1,30 @@
+// The sleep between polls of an idle runtime loop. A rank blocked in an MPI call
+// busy-polls a core (DESIGN.md "Runtime"), so idle loops sleep instead: short at
+// first, so a reply that comes at once costs little latency, then longer, so a rank
+// that waits for minutes costs ~0% CPU even when ranks outnumber cores.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace mpitune {
+
+class IdleBackoff {
+ public:
+  static constexpr std::chrono::microseconds kFirst{50};
+  static constexpr std::chrono::microseconds kLongest{5000};
+
+  // Something happened: the next idle sleep starts short again.
+  void Reset() { delay_ = kFirst; }
+
+  void Sleep() {
+    std::this_thread::sleep_for(delay_);
+    delay_ = std::min(delay_ * 2, kLongest);
+  }
+
+ private:
+  std::chrono::microseconds delay_ = kFirst;
+};
+
+}  // namespace mpitune

@@ -1,0 +1,201 @@
+#include "runtime/worker.h"
+
+#include <exception>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "runtime/idle_backoff.h"
+#include "runtime/report_grid.h"
+
+namespace mpitune {
+namespace {
+
+constexpr int kCoordinatorRank = 0;
+
+// The objective is user-facing code: whatever it throws fails its trial only, and
+// the worker goes on with the next one.
+template <typename Fn>
+Status CallObjective(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& error) {
+    return Status::Internal(error.what());
+  } catch (...) {
+    return Status::Internal("unknown exception");
+  }
+}
+
+}  // namespace
+
+Worker::Worker(const Objective& objective, Transport& transport, Clock& clock, WorkerOptions options)
+    : objective_(objective), transport_(transport), clock_(clock), options_(std::move(options)) {}
+
+Status Worker::Run() {
+  IdleBackoff backoff;
+  while (true) {
+    Result<LoopStep> step = Step();
+    if (!step.ok()) return step.status();
+    if (*step == LoopStep::kFinished) break;
+    if (*step == LoopStep::kBusy) {
+      backoff.Reset();
+    } else {
+      backoff.Sleep();
+    }
+  }
+  return transport_.Flush();
+}
+
+Result<LoopStep> Worker::Step() {
+  if (shut_down_) return LoopStep::kFinished;
+  bool busy = false;
+  if (!said_hello_) {
+    said_hello_ = true;
+    busy = true;
+    MPITUNE_RETURN_IF_ERROR(transport_.Send(
+        kCoordinatorRank, HelloMsg{kProtocolVersion, transport_.rank(), options_.hostname, options_.device,
+                                   options_.device_note}));
+  }
+  while (!shut_down_) {
+    std::optional<std::pair<int, Message>> received = transport_.Poll();
+    if (!received) break;
+    busy = true;
+    if (received->first != kCoordinatorRank) {
+      fmt::print(stderr, "mpitune: rank {}: ignored a message from rank {}\n", transport_.rank(), received->first);
+      continue;
+    }
+    MPITUNE_RETURN_IF_ERROR(Handle(received->second));
+  }
+  if (shut_down_) return LoopStep::kFinished;
+  if (running_ && !running_->awaiting_decision) {
+    busy = true;
+    MPITUNE_RETURN_IF_ERROR(AdvanceOneStep());
+  }
+  return busy ? LoopStep::kBusy : LoopStep::kIdle;
+}
+
+Status Worker::Handle(const Message& message) {
+  if (const auto* assign = std::get_if<AssignMsg>(&message)) return HandleAssign(*assign);
+  if (const auto* decision = std::get_if<DecisionMsg>(&message)) return HandleDecision(*decision);
+  if (const auto* stop = std::get_if<StopMsg>(&message)) {
+    // A Stop that crossed our Finished on the wire names a trial we no longer run.
+    if (!running_ || running_->assignment.trial != stop->trial) return Status::Ok();
+    // Keep what we have, so a resume on this rank goes on from here.
+    Status saved = CallObjective([&] {
+      if (std::vector<std::uint8_t> bytes = running_->session->Checkpoint(); !bytes.empty()) {
+        checkpoints_[stop->trial] = std::move(bytes);
+      }
+      return Status::Ok();
+    });
+    return Finish(TrialOutcome::kInterrupted, saved.ok() ? "" : saved.message());
+  }
+  if (std::holds_alternative<ShutdownMsg>(message)) {
+    if (running_) {
+      fmt::print(stderr, "mpitune: rank {}: shut down while trial {} was running\n", transport_.rank(),
+                 running_->assignment.trial);
+    }
+    shut_down_ = true;
+    return Status::Ok();
+  }
+  fmt::print(stderr, "mpitune: rank {}: ignored unexpected {} from rank 0\n", transport_.rank(),
+             MessageKindName(KindOf(message)));
+  return Status::Ok();
+}
+
+Status Worker::HandleAssign(const AssignMsg& message) {
+  if (running_) {
+    return Status::Internal(fmt::format("rank {}: got trial {} while trial {} is still running", transport_.rank(),
+                                        message.trial, running_->assignment.trial));
+  }
+  running_.emplace();
+  running_->assignment = ToAssignment(message);
+  running_->step = running_->assignment.resume_step;
+  running_->started_at = clock_.Now();
+  ++trials_run_;
+  const Assignment& assignment = running_->assignment;
+  if (Status status = StartSession(assignment.config, assignment.restore_from.value_or(assignment.trial));
+      !status.ok()) {
+    return Finish(TrialOutcome::kFailed, status.message());
+  }
+  return Status::Ok();
+}
+
+Status Worker::HandleDecision(const DecisionMsg& message) {
+  if (!running_ || !running_->awaiting_decision || running_->assignment.trial != message.trial) {
+    return Status::Ok();  // an answer to a trial that has since been stopped
+  }
+  running_->awaiting_decision = false;
+  const TrialId id = message.trial;
+  const bool at_budget = running_->step >= running_->assignment.budget;
+  const Decision decision = ToDecision(message);
+  switch (decision.kind) {
+    case DecisionKind::kExploit:
+      if (!at_budget) {
+        if (Status status = StartSession(decision.new_config, decision.donor); !status.ok()) {
+          return Finish(TrialOutcome::kFailed, status.message());
+        }
+      }
+      [[fallthrough]];
+    case DecisionKind::kContinue:
+      if (!at_budget) return Status::Ok();
+      checkpoints_.erase(id);
+      return Finish(TrialOutcome::kExited, "");
+    case DecisionKind::kPause: {
+      Status saved = CallObjective([&] {
+        if (std::vector<std::uint8_t> bytes = running_->session->Checkpoint(); !bytes.empty()) {
+          checkpoints_[id] = std::move(bytes);
+        }
+        return Status::Ok();
+      });
+      if (!saved.ok()) return Finish(TrialOutcome::kFailed, saved.message());
+      return Finish(TrialOutcome::kExited, "");
+    }
+    case DecisionKind::kStop:
+      checkpoints_.erase(id);
+      return Finish(TrialOutcome::kExited, "");
+  }
+  return Status::Ok();
+}
+
+Status Worker::AdvanceOneStep() {
+  RunningTrial& trial = *running_;
+  const double step = NextReportStep(trial.step, trial.assignment.budget, options_.report_every);
+  double value = 0.0;
+  if (Status status = CallObjective([&] {
+        value = trial.session->Advance(step);
+        return Status::Ok();
+      });
+      !status.ok()) {
+    return Finish(TrialOutcome::kFailed, status.message());
+  }
+  trial.step = step;
+  trial.awaiting_decision = true;
+  return transport_.Send(kCoordinatorRank,
+                         ReportMsg{trial.assignment.trial, step, value, clock_.Now() - trial.started_at});
+}
+
+// Starts `config` at the running trial's step, restoring `source`'s checkpoint when
+// this rank has one (stateless objectives have none and evaluate at later budgets).
+Status Worker::StartSession(const Config& config, TrialId source) {
+  RunningTrial& trial = *running_;
+  return CallObjective([&] {
+    trial.session = objective_.Start(config, trial.assignment.trial, trial.step);
+    if (!trial.session) return Status::Internal(fmt::format("objective '{}' returned no session", objective_.name()));
+    if (trial.step <= 0.0) return Status::Ok();
+    const auto checkpoint = checkpoints_.find(source);
+    if (checkpoint == checkpoints_.end()) return Status::Ok();
+    return trial.session->Restore(checkpoint->second);
+  });
+}
+
+Status Worker::Finish(TrialOutcome outcome, const std::string& message) {
+  const TrialId id = running_->assignment.trial;
+  const double duration = clock_.Now() - running_->started_at;
+  if (outcome == TrialOutcome::kFailed) checkpoints_.erase(id);
+  running_.reset();
+  return transport_.Send(kCoordinatorRank, FinishedMsg{id, outcome, 0, duration, message});
+}
+
+}  // namespace mpitune

@@ -1,0 +1,74 @@
+// A worker rank of an MPI study: says Hello, then runs the trials rank 0 assigns,
+// one at a time, with a built-in objective, reporting every `report_every` budget
+// units and waiting for rank 0's decision after each report. Protocol logic only
+// (see coordinator.cc for the walk-through); runs over any Transport.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mpitune/clock.h"
+#include "mpitune/objective.h"
+#include "mpitune/protocol.h"
+#include "mpitune/status.h"
+#include "mpitune/transport.h"
+#include "runtime/coordinator.h"
+
+namespace mpitune {
+
+struct WorkerOptions {
+  double report_every = 1.0;  // > 0
+  std::string hostname;
+  std::string device = "cpu";  // what the Hello says: CUDA_VISIBLE_DEVICES value or "cpu"
+  std::string device_note;
+};
+
+class Worker {
+ public:
+  // Rank 0 is the coordinator. The references must outlive the worker.
+  Worker(const Objective& objective, Transport& transport, Clock& clock, WorkerOptions options);
+
+  // One pass: sends Hello the first time, handles every waiting message, then moves
+  // the running trial one report step on unless it waits for a decision. kIdle:
+  // nothing happened (the caller may sleep); kFinished: Shutdown arrived.
+  Result<LoopStep> Step();
+
+  // Steps until Shutdown, sleeping with a backoff while idle.
+  Status Run();
+
+  std::int64_t trials_run() const { return trials_run_; }
+
+ private:
+  struct RunningTrial {
+    Assignment assignment;
+    double step = 0.0;  // the last step reported (or resume_step)
+    double started_at = 0.0;
+    bool awaiting_decision = false;
+    std::unique_ptr<ObjectiveSession> session;
+  };
+
+  Status Handle(const Message& message);
+  Status HandleAssign(const AssignMsg& message);
+  Status HandleDecision(const DecisionMsg& message);
+  Status AdvanceOneStep();
+  Status StartSession(const Config& config, TrialId source);
+  Status Finish(TrialOutcome outcome, const std::string& message);
+
+  const Objective& objective_;
+  Transport& transport_;
+  Clock& clock_;
+  WorkerOptions options_;
+  bool said_hello_ = false;
+  bool shut_down_ = false;
+  std::optional<RunningTrial> running_;
+  std::int64_t trials_run_ = 0;
+  // Checkpoints of trials paused on this rank. A trial resumed on another rank
+  // starts its session afresh at resume_step (exact for stateless objectives).
+  std::unordered_map<TrialId, std::vector<std::uint8_t>> checkpoints_;
+};
+
+}  // namespace mpitune
