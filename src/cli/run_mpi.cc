@@ -1,0 +1,168 @@
+#include "cli/run_mpi.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cli/cli_errors.h"
+#include "cli/stop_signal.h"
+#include "cli/storage_check.h"
+#include "mpitune/clock.h"
+#include "mpitune/gpu.h"
+#include "mpitune/mpi_runtime.h"
+#include "runtime/coordinator.h"
+#include "runtime/worker.h"
+#include "runtime/worker_device.h"
+
+namespace mpitune::cli {
+namespace {
+
+struct Setup {
+  StudyConfig config;
+  std::unique_ptr<Objective> objective;
+};
+
+// What every rank needs before the loops start. Each rank loads the config itself
+// (it is small) rather than receiving it from rank 0.
+Result<Setup> LoadSetup(const RunCommandOptions& options, bool coordinator) {
+  Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
+  if (!loaded.ok()) return loaded.status();
+  Setup setup{std::move(*loaded), nullptr};
+  Result<std::unique_ptr<Objective>> objective =
+      MakeBuiltinObjective(setup.config, "command trials under mpirun are not wired into `run` yet");
+  if (!objective.ok()) return objective.status();
+  setup.objective = std::move(*objective);
+  if (options.storage) setup.config.storage = *options.storage;
+  if (coordinator) {
+    const std::string key = options.storage ? "--storage" : setup.config.source + ": study.storage";
+    MPITUNE_RETURN_IF_ERROR(CheckStorageDirectory(setup.config.storage, key));
+  }
+  return setup;
+}
+
+LocalRunSummary ToRunSummary(const CoordinatorSummary& summary) {
+  LocalRunSummary out;
+  out.trials_started = summary.trials_started;
+  out.assignments = summary.assignments;
+  out.reports = summary.reports;
+  out.failures = summary.failures;
+  out.wall_seconds = summary.wall_seconds;
+  out.interrupted = summary.interrupted;
+  out.last_failure = summary.last_failure;
+  return out;
+}
+
+// "trial runs by rank: 1 (cpu) 11, 2 (cpu) 10, 3 (cpu) 9"
+void PrintRunsByRank(const CoordinatorSummary& summary) {
+  std::map<int, std::pair<std::string, int>> by_rank;
+  for (const TrialRun& run : summary.runs) {
+    auto& [device, count] = by_rank[run.rank];
+    device = run.device;
+    ++count;
+  }
+  std::string line = "trial runs by rank:";
+  const char* separator = " ";
+  for (const auto& [rank, entry] : by_rank) {
+    line += fmt::format("{}{} ({}) {}", separator, rank, entry.first, entry.second);
+    separator = ", ";
+  }
+  fmt::print("{}\n", line);
+}
+
+int RunCoordinator(Setup& setup, Transport& transport) {
+  const StudyConfig& config = setup.config;
+  fmt::print("{}\n", DescribeStudy(config));
+  fmt::print("storage: {} (study file written once the HDF5 store lands)\n", config.storage);
+  fmt::print("mpi: rank 0 coordinates {} worker ranks\n", transport.size() - 1);
+  std::fflush(stdout);
+
+  const std::unique_ptr<Scheduler> scheduler = MakeScheduler(config.space, config.scheduler);
+  const std::unique_ptr<Clock> clock = MakeSteadyClock();
+  const std::atomic<bool>& stop_requested = InstallStopSignalHandlers();
+  Coordinator coordinator(*scheduler, transport, *clock, &stop_requested, CoordinatorOptions{stdout});
+  Result<CoordinatorSummary> summary = coordinator.Run();
+  if (!summary.ok()) return ReportError(summary.status().WithContext("rank 0"));
+
+  PrintResults(config, *scheduler, ToRunSummary(*summary));
+  PrintRunsByRank(*summary);
+  std::fflush(stdout);
+  if (summary->interrupted) {
+    PrintError(fmt::format("interrupted by {} after {} trials; the results above are partial",
+                           ReceivedStopSignalName(), summary->trials_started));
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown-host";
+  return name;
+}
+
+int RunWorker(Setup& setup, const RunCommandOptions& options, Transport& transport,
+              const std::optional<NodeWorkers>& place) {
+  const int rank = transport.rank();
+  // mpirun forwards SIGUSR1 (Slurm's --signal) to every rank, and its default action
+  // kills. Rank 0 decides how the study stops and tells the workers, so they ignore it.
+  signal(SIGUSR1, SIG_IGN);
+  Result<DeviceAssignment> device =
+      PickWorkerDevice(place ? std::optional<int>(place->index) : std::nullopt, place ? place->count : 1,
+                       setup.config.resources);
+  WorkerOptions worker_options;
+  worker_options.report_every = ReportEvery(setup.config, options.overrides);
+  worker_options.hostname = HostName();
+  if (device.ok()) {
+    worker_options.device = device->cpu() ? "cpu" : device->cuda_visible_devices;
+    worker_options.device_note = device->note;
+    if (!device->cpu()) {
+      if (Status selected = SelectGpu(device->select_ordinal); !selected.ok()) {
+        worker_options.device_note += "; " + selected.message();
+      }
+    }
+  } else {
+    // The trial still runs (built-in objectives need no GPU); the Hello says why.
+    worker_options.device_note = "cpu: " + device.status().message();
+  }
+  const std::unique_ptr<Clock> clock = MakeSteadyClock();
+  Worker worker(*setup.objective, transport, *clock, worker_options);
+  if (Status status = worker.Run(); !status.ok()) return ReportError(status.WithContext(fmt::format("rank {}", rank)));
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunUnderMpirun(const RunCommandOptions& options) {
+  Result<std::unique_ptr<MpiSession>> session = MpiSession::Start();
+  if (!session.ok()) return ReportError(session.status());
+  const int rank = (*session)->world_rank();
+  if ((*session)->world_size() == 1) return RunInThisProcess(options);
+
+  Result<Setup> setup = LoadSetup(options, rank == 0);
+  // Every rank loads the same input, so bad input fails everywhere; rank 0 alone
+  // reports that, and the others only speak up about failures of their own (I/O).
+  const bool all_ok = AllRanksOk(setup.ok());
+  if (!setup.ok()) {
+    if (rank == 0) return ReportError(setup.status());
+    if (setup.status().kind() == ErrorKind::kBadInput) return ExitCodeFor(setup.status());
+    return ReportError(setup.status().WithContext(fmt::format("rank {}", rank)));
+  }
+  if (!all_ok) {
+    if (rank == 0) PrintError("another rank failed to start; see its message");
+    return kExitFailure;
+  }
+  Result<std::unique_ptr<Transport>> transport = MakeMpiTransport();
+  if (!transport.ok()) return ReportError(transport.status().WithContext(fmt::format("rank {}", rank)));
+  Result<std::optional<NodeWorkers>> place = FindNodeWorkers();
+  if (!place.ok()) return ReportError(place.status().WithContext(fmt::format("rank {}", rank)));
+  return rank == 0 ? RunCoordinator(*setup, **transport) : RunWorker(*setup, options, **transport, *place);
+}
+
+}  // namespace mpitune::cli

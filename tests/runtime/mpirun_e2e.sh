@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# End-to-end: `mpitune run` under mpirun with rank 0 coordinating 3 worker ranks.
+# Usage: mpirun_e2e.sh MPITUNE_BINARY SOURCE_DIR
+# Checks the exit code, the trial count and that every worker rank ran trials.
+set -u
+binary=$1
+source_dir=$2
+# Open MPI's own allocations are not ours to chase under LeakSanitizer.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+export OMPI_MCA_rmaps_base_oversubscribe=1
+
+output=$(cd "$source_dir" && timeout 100 mpirun --oversubscribe --allow-run-as-root -np 4 \
+  "$binary" run configs/default.yaml --max-trials 30 2>&1)
+code=$?
+printf '%s\n' "$output"
+
+fail() {
+  echo "mpirun_e2e: FAIL: $*" >&2
+  exit 1
+}
+[[ $code -eq 0 ]] || fail "exit code $code, expected 0"
+grep -q 'trials: 30' <<<"$output" || fail "no 'trials: 30' in the output"
+runs_line=$(grep '^trial runs by rank:' <<<"$output") || fail "no 'trial runs by rank:' line"
+for rank in 1 2 3; do
+  grep -Eq "[:,] $rank \([^)]*\) [1-9][0-9]*" <<<"$runs_line" || fail "rank $rank ran no trials: $runs_line"
+done
+echo "mpirun_e2e: OK"
