@@ -27,6 +27,7 @@ const std::atomic<bool>& InstallStopSignalHandlers() {
   // process halfway through printing the results.
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGUSR1, &action, nullptr);  // Slurm's `--signal=USR1@...` before the time limit
   return stop_requested;
 }
 
@@ -35,6 +36,7 @@ const char* ReceivedStopSignalName() {
     case 0: return "";
     case SIGINT: return "SIGINT";
     case SIGTERM: return "SIGTERM";
+    case SIGUSR1: return "SIGUSR1";
     default: return "a signal";
   }
 }

@@ -1,4 +1,4 @@
-// SIGINT/SIGTERM handling for the commands that run trials: the first signal asks
+// SIGINT/SIGTERM/SIGUSR1 handling for the commands that run trials: the first signal asks
 // the runner to stop after the current report, so the study ends cleanly.
 #pragma once
 
