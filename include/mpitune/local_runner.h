@@ -25,7 +25,7 @@ struct LocalRunSummary {
   std::int64_t trials_started = 0;  // distinct trials that got a worker
   std::int64_t assignments = 0;     // starts and resumes
   std::int64_t reports = 0;         // metrics passed to Scheduler::Report
-  std::int64_t failures = 0;        // runs that ended with TrialOutcome::kFailed
+  std::int64_t failures = 0;        // runs that ended with kFailed (or, command trials, kTimedOut)
   double wall_seconds = 0.0;        // on the given clock
   bool interrupted = false;         // stopped by `stop_requested`, not by Done
   std::string last_failure;         // "trial N: <what the objective threw>", if any

@@ -12,6 +12,9 @@
 //               scale * b^-rate with final/scale/rate smooth functions of the
 //               config's unit-cube position plus per-(trial, step) noise; cost per
 //               budget unit varies with the config (bigger models are slower).
+//   sgd         a real 2-layer MLP trained by minibatch SGD on synthetic data: params
+//               lr (required), width, batch, momentum, weight_decay, activation; the
+//               budget is epochs, the metric validation MSE (NaN/Inf if it diverges).
 #pragma once
 
 #include <cstdint>

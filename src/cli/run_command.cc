@@ -2,6 +2,7 @@
 // mpirun over MPI (run_mpi.cc).
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,9 @@
 #include "mpitune/local_runner.h"
 #include "mpitune/mpi_runtime.h"
 #include "mpitune/scheduler.h"
+#include "runtime/command_trial_runner.h"
+#include "runtime/local_command_runner.h"
+#include "runtime/worker_device.h"
 
 namespace mpitune::cli {
 namespace {
@@ -58,9 +62,12 @@ int RunInThisProcess(const RunCommandOptions& options) {
   Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
   if (!loaded.ok()) return ReportError(loaded.status());
   StudyConfig& config = *loaded;
-  Result<std::unique_ptr<Objective>> objective = MakeBuiltinObjective(
-      config, "command trials run under the MPI runtime, which this build does not have yet");
-  if (!objective.ok()) return ReportError(objective.status());
+  std::unique_ptr<Objective> objective;
+  if (config.trial.command.empty()) {
+    Result<std::unique_ptr<Objective>> builtin = MakeBuiltinObjective(config, "");
+    if (!builtin.ok()) return ReportError(builtin.status());
+    objective = std::move(*builtin);
+  }
   if (options.storage) config.storage = *options.storage;
   const std::string storage_key = options.storage ? "--storage" : config.source + ": study.storage";
   if (const Status status = CheckStorageDirectory(config.storage, storage_key); !status.ok()) {
@@ -74,9 +81,17 @@ int RunInThisProcess(const RunCommandOptions& options) {
   const std::unique_ptr<Scheduler> scheduler = MakeScheduler(config.space, config.scheduler);
   const std::unique_ptr<Clock> clock = MakeSteadyClock();
   const std::atomic<bool>& stop_requested = InstallStopSignalHandlers();
-  LocalRunOptions run_options;
-  run_options.report_every = ReportEvery(config, options.overrides);
-  Result<LocalRunSummary> summary = RunInProcess(*scheduler, **objective, *clock, run_options, &stop_requested);
+  Result<LocalRunSummary> summary = Status::Internal("no runner");
+  if (objective) {
+    LocalRunOptions run_options;
+    run_options.report_every = ReportEvery(config, options.overrides);
+    summary = RunInProcess(*scheduler, *objective, *clock, run_options, &stop_requested);
+  } else {
+    // This process is the only worker: it gets the first device, as worker 0 of 1.
+    const CommandRunnerSettings settings =
+        MakeCommandRunnerSettings(config, PickWorkerDevice(0, 1, config.resources));
+    summary = RunCommandTrialsInProcess(*scheduler, config, settings, *clock, &stop_requested);
+  }
   if (!summary.ok()) return ReportError(summary.status());
 
   PrintResults(config, *scheduler, *summary);

@@ -17,6 +17,8 @@
 #include "mpitune/clock.h"
 #include "mpitune/gpu.h"
 #include "mpitune/mpi_runtime.h"
+#include "runtime/command_trial_runner.h"
+#include "runtime/command_worker.h"
 #include "runtime/coordinator.h"
 #include "runtime/worker.h"
 #include "runtime/worker_device.h"
@@ -35,10 +37,12 @@ Result<Setup> LoadSetup(const RunCommandOptions& options, bool coordinator) {
   Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
   if (!loaded.ok()) return loaded.status();
   Setup setup{std::move(*loaded), nullptr};
-  Result<std::unique_ptr<Objective>> objective =
-      MakeBuiltinObjective(setup.config, "command trials under mpirun are not wired into `run` yet");
-  if (!objective.ok()) return objective.status();
-  setup.objective = std::move(*objective);
+  // Command trials need no objective: each worker runs the command itself.
+  if (setup.config.trial.command.empty()) {
+    Result<std::unique_ptr<Objective>> objective = MakeBuiltinObjective(setup.config, "");
+    if (!objective.ok()) return objective.status();
+    setup.objective = std::move(*objective);
+  }
   if (options.storage) setup.config.storage = *options.storage;
   if (coordinator) {
     const std::string key = options.storage ? "--storage" : setup.config.source + ": study.storage";
@@ -110,9 +114,13 @@ std::string HostName() {
 int RunWorker(Setup& setup, const RunCommandOptions& options, Transport& transport,
               const std::optional<NodeWorkers>& place) {
   const int rank = transport.rank();
-  // mpirun forwards SIGUSR1 (Slurm's --signal) to every rank, and its default action
-  // kills. Rank 0 decides how the study stops and tells the workers, so they ignore it.
+  // mpirun forwards SIGTERM, SIGINT and SIGUSR1 (Slurm's --signal) to every rank, and
+  // their default action kills. Rank 0 decides how the study stops and tells the
+  // workers, which stop their trials and say so; a worker that died here would leave
+  // its trial's process (in a group of its own) running and its trial unaccounted for.
   signal(SIGUSR1, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
   Result<DeviceAssignment> device =
       PickWorkerDevice(place ? std::optional<int>(place->index) : std::nullopt, place ? place->count : 1,
                        setup.config.resources);
@@ -132,6 +140,16 @@ int RunWorker(Setup& setup, const RunCommandOptions& options, Transport& transpo
     worker_options.device_note = "cpu: " + device.status().message();
   }
   const std::unique_ptr<Clock> clock = MakeSteadyClock();
+  if (!setup.objective) {
+    CommandWorkerOptions command_options;
+    command_options.hello = worker_options;
+    CommandWorker worker(setup.config, MakeCommandRunnerSettings(setup.config, device), transport, *clock,
+                         command_options);
+    if (Status status = worker.Run(); !status.ok()) {
+      return ReportError(status.WithContext(fmt::format("rank {}", rank)));
+    }
+    return kExitOk;
+  }
   Worker worker(*setup.objective, transport, *clock, worker_options);
   if (Status status = worker.Run(); !status.ok()) return ReportError(status.WithContext(fmt::format("rank {}", rank)));
   return kExitOk;

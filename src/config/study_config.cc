@@ -32,7 +32,7 @@
 //     sampler: random        # random | quasi | grid, default random
 //     grid_points: 5         # integer >= 2, default 5 (grid sampler)
 //   trial:                   # required: exactly one of objective / command
-//     objective: branin      # a built-in: branin, hartmann6, curve
+//     objective: branin      # a built-in: branin, hartmann6, curve, sgd
 //     command: [python3, train.py, --lr, "{lr}"]
 //       # a sequence of strings, or a string split on whitespace. {name} is replaced
 //       # by the parameter's value; also {trial_id}, {budget}, {checkpoint_dir},

@@ -113,7 +113,7 @@ Status Coordinator::Handle(int from, const Message& message) {
     TrialRun& run = summary_.runs[slot->run_index];
     run.finished = true;
     run.outcome = finished->outcome;
-    if (finished->outcome == TrialOutcome::kFailed) {
+    if (finished->outcome == TrialOutcome::kFailed || finished->outcome == TrialOutcome::kTimedOut) {
       ++summary_.failures;
       summary_.last_failure = fmt::format("trial {} on rank {}: {}", finished->trial, from, finished->message);
     }

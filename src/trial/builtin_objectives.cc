@@ -17,6 +17,8 @@
 
 #include "mpitune/objective.h"
 #include "mpitune/rng.h"
+#include "trial/objective_params.h"
+#include "trial/sgd_objective.h"
 
 namespace mpitune {
 namespace {
@@ -26,22 +28,6 @@ constexpr double kPi = std::numbers::pi;
 // Fidelity in [0, 1]: budgets past max_budget are as good as max_budget.
 double Fidelity(double budget, double max_budget) {
   return std::clamp(budget / max_budget, 0.0, 1.0);
-}
-
-// A parameter the analytic objectives can read as a number for every config.
-bool IsNumericParam(const ParamSpec& spec) {
-  switch (spec.type) {
-    case ParamType::kUniform:
-    case ParamType::kLogUniform:
-    case ParamType::kInt:
-      return true;
-    case ParamType::kChoice:
-    case ParamType::kConstant:
-      return std::none_of(spec.choices.begin(), spec.choices.end(), [](const ParamValue& value) {
-        return std::holds_alternative<std::string>(value);
-      });
-  }
-  return false;
 }
 
 // Indices of the named numeric parameters, or an error naming the first missing one.
@@ -273,7 +259,7 @@ class CurveObjective final : public Objective {
 
 }  // namespace
 
-std::vector<std::string> BuiltinObjectiveNames() { return {"branin", "hartmann6", "curve"}; }
+std::vector<std::string> BuiltinObjectiveNames() { return {"branin", "hartmann6", "curve", "sgd"}; }
 
 Result<std::unique_ptr<Objective>> MakeObjective(const std::string& name, const SearchSpace& space,
                                                  double max_budget, std::uint64_t seed) {
@@ -296,6 +282,7 @@ Result<std::unique_ptr<Objective>> MakeObjective(const std::string& name, const 
   if (name == "curve") {
     return std::unique_ptr<Objective>(std::make_unique<CurveObjective>(space, seed));
   }
+  if (name == "sgd") return MakeSgdObjective(space, seed);
   return Status::BadInput(fmt::format("trial.objective: unknown objective '{}' (expected one of {})",
                                       name, fmt::join(BuiltinObjectiveNames(), ", ")));
 }

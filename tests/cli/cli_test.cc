@@ -221,11 +221,36 @@ TEST_F(CliTest, StorageInExistingDirectoryIsAnnouncedNotCreated) {
   EXPECT_FALSE(fs::exists(storage));
 }
 
-TEST_F(CliTest, CommandTrialsNeedTheMpiRuntime) {
+TEST_F(CliTest, CommandTrialsRunInThisProcess) {
+  // The metric is x1 itself, so the trials' values are easy to tell apart.
+  const std::string path = WriteYaml(
+      "command.yaml", BraninYaml("", "  command: [/bin/sh, -c, \"echo mpitune: step=$MPITUNE_BUDGET loss={x1}\"]\n"));
+  const Invocation result = Run({"run", path, "--max-trials", "5"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("trials: 5 ("), std::string::npos) << result.out;
+  EXPECT_EQ(result.out.find("failed"), std::string::npos) << result.out;
+  for (int id = 0; id < 5; ++id) {
+    const fs::path trial = dir_ / "cli-test.trials" / std::to_string(id);
+    EXPECT_TRUE(fs::exists(trial / "stdout.log")) << trial;
+    EXPECT_TRUE(fs::exists(trial / "params.json")) << trial;
+    EXPECT_TRUE(fs::is_directory(trial / "checkpoint")) << trial;
+  }
+}
+
+// A program that cannot be run fails its trials, not the study: the scheduler ranks
+// them worst and the run completes (exit 0), naming the failure.
+TEST_F(CliTest, CommandThatCannotRunFailsItsTrialsOnly) {
+  const std::string path = WriteYaml("command.yaml", BraninYaml("", "  command: [/nonexistent/train, \"{x1}\"]\n"));
+  const Invocation result = Run({"run", path, "--max-trials", "3"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("trials: 3 (failed 3)"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("failures: 3 (last: trial 2: "), std::string::npos) << result.out;
+}
+
+TEST_F(CliTest, CommandTrialsCannotBeSimulated) {
   const std::string path =
       WriteYaml("command.yaml", BraninYaml("", "  command: [python3, train.py, --x1, \"{x1}\", --x2, \"{x2}\"]\n"));
-  ExpectOneLineError(Run({"run", path}), 2, "trial.command: command trials run under the MPI runtime");
-  ExpectOneLineError(Run({"simulate", path, "--workers", "4"}), 2, "trial.command");
+  ExpectOneLineError(Run({"simulate", path, "--workers", "4"}), 2, "trial.command: the simulator needs");
 }
 
 TEST_F(CliTest, SimulatePrintsUtilisation) {

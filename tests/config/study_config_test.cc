@@ -562,7 +562,7 @@ TEST(StudyConfigErrorTest, SchedulerNumbers) {
 
 TEST(StudyConfigErrorTest, TrialObjective) {
   ExpectError(WithTrial("  objective: brainn\n").Text(),
-              "trial.objective: expected a built-in objective (branin, hartmann6 or curve), got "
+              "trial.objective: expected a built-in objective (branin, hartmann6, curve or sgd), got "
               "'brainn' (did you mean branin?)");
 }
 
