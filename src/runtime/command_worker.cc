@@ -26,19 +26,7 @@ CommandWorker::CommandWorker(const StudyConfig& config, CommandRunnerSettings se
 CommandWorker::~CommandWorker() = default;
 
 Status CommandWorker::Run() {
-  IdleBackoff backoff;
-  while (true) {
-    Result<LoopStep> step = Step();
-    if (!step.ok()) return step.status();
-    if (*step == LoopStep::kFinished) break;
-    // While a trial runs, an idle Step has already waited on its pipes; the backoff
-    // still matters once the pipes are closed and we wait for rank 0's decision.
-    if (*step == LoopStep::kBusy) {
-      backoff.Reset();
-    } else {
-      backoff.Sleep();
-    }
-  }
+  MPITUNE_RETURN_IF_ERROR(RunLoopUntilFinished([this] { return Step(); }));
   return transport_.Flush();
 }
 

@@ -40,17 +40,7 @@ Coordinator::Coordinator(Scheduler& scheduler, Transport& transport, Clock& cloc
 
 Result<CoordinatorSummary> Coordinator::Run() {
   if (transport_.size() < 2) return Status::Internal("the MPI coordinator needs at least one worker rank");
-  IdleBackoff backoff;
-  while (true) {
-    Result<LoopStep> step = Step();
-    if (!step.ok()) return step.status();
-    if (*step == LoopStep::kFinished) break;
-    if (*step == LoopStep::kBusy) {
-      backoff.Reset();
-    } else {
-      backoff.Sleep();
-    }
-  }
+  MPITUNE_RETURN_IF_ERROR(RunLoopUntilFinished([this] { return Step(); }));
   MPITUNE_RETURN_IF_ERROR(transport_.Flush());
   return summary_;
 }

@@ -13,6 +13,7 @@
 #include "mpitune/clock.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/status.h"
+#include "runtime/idle_backoff.h"
 #include "mpitune/transport.h"
 #include "mpitune/trial.h"
 
@@ -42,7 +43,6 @@ struct CoordinatorOptions {
   std::FILE* log = nullptr;  // one line per worker that joins; null = quiet
 };
 
-enum class LoopStep { kIdle, kBusy, kFinished };
 
 class Coordinator {
  public:

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <thread>
 
+#include "mpitune/status.h"
+
 namespace mpitune {
 
 class IdleBackoff {
@@ -26,5 +28,24 @@ class IdleBackoff {
  private:
   std::chrono::microseconds delay_ = kFirst;
 };
+
+// What one Step() of a runtime loop (coordinator or worker) did.
+enum class LoopStep { kIdle, kBusy, kFinished };
+
+// Drives a loop's Step() until it says kFinished, sleeping with backoff while idle.
+template <typename StepFn>
+Status RunLoopUntilFinished(StepFn&& step) {
+  IdleBackoff backoff;
+  for (;;) {
+    Result<LoopStep> result = step();
+    if (!result.ok()) return result.status();
+    if (*result == LoopStep::kFinished) return Status::Ok();
+    if (*result == LoopStep::kBusy) {
+      backoff.Reset();
+    } else {
+      backoff.Sleep();
+    }
+  }
+}
 
 }  // namespace mpitune

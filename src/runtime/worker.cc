@@ -34,17 +34,7 @@ Worker::Worker(const Objective& objective, Transport& transport, Clock& clock, W
     : objective_(objective), transport_(transport), clock_(clock), options_(std::move(options)) {}
 
 Status Worker::Run() {
-  IdleBackoff backoff;
-  while (true) {
-    Result<LoopStep> step = Step();
-    if (!step.ok()) return step.status();
-    if (*step == LoopStep::kFinished) break;
-    if (*step == LoopStep::kBusy) {
-      backoff.Reset();
-    } else {
-      backoff.Sleep();
-    }
-  }
+  MPITUNE_RETURN_IF_ERROR(RunLoopUntilFinished([this] { return Step(); }));
   return transport_.Flush();
 }
 

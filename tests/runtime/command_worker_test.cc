@@ -152,10 +152,14 @@ TEST_F(CommandWorkerTest, FailingCommandFailsItsTrialWithTheStderrTail) {
 TEST_F(CommandWorkerTest, StopInterruptsRunningTrialsAndLeavesNoProcess) {
   // Each trial records its pid, then waits far longer than the test.
   Build(ShellStudy(dir_, {"/bin/sh", "-c", "echo $$ > \"$MPITUNE_CHECKPOINT_DIR/pid\"; exec sleep 60"}, 9));
+  // Started means the pid is written, not just that the file exists: on a loaded
+  // machine the shell can be stopped between creating the file and writing to it.
   auto started = [&] {
     int count = 0;
     for (int id = 0; id < kWorkers; ++id) {
-      count += fs::exists(dir_ / "shell.trials" / std::to_string(id) / "checkpoint" / "pid");
+      std::ifstream file(dir_ / "shell.trials" / std::to_string(id) / "checkpoint" / "pid");
+      std::string line;
+      count += std::getline(file, line) && !line.empty() && file.good();
     }
     return count == kWorkers;
   };

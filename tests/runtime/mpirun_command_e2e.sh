@@ -57,7 +57,7 @@ cat >"$tmp/trial.sh" <<'SCRIPT'
 #!/bin/sh
 case "$1" in
   crash) echo "about to crash" >&2; exit 3 ;;
-  hang) exec sleep 60 ;;
+  hang) exec sleep 59.75 ;;  # a duration no other test uses, for the pgrep below
   garbage)
     printf 'mpitune: step=x loss=\n\001\002\377 binary noise\nmpitune: step=1 loss=not-a-number\n'
     echo "mpitune: step=1 loss=0.5" ;;
@@ -80,7 +80,7 @@ printf '%s\n' "$output"
 grep -Eq '^trials: 3 \(completed 1, failed 2\)' <<<"$output" || fail "faults: expected 1 completed, 2 failed"
 grep -q '^failures: 2 ' <<<"$output" || fail "faults: expected 'failures: 2'"
 pgrep -f "$tmp/trial.sh" >/dev/null && fail "faults: a trial process was left behind"
-pgrep -f "sleep 60" >/dev/null && fail "faults: the hanging trial's child was left behind"
+pgrep -f "sleep 59.75" >/dev/null && fail "faults: the hanging trial's child was left behind"
 
 # (3) SIGTERM to mpirun once every worker runs a trial.
 mkdir "$tmp/long"
