@@ -14,65 +14,16 @@
 
 #include <gtest/gtest.h>
 
+#include "core/scheduler_test_util.h"
+#include "scripted_objective.h"
+
 namespace mpitune {
 namespace {
 
-class FakeClock final : public Clock {
- public:
-  // Every read advances time, so reports get distinct, increasing timestamps.
-  double Now() override { return now_ += 0.5; }
-
- private:
-  double now_ = 0.0;
-};
-
-struct Call {
-  TrialId trial;
-  double step;  // resume step for a start, budget for an advance
-};
-
-// Records what the runner asks of it; `on_advance` may throw or request a stop.
-class ScriptedObjective final : public Objective {
- public:
-  const std::string& name() const override { return name_; }
-  std::unique_ptr<ObjectiveSession> Start(const Config& config, TrialId trial, double resume_step) const override {
-    starts.push_back({trial, resume_step});
-    return std::make_unique<Session>(*this, trial, config.values.at(0));
-  }
-  double CostPerBudget(const Config&) const override { return 1.0; }
-
-  mutable std::vector<Call> starts;
-  mutable std::vector<Call> advances;
-  std::function<void(TrialId, double)> on_advance;
-
- private:
-  class Session final : public ObjectiveSession {
-   public:
-    Session(const ScriptedObjective& owner, TrialId trial, double x) : owner_(owner), trial_(trial), x_(x) {}
-    double Advance(double budget) override {
-      owner_.advances.push_back({trial_, budget});
-      if (owner_.on_advance) owner_.on_advance(trial_, budget);
-      return x_ + 1.0 / budget;  // improves with budget, ranks by x
-    }
-
-   private:
-    const ScriptedObjective& owner_;
-    TrialId trial_;
-    double x_;
-  };
-
-  std::string name_ = "scripted";
-};
-
-SearchSpace OneParamSpace() {
-  ParamSpec x;
-  x.name = "x";
-  x.low = 0.0;
-  x.high = 1.0;
-  Result<SearchSpace> space = SearchSpace::Create({x});
-  EXPECT_TRUE(space.ok()) << space.status().message();
-  return *space;
-}
+using testing::FakeClock;
+using testing::OneParamSpace;
+using testing::ScriptedObjective;
+using Call = testing::ObjectiveCall;
 
 SchedulerOptions Options(SchedulerKind kind, double max_budget, std::int64_t max_trials) {
   SchedulerOptions options;
@@ -98,7 +49,7 @@ TEST(LocalRunnerTest, FifoReportsOnTheGridAndAtTheBudget) {
   const SearchSpace space = OneParamSpace();
   std::unique_ptr<Scheduler> scheduler = MakeScheduler(space, Options(SchedulerKind::kFifo, 5.0, 3));
   ScriptedObjective objective;
-  FakeClock clock;
+  FakeClock clock(0.5);
   LocalRunOptions options;
   options.report_every = 2.0;
   Result<LocalRunSummary> summary = RunInProcess(*scheduler, objective, clock, options, nullptr);
@@ -120,7 +71,7 @@ TEST(LocalRunnerTest, PromotedTrialsResumeFromTheirCheckpointStep) {
   const SearchSpace space = OneParamSpace();
   std::unique_ptr<Scheduler> scheduler = MakeScheduler(space, Options(SchedulerKind::kAsha, 9.0, 12));
   ScriptedObjective objective;
-  FakeClock clock;
+  FakeClock clock(0.5);
   Result<LocalRunSummary> summary = RunInProcess(*scheduler, objective, clock, LocalRunOptions{}, nullptr);
   ASSERT_TRUE(summary.ok()) << summary.status().message();
   EXPECT_EQ(summary->trials_started, 12);
@@ -145,7 +96,7 @@ TEST(LocalRunnerTest, AnObjectiveExceptionFailsOnlyThatTrial) {
   objective.on_advance = [](TrialId trial, double step) {
     if (trial == 1 && step == 2.0) throw std::runtime_error("diverged");
   };
-  FakeClock clock;
+  FakeClock clock(0.5);
   Result<LocalRunSummary> summary = RunInProcess(*scheduler, objective, clock, LocalRunOptions{}, nullptr);
   ASSERT_TRUE(summary.ok()) << summary.status().message();
   EXPECT_EQ(summary->failures, 1);
@@ -163,7 +114,7 @@ TEST(LocalRunnerTest, AStopRequestInterruptsTheRunningTrial) {
   objective.on_advance = [&stop](TrialId trial, double step) {
     if (trial == 2 && step == 4.0) stop = true;  // as the SIGINT handler would
   };
-  FakeClock clock;
+  FakeClock clock(0.5);
   Result<LocalRunSummary> summary = RunInProcess(*scheduler, objective, clock, LocalRunOptions{}, &stop);
   ASSERT_TRUE(summary.ok()) << summary.status().message();
   EXPECT_TRUE(summary->interrupted);
@@ -180,7 +131,7 @@ TEST(LocalRunnerTest, AStopRequestedBeforehandStartsNothing) {
   std::unique_ptr<Scheduler> scheduler = MakeScheduler(space, Options(SchedulerKind::kFifo, 3.0, 2));
   ScriptedObjective objective;
   const std::atomic<bool> stop{true};
-  FakeClock clock;
+  FakeClock clock(0.5);
   Result<LocalRunSummary> summary = RunInProcess(*scheduler, objective, clock, LocalRunOptions{}, &stop);
   ASSERT_TRUE(summary.ok());
   EXPECT_TRUE(summary->interrupted);
@@ -192,7 +143,7 @@ TEST(LocalRunnerTest, RejectsANonPositiveReportInterval) {
   const SearchSpace space = OneParamSpace();
   std::unique_ptr<Scheduler> scheduler = MakeScheduler(space, Options(SchedulerKind::kFifo, 3.0, 2));
   ScriptedObjective objective;
-  FakeClock clock;
+  FakeClock clock(0.5);
   LocalRunOptions options;
   options.report_every = 0.0;
   Result<LocalRunSummary> summary = RunInProcess(*scheduler, objective, clock, options, nullptr);
@@ -225,7 +176,7 @@ class AlwaysWaitScheduler final : public Scheduler {
 TEST(LocalRunnerTest, WaitingWithNothingRunningIsAnInternalError) {
   AlwaysWaitScheduler scheduler(OneParamSpace());
   ScriptedObjective objective;
-  FakeClock clock;
+  FakeClock clock(0.5);
   Result<LocalRunSummary> summary = RunInProcess(scheduler, objective, clock, LocalRunOptions{}, nullptr);
   ASSERT_FALSE(summary.ok());
   EXPECT_EQ(summary.status().kind(), ErrorKind::kInternal);

@@ -13,6 +13,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/scheduler_test_util.h"
+#include "scripted_objective.h"
+
 #include "mpitune/scheduler.h"
 #include "mpitune/transport.h"
 #include "runtime/worker.h"
@@ -20,52 +23,9 @@
 namespace mpitune {
 namespace {
 
-class FakeClock final : public Clock {
- public:
-  double Now() override { return now_ += 0.25; }
-
- private:
-  double now_ = 0.0;
-};
-
-// value = x + 1/budget; `on_advance` may throw (a failing trial) or raise a flag.
-class ScriptedObjective final : public Objective {
- public:
-  const std::string& name() const override { return name_; }
-  std::unique_ptr<ObjectiveSession> Start(const Config& config, TrialId trial, double) const override {
-    return std::make_unique<Session>(*this, trial, config.values.at(0));
-  }
-  double CostPerBudget(const Config&) const override { return 1.0; }
-
-  std::function<void(TrialId, double)> on_advance;
-
- private:
-  class Session final : public ObjectiveSession {
-   public:
-    Session(const ScriptedObjective& owner, TrialId trial, double x) : owner_(owner), trial_(trial), x_(x) {}
-    double Advance(double budget) override {
-      if (owner_.on_advance) owner_.on_advance(trial_, budget);
-      return x_ + 1.0 / budget;
-    }
-
-   private:
-    const ScriptedObjective& owner_;
-    TrialId trial_;
-    double x_;
-  };
-
-  std::string name_ = "scripted";
-};
-
-SearchSpace OneParamSpace() {
-  ParamSpec x;
-  x.name = "x";
-  x.low = 0.0;
-  x.high = 1.0;
-  Result<SearchSpace> space = SearchSpace::Create({x});
-  EXPECT_TRUE(space.ok()) << space.status().message();
-  return *space;
-}
+using testing::FakeClock;
+using testing::OneParamSpace;
+using testing::ScriptedObjective;
 
 SchedulerOptions Options(SchedulerKind kind, std::int64_t max_trials) {
   SchedulerOptions options;
@@ -133,7 +93,7 @@ class CoordinatorTest : public ::testing::Test {
 
   SearchSpace space_ = OneParamSpace();
   ScriptedObjective objective_;
-  FakeClock clock_;
+  FakeClock clock_{0.25};
   std::atomic<bool> stop_{false};
   std::unique_ptr<Scheduler> scheduler_;
   std::vector<std::unique_ptr<Transport>> transports_;
