@@ -8,11 +8,10 @@
 #include <fmt/format.h>
 
 #include "runtime/idle_backoff.h"
+#include "runtime/worker_inbox.h"
 
 namespace mpitune {
 namespace {
-
-constexpr int kCoordinatorRank = 0;
 
 }  // namespace
 
@@ -37,21 +36,11 @@ Result<LoopStep> CommandWorker::Step() {
     said_hello_ = true;
     busy = true;
     last_sent_ = clock_.Now();
-    const WorkerOptions& hello = options_.hello;
-    MPITUNE_RETURN_IF_ERROR(transport_.Send(
-        kCoordinatorRank,
-        HelloMsg{kProtocolVersion, transport_.rank(), hello.hostname, hello.device, hello.device_note}));
+    MPITUNE_RETURN_IF_ERROR(SendHello(transport_, options_.hello));
   }
-  while (!shut_down_) {
-    std::optional<std::pair<int, Message>> received = transport_.Poll();
-    if (!received) break;
-    busy = true;
-    if (received->first != kCoordinatorRank) {
-      fmt::print(stderr, "mpitune: rank {}: ignored a message from rank {}\n", transport_.rank(), received->first);
-      continue;
-    }
-    MPITUNE_RETURN_IF_ERROR(Handle(received->second));
-  }
+  Result<bool> served = ServeInbox(transport_, shut_down_, [this](const Message& message) { return Handle(message); });
+  if (!served.ok()) return served.status();
+  busy = busy || *served;
   if (shut_down_) return LoopStep::kFinished;
   if (running_ != nullptr) MPITUNE_RETURN_IF_ERROR(DriveTrial(busy));
   return busy ? LoopStep::kBusy : LoopStep::kIdle;

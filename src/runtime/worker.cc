@@ -8,12 +8,11 @@
 #include <fmt/format.h>
 
 #include "runtime/idle_backoff.h"
+#include "runtime/worker_inbox.h"
 #include "runtime/report_grid.h"
 
 namespace mpitune {
 namespace {
-
-constexpr int kCoordinatorRank = 0;
 
 // The objective is user-facing code: whatever it throws fails its trial only, and
 // the worker goes on with the next one.
@@ -44,20 +43,11 @@ Result<LoopStep> Worker::Step() {
   if (!said_hello_) {
     said_hello_ = true;
     busy = true;
-    MPITUNE_RETURN_IF_ERROR(transport_.Send(
-        kCoordinatorRank, HelloMsg{kProtocolVersion, transport_.rank(), options_.hostname, options_.device,
-                                   options_.device_note}));
+    MPITUNE_RETURN_IF_ERROR(SendHello(transport_, options_));
   }
-  while (!shut_down_) {
-    std::optional<std::pair<int, Message>> received = transport_.Poll();
-    if (!received) break;
-    busy = true;
-    if (received->first != kCoordinatorRank) {
-      fmt::print(stderr, "mpitune: rank {}: ignored a message from rank {}\n", transport_.rank(), received->first);
-      continue;
-    }
-    MPITUNE_RETURN_IF_ERROR(Handle(received->second));
-  }
+  Result<bool> served = ServeInbox(transport_, shut_down_, [this](const Message& message) { return Handle(message); });
+  if (!served.ok()) return served.status();
+  busy = busy || *served;
   if (shut_down_) return LoopStep::kFinished;
   if (running_ && !running_->awaiting_decision) {
     busy = true;
