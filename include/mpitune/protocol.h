@@ -7,9 +7,12 @@
 //   worker -> 0   Hello      once, at start: protocol version, rank, host, device
 //   0 -> worker   Assign     run a trial from resume_step towards budget
 //   worker -> 0   Report     one intermediate metric of the running trial
-//   0 -> worker   Decision   the scheduler's answer to a Report (Continue needs no
-//                            reply; Stop/Pause end the trial, Exploit restarts it
-//                            from the donor's checkpoint with new_config)
+//   0 -> worker   Decision   the scheduler's answer to every Report, in order
+//                            (Continue needs no reply; Stop/Pause end the trial,
+//                            Exploit restarts it from the donor's checkpoint with
+//                            new_config). A worker may send further Reports before
+//                            the answers come; rank 0 answers those after a
+//                            Stop/Pause with Stop and does not pass them on.
 //   worker -> 0   Finished   the trial's process/session has ended; the worker is free
 //   worker -> 0   Heartbeat  "still alive" while a trial runs without reporting
 //   0 -> worker   Stop       stop (interrupt) this running trial now

@@ -24,6 +24,9 @@ struct TrialSpec {
   std::vector<std::string> command;
   bool shell = false;            // run command as `/bin/sh -c`, with values quoted
   double timeout_seconds = 0.0;  // 0 = no limit
+  // A worker whose running trial has sent nothing (report or heartbeat) for this long
+  // is taken as lost: its trial is recorded kLost and it gets no more work. 0 = never.
+  double lost_after_seconds = 600.0;
   std::string metric_regex;      // optional: a regex whose group 1 is the metric
   double report_every = 1.0;     // built-in objectives: report every N budget units
   std::map<std::string, std::string> env;  // extra environment for command trials

@@ -99,8 +99,8 @@ constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode"
 constexpr std::array<std::string_view, 9> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
     "eta",  "grace",   "sampler",    "grid_points"};
-constexpr std::array<std::string_view, 7> kTrialKeys = {
-    "objective", "command", "shell", "timeout", "metric_regex", "report_every", "env"};
+constexpr std::array<std::string_view, 8> kTrialKeys = {
+    "objective", "command", "shell", "timeout", "lost_after", "metric_regex", "report_every", "env"};
 constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "devices"};
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
 constexpr std::array<std::string_view, 6> kAllParamKeys = {"type", "low",    "high",
@@ -847,6 +847,10 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, TrialSpec* t
   if (const auto timeout = map.Get("timeout")) {
     MPITUNE_RETURN_IF_ERROR(
         ReadNumber(*timeout, map.KeyPath("timeout"), Bound{0.0, true}, &trial->timeout_seconds));
+  }
+  if (const auto lost_after = map.Get("lost_after")) {
+    MPITUNE_RETURN_IF_ERROR(
+        ReadNumber(*lost_after, map.KeyPath("lost_after"), Bound{0.0, true}, &trial->lost_after_seconds));
   }
   if (const auto regex = map.Get("metric_regex")) {
     MPITUNE_RETURN_IF_ERROR(

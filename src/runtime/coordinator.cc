@@ -19,13 +19,17 @@ namespace mpitune {
 //                                     Wait: stays idle; asked again next pass
 //                                     Done: no more work (see below)
 //   Report -----------------------> Scheduler::Report
-//         <------------------------ Decision (the worker waits for every one)
+//         <------------------------ Decision for every Report (a worker may run
+//                                   ahead of the answers; after a Stop or Pause
+//                                   answer, its later Reports are dropped here)
 //   Finished ---------------------> Scheduler::Finished; slot idle again
 //
 //   Study over (Done): each idle worker gets Shutdown; running ones finish their
 //   trial first. The loop ends when every worker has been sent Shutdown.
 //   Stop request (signal): no new work; every running worker gets Stop, answers
 //   with Finished(kInterrupted) (the scheduler re-queues the trial), then Shutdown.
+//   Lost worker: a running trial's worker silent for lost_after_seconds ends that
+//   trial as kLost, gets Shutdown (in case it wakes up) and no more work.
 //
 // Rank 0 never blocks on one worker: Step() only looks at what has arrived. A Report
 // or Finished for a trial that is not the one its sender runs is stale (it crossed a
@@ -66,6 +70,7 @@ Result<LoopStep> Coordinator::Step() {
       status = SendTo(static_cast<int>(rank), StopMsg{slot.trial});
     }
   }
+  if (status.ok() && options_.lost_after_seconds > 0.0) DeclareLostWorkers();
   const std::int64_t assignments_before = summary_.assignments;
   if (status.ok()) status = HandOutWork();
   if (status.ok()) status = ShutDownIdleWorkers();
@@ -74,7 +79,10 @@ Result<LoopStep> Coordinator::Step() {
     return status;
   }
   summary_.wall_seconds = clock_.Now() - start_time_;
-  if (AllShutDown()) return LoopStep::kFinished;
+  if (AllShutDown()) {
+    summary_.all_workers_lost = !study_done_ && !stopping_;
+    return LoopStep::kFinished;
+  }
   return busy || summary_.assignments != assignments_before ? LoopStep::kBusy : LoopStep::kIdle;
 }
 
@@ -84,6 +92,9 @@ Status Coordinator::Handle(int from, const Message& message) {
     Log(fmt::format("rank 0: ignored {} from rank {}, which is not a worker", MessageKindName(KindOf(message)), from));
     return Status::Ok();
   }
+  if (slot->lost) return Status::Ok();  // its trial is settled; it has been told to leave
+  const double now = clock_.Now();
+  slot->last_heard = now;
   if (const auto* hello = std::get_if<HelloMsg>(&message)) {
     slot->joined = true;
     slot->device = hello->device;
@@ -93,28 +104,61 @@ Status Coordinator::Handle(int from, const Message& message) {
   }
   if (const auto* report = std::get_if<ReportMsg>(&message)) {
     if (!slot->running || report->trial != slot->trial) return Status::Ok();  // stale
+    TrialRun& run = summary_.runs[slot->run_index];
+    if (run.first_report_at < 0.0) run.first_report_at = now;
+    // The worker still counts answers, so a moot report gets one; the scheduler,
+    // which has ended or paused the run, does not see it.
+    if (slot->ending) return SendTo(from, ToDecisionMsg(report->trial, Decision::Stop()));
     ++summary_.reports;
-    const Decision decision = scheduler_.Report(report->trial, report->step, report->value, clock_.Now());
+    const Decision decision = scheduler_.Report(report->trial, report->step, report->value, now);
+    if (decision.kind == DecisionKind::kStop || decision.kind == DecisionKind::kPause) slot->ending = true;
     return SendTo(from, ToDecisionMsg(report->trial, decision));
   }
   if (const auto* finished = std::get_if<FinishedMsg>(&message)) {
     if (!slot->running || finished->trial != slot->trial) return Status::Ok();  // stale
-    scheduler_.Finished(finished->trial, finished->outcome, clock_.Now());
-    TrialRun& run = summary_.runs[slot->run_index];
-    run.finished = true;
-    run.outcome = finished->outcome;
     if (finished->outcome == TrialOutcome::kFailed || finished->outcome == TrialOutcome::kTimedOut) {
       ++summary_.failures;
       summary_.last_failure = fmt::format("trial {} on rank {}: {}", finished->trial, from, finished->message);
     }
-    slot->running = false;
-    slot->stop_sent = false;
-    slot->trial = -1;
+    EndRun(*slot, finished->outcome, finished->duration);
     return Status::Ok();
   }
   if (std::holds_alternative<HeartbeatMsg>(message)) return Status::Ok();
   Log(fmt::format("rank 0: ignored unexpected {} from rank {}", MessageKindName(KindOf(message)), from));
   return Status::Ok();
+}
+
+void Coordinator::EndRun(WorkerSlot& slot, TrialOutcome outcome, double worker_seconds) {
+  const double now = clock_.Now();
+  scheduler_.Finished(slot.trial, outcome, now);
+  TrialRun& run = summary_.runs[slot.run_index];
+  run.finished = true;
+  run.outcome = outcome;
+  run.finished_at = now;
+  run.worker_seconds = worker_seconds;
+  slot.running = false;
+  slot.stop_sent = false;
+  slot.ending = false;
+  slot.trial = -1;
+}
+
+void Coordinator::DeclareLostWorkers() {
+  const double now = clock_.Now();
+  for (std::size_t rank = 0; rank < slots_.size(); ++rank) {
+    WorkerSlot& slot = slots_[rank];
+    if (!slot.running || now - slot.last_heard < options_.lost_after_seconds) continue;
+    const TrialId trial = slot.trial;
+    ++summary_.failures;
+    ++summary_.lost_workers;
+    summary_.last_failure = fmt::format("trial {} on rank {}: the worker sent nothing for {:.0f} s and is taken as lost",
+                                        trial, rank, now - slot.last_heard);
+    Log("rank 0: " + summary_.last_failure);
+    EndRun(slot, TrialOutcome::kLost, now - summary_.runs[slot.run_index].assigned_at);
+    slot.lost = true;
+    slot.shut_down = true;
+    // Best effort: a worker that was only stalled leaves when it reads this.
+    (void)transport_.Send(static_cast<int>(rank), ShutdownMsg{"taken as lost"});
+  }
 }
 
 Status Coordinator::HandOutWork() {
@@ -136,10 +180,15 @@ Status Coordinator::HandOutWork() {
       return Status::Ok();
     }
     const Assignment& assignment = std::get<Assignment>(action);
+    const double now = clock_.Now();
     slot.running = true;
     slot.trial = assignment.trial;
+    slot.last_heard = now;
     slot.run_index = summary_.runs.size();
-    summary_.runs.push_back(TrialRun{assignment.trial, static_cast<int>(rank), slot.device});
+    TrialRun run{assignment.trial, static_cast<int>(rank), slot.device};
+    run.assigned_at = now;
+    summary_.runs.push_back(run);
+    summary_.last_assignment_at = now;
     ++summary_.assignments;
     if (started_.insert(assignment.trial).second) ++summary_.trials_started;
     MPITUNE_RETURN_IF_ERROR(SendTo(static_cast<int>(rank), ToAssignMsg(assignment)));

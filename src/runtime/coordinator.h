@@ -26,6 +26,10 @@ struct TrialRun {
   std::string device;  // the worker's Hello device: a CUDA_VISIBLE_DEVICES value or "cpu"
   bool finished = false;
   TrialOutcome outcome = TrialOutcome::kExited;  // valid once finished
+  double assigned_at = 0.0;      // on the coordinator's clock
+  double first_report_at = -1.0; // -1: none yet
+  double finished_at = -1.0;     // -1: still running
+  double worker_seconds = 0.0;   // how long the worker says the run took (its Finished)
 };
 
 struct CoordinatorSummary {
@@ -33,14 +37,20 @@ struct CoordinatorSummary {
   std::int64_t assignments = 0;     // starts and resumes
   std::int64_t reports = 0;         // metrics passed to Scheduler::Report
   std::int64_t failures = 0;        // runs that ended with kFailed or kTimedOut
+  std::int64_t lost_workers = 0;    // declared lost (silent past lost_after_seconds)
   double wall_seconds = 0.0;        // on the given clock
+  double last_assignment_at = -1.0; // clock time of the last hand-out before Done
   bool interrupted = false;         // stopped by `stop_requested`, not by Done
+  bool all_workers_lost = false;    // ended because no worker was left
   std::string last_failure;         // "trial N on rank R: <message>", if any
   std::vector<TrialRun> runs;       // in the order they were handed out
 };
 
 struct CoordinatorOptions {
   std::FILE* log = nullptr;  // one line per worker that joins; null = quiet
+  // A worker whose running trial has sent nothing for this long is lost: the trial
+  // ends as kLost and the rank gets no more work. 0 = never.
+  double lost_after_seconds = 0.0;
 };
 
 
@@ -68,7 +78,10 @@ class Coordinator {
     bool joined = false;     // its Hello arrived
     bool shut_down = false;  // Shutdown sent
     bool stop_sent = false;  // StopMsg sent for the running trial
+    bool ending = false;     // a Stop/Pause decision was sent: later reports are moot
+    bool lost = false;
     bool running = false;
+    double last_heard = 0.0;
     TrialId trial = -1;
     std::size_t run_index = 0;  // into summary_.runs
     std::string device = "cpu";
@@ -76,6 +89,8 @@ class Coordinator {
 
   Status Handle(int from, const Message& message);
   Status HandOutWork();
+  void DeclareLostWorkers();
+  void EndRun(WorkerSlot& slot, TrialOutcome outcome, double worker_seconds);
   Status ShutDownIdleWorkers();
   void ShutDownEveryone(const std::string& reason);
   Status SendTo(int rank, const Message& message);

@@ -49,9 +49,13 @@ Result<LoopStep> Worker::Step() {
   if (!served.ok()) return served.status();
   busy = busy || *served;
   if (shut_down_) return LoopStep::kFinished;
-  if (running_ && !running_->awaiting_decision) {
+  // Cheap steps go in batches, so that a zero-work objective is not paced by inbox
+  // polls; a slow step is alone in its pass, so Stop and Shutdown are seen after it.
+  const double batch_ends = clock_.Now() + kStepBatchSeconds;
+  for (int i = 0; i < kReportsAhead && CanAdvance(); ++i) {
     busy = true;
     MPITUNE_RETURN_IF_ERROR(AdvanceOneStep());
+    if (clock_.Now() >= batch_ends) break;
   }
   return busy ? LoopStep::kBusy : LoopStep::kIdle;
 }
@@ -102,13 +106,19 @@ Status Worker::HandleAssign(const AssignMsg& message) {
   return Status::Ok();
 }
 
+bool Worker::CanAdvance() const {
+  return running_ && running_->step < running_->assignment.budget && running_->unanswered < kReportsAhead;
+}
+
 Status Worker::HandleDecision(const DecisionMsg& message) {
-  if (!running_ || !running_->awaiting_decision || running_->assignment.trial != message.trial) {
+  if (!running_ || running_->unanswered == 0 || running_->assignment.trial != message.trial) {
     return Status::Ok();  // an answer to a trial that has since been stopped
   }
-  running_->awaiting_decision = false;
+  --running_->unanswered;
   const TrialId id = message.trial;
-  const bool at_budget = running_->step >= running_->assignment.budget;
+  // Only the answer to the report at the budget decides how the run ends there; an
+  // earlier answer can only stop it (or, for PBT, restart it from a donor) early.
+  const bool at_budget = running_->step >= running_->assignment.budget && running_->unanswered == 0;
   const Decision decision = ToDecision(message);
   switch (decision.kind) {
     case DecisionKind::kExploit:
@@ -123,6 +133,8 @@ Status Worker::HandleDecision(const DecisionMsg& message) {
       checkpoints_.erase(id);
       return Finish(TrialOutcome::kExited, "");
     case DecisionKind::kPause: {
+      // Schedulers pause a run only at its assignment's budget, where the worker
+      // waits for every answer, so the checkpoint is taken at the paused step.
       Status saved = CallObjective([&] {
         if (std::vector<std::uint8_t> bytes = running_->session->Checkpoint(); !bytes.empty()) {
           checkpoints_[id] = std::move(bytes);
@@ -151,7 +163,7 @@ Status Worker::AdvanceOneStep() {
     return Finish(TrialOutcome::kFailed, status.message());
   }
   trial.step = step;
-  trial.awaiting_decision = true;
+  ++trial.unanswered;
   return transport_.Send(kCoordinatorRank,
                          ReportMsg{trial.assignment.trial, step, value, clock_.Now() - trial.started_at});
 }

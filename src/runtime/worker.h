@@ -1,7 +1,9 @@
 // A worker rank of an MPI study: says Hello, then runs the trials rank 0 assigns,
 // one at a time, with a built-in objective, reporting every `report_every` budget
-// units and waiting for rank 0's decision after each report. Protocol logic only
-// (see coordinator.cc for the walk-through); runs over any Transport.
+// units. It runs ahead of rank 0's decisions by up to kReportsAhead reports, so a
+// fast trial is not held up by one round trip per report; at the assignment's budget
+// it waits for every answer, since the last one says whether to pause or stop there.
+// Protocol logic only (see coordinator.cc for the walk-through); runs over any Transport.
 #pragma once
 
 #include <cstdint>
@@ -29,11 +31,18 @@ struct WorkerOptions {
 
 class Worker {
  public:
+  // A Stop for an intermediate report arrives at most this many steps late: the
+  // extra steps are reported and dropped by rank 0, so the scheduler sees exactly
+  // the reports it would have seen had the worker waited.
+  static constexpr int kReportsAhead = 64;
+  // One pass advances the running trial for at most about this long.
+  static constexpr double kStepBatchSeconds = 0.001;
+
   // Rank 0 is the coordinator. The references must outlive the worker.
   Worker(const Objective& objective, Transport& transport, Clock& clock, WorkerOptions options);
 
   // One pass: sends Hello the first time, handles every waiting message, then moves
-  // the running trial one report step on unless it waits for a decision. kIdle:
+  // the running trial on by up to kReportsAhead report steps. kIdle:
   // nothing happened (the caller may sleep); kFinished: Shutdown arrived.
   Result<LoopStep> Step();
 
@@ -47,13 +56,14 @@ class Worker {
     Assignment assignment;
     double step = 0.0;  // the last step reported (or resume_step)
     double started_at = 0.0;
-    bool awaiting_decision = false;
+    int unanswered = 0;  // reports sent whose decision has not arrived
     std::unique_ptr<ObjectiveSession> session;
   };
 
   Status Handle(const Message& message);
   Status HandleAssign(const AssignMsg& message);
   Status HandleDecision(const DecisionMsg& message);
+  bool CanAdvance() const;
   Status AdvanceOneStep();
   Status StartSession(const Config& config, TrialId source);
   Status Finish(TrialOutcome outcome, const std::string& message);

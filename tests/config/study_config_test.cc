@@ -93,6 +93,7 @@ TEST(StudyConfigTest, DefaultsAreFilledIn) {
   EXPECT_TRUE(config->trial.command.empty());
   EXPECT_FALSE(config->trial.shell);
   EXPECT_EQ(config->trial.timeout_seconds, 0.0);
+  EXPECT_EQ(config->trial.lost_after_seconds, 600.0);
   EXPECT_EQ(config->trial.metric_regex, "");
   EXPECT_EQ(config->trial.report_every, 1.0);
   EXPECT_TRUE(config->trial.env.empty());
@@ -140,6 +141,7 @@ trial:
   command: [python3, train.py, --lr, "{lr}", "--out={checkpoint_dir}/m.pt", "{trial_id}"]
   shell: true
   timeout: 30.5
+  lost_after: 90
   metric_regex: "val_acc=([0-9.]+)"
   report_every: 2
   env: {OMP_NUM_THREADS: 4, MODE: fast}
@@ -199,6 +201,7 @@ TEST(StudyConfigTest, FullConfigRoundTrip) {
                                                  "--out={checkpoint_dir}/m.pt", "{trial_id}"}));
   EXPECT_TRUE(t.shell);
   EXPECT_EQ(t.timeout_seconds, 30.5);
+  EXPECT_EQ(t.lost_after_seconds, 90.0);
   EXPECT_EQ(t.metric_regex, "val_acc=([0-9.]+)");
   EXPECT_EQ(t.report_every, 2.0);
   EXPECT_EQ(t.env,
@@ -585,6 +588,8 @@ TEST(StudyConfigErrorTest, TrialFields) {
   ExpectError(WithTrial(run + "  shell: 1\n").Text(), "trial.shell: expected true or false, got 1");
   ExpectError(WithTrial(run + "  timeout: -1\n").Text(),
               "trial.timeout: expected a number >= 0, got -1");
+  ExpectError(WithTrial(run + "  lost_after: soon\n").Text(),
+              "trial.lost_after: expected a number >= 0, got 'soon'");
   ExpectError(WithTrial(run + "  report_every: 0\n").Text(),
               "trial.report_every: expected a number > 0, got 0");
   ExpectError(WithTrial(run + "  metric_regex: 'loss=[0-9.]+'\n").Text(),

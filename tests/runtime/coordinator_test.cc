@@ -24,12 +24,15 @@ namespace mpitune {
 namespace {
 
 using testing::FakeClock;
+using testing::ObjectiveCall;
 using testing::OneParamSpace;
 using testing::ScriptedObjective;
 
-SchedulerOptions Options(SchedulerKind kind, std::int64_t max_trials) {
+SchedulerOptions Options(SchedulerKind kind, std::int64_t max_trials,
+                         AshaVariant variant = AshaVariant::kPromotion) {
   SchedulerOptions options;
   options.kind = kind;
+  options.variant = variant;
   options.max_trials = max_trials;
   options.min_budget = 1.0;
   options.max_budget = 9.0;
@@ -43,16 +46,19 @@ constexpr int kWorkers = 3;
 
 class CoordinatorTest : public ::testing::Test {
  protected:
-  void Build(SchedulerKind kind, std::int64_t max_trials) {
-    scheduler_ = MakeScheduler(space_, Options(kind, max_trials));
+  void Build(SchedulerKind kind, std::int64_t max_trials, AshaVariant variant = AshaVariant::kPromotion,
+             CoordinatorOptions coordinator_options = {}) {
+    scheduler_ = MakeScheduler(space_, Options(kind, max_trials, variant));
     transports_ = MakeInProcessTransports(kWorkers + 1);
-    coordinator_ = std::make_unique<Coordinator>(*scheduler_, *transports_[0], clock_, &stop_);
+    clock_ = std::make_unique<FakeClock>(tick_);
+    coordinator_ =
+        std::make_unique<Coordinator>(*scheduler_, *transports_[0], *clock_, &stop_, coordinator_options);
     for (int rank = 1; rank <= kWorkers; ++rank) {
       WorkerOptions options;
       options.hostname = "test-host";
       options.device_note = "cpu: test";
       workers_.push_back(std::make_unique<Worker>(objective_, *transports_[static_cast<std::size_t>(rank)],
-                                                  clock_, options));
+                                                  *clock_, options));
     }
   }
 
@@ -72,6 +78,7 @@ class CoordinatorTest : public ::testing::Test {
       bool all_workers_done = true;
       for (std::size_t i = 0; i < workers_.size(); ++i) {
         if (worker_done[i]) continue;
+        if (frozen_ && frozen_(i)) continue;  // a stalled rank: never stepped
         Result<LoopStep> step = workers_[i]->Step();
         if (!step.ok()) {
           ADD_FAILURE() << "worker " << i + 1 << ": " << step.status().message();
@@ -93,7 +100,9 @@ class CoordinatorTest : public ::testing::Test {
 
   SearchSpace space_ = OneParamSpace();
   ScriptedObjective objective_;
-  FakeClock clock_{0.25};
+  std::function<bool(std::size_t)> frozen_;  // worker index -> stalled now
+  double tick_ = 0.25;  // a worker advances one step per pass
+  std::unique_ptr<FakeClock> clock_;
   std::atomic<bool> stop_{false};
   std::unique_ptr<Scheduler> scheduler_;
   std::vector<std::unique_ptr<Transport>> transports_;
@@ -197,6 +206,88 @@ TEST_F(CoordinatorTest, WorkersThatNeverJoinAreWaitedForBeforeShutdown) {
   EXPECT_EQ(coordinator_->summary().assignments, 0);
   ASSERT_TRUE(DriveToEnd());
   EXPECT_EQ(coordinator_->summary().trials_started, 3);
+}
+
+TEST_F(CoordinatorTest, WorkersRunAheadYetTheSchedulerSeesOnlyReportsUpToEachStop) {
+  // Stopping ASHA, budgets 1, 3, 9: a worker sends its reports without waiting for
+  // answers, so a trial stopped at a rung has already advanced past it. A clock that
+  // stands still lets a worker take all its steps in one pass, as zero-work ones do.
+  tick_ = 0.0;
+  Build(SchedulerKind::kAsha, 30, AshaVariant::kStopping);
+  ASSERT_TRUE(DriveToEnd());
+
+  std::map<TrialId, double> furthest_advance;
+  for (const ObjectiveCall& call : objective_.advances) {
+    furthest_advance[call.trial] = std::max(furthest_advance[call.trial], call.step);
+  }
+  int stopped = 0;
+  int ran_past_stop = 0;
+  const TrialTable& trials = scheduler_->trials();
+  ASSERT_EQ(trials.size(), 30u);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const TrialRecord& trial = trials[i];
+    ASSERT_TRUE(IsTerminal(trial.state)) << "trial " << i;
+    if (trial.state != TrialState::kStopped) continue;
+    ++stopped;
+    // Stopped exactly at a rung, with one report per step up to it: the reports the
+    // worker made past the stop never reached the scheduler.
+    EXPECT_TRUE(trial.last_step == 1.0 || trial.last_step == 3.0) << "trial " << i << ": " << trial.last_step;
+    EXPECT_EQ(trial.reports, static_cast<std::int64_t>(trial.last_step)) << "trial " << i;
+    if (furthest_advance[trial.id] > trial.last_step) ++ran_past_stop;
+  }
+  EXPECT_GT(stopped, 0);
+  EXPECT_GT(ran_past_stop, 0) << "no worker ran ahead of its answers";
+  EXPECT_EQ(coordinator_->summary().reports, [&] {
+    std::int64_t sum = 0;
+    for (std::size_t i = 0; i < trials.size(); ++i) sum += trials[i].reports;
+    return sum;
+  }());
+}
+
+TEST_F(CoordinatorTest, SilentWorkerIsDeclaredLostAndTheOthersFinishTheStudy) {
+  CoordinatorOptions options;
+  options.lost_after_seconds = 30.0;  // the fake clock moves 0.25 s per read
+  Build(SchedulerKind::kFifo, 12, AshaVariant::kPromotion, options);
+  // Rank 3 stalls as soon as it has taken a trial, as a hung node would.
+  frozen_ = [this](std::size_t index) { return index == 2 && workers_[2]->trials_run() > 0; };
+  ASSERT_TRUE(DriveToEnd());
+
+  const CoordinatorSummary& summary = coordinator_->summary();
+  EXPECT_EQ(summary.lost_workers, 1);
+  EXPECT_FALSE(summary.all_workers_lost);
+  EXPECT_NE(summary.last_failure.find("rank 3"), std::string::npos) << summary.last_failure;
+  EXPECT_NE(summary.last_failure.find("lost"), std::string::npos) << summary.last_failure;
+  TrialId lost_trial = -1;
+  for (const TrialRun& run : summary.runs) {
+    EXPECT_TRUE(run.finished) << "trial " << run.trial;
+    if (run.rank == 3) {
+      EXPECT_EQ(run.outcome, TrialOutcome::kLost);
+      EXPECT_EQ(lost_trial, -1) << "rank 3 got work after it was lost";
+      lost_trial = run.trial;
+    }
+  }
+  ASSERT_NE(lost_trial, -1);
+  EXPECT_EQ(scheduler_->trials()[static_cast<std::size_t>(lost_trial)].state, TrialState::kLost);
+  EXPECT_EQ(summary.trials_started, 12);
+  EXPECT_EQ(scheduler_->running(), 0);
+
+  // The stalled rank wakes up: it finds its Shutdown and leaves.
+  frozen_ = nullptr;
+  Result<LoopStep> step = workers_[2]->Step();
+  for (int i = 0; i < 100 && step.ok() && *step != LoopStep::kFinished; ++i) step = workers_[2]->Step();
+  ASSERT_TRUE(step.ok()) << step.status().message();
+  EXPECT_EQ(*step, LoopStep::kFinished);
+}
+
+TEST_F(CoordinatorTest, EveryWorkerLostEndsTheLoopAndSaysSo) {
+  CoordinatorOptions options;
+  options.lost_after_seconds = 30.0;
+  Build(SchedulerKind::kFifo, 12, AshaVariant::kPromotion, options);
+  frozen_ = [this](std::size_t index) { return workers_[index]->trials_run() > 0; };
+  ASSERT_TRUE(DriveToEnd());
+  EXPECT_TRUE(coordinator_->summary().all_workers_lost);
+  EXPECT_EQ(coordinator_->summary().lost_workers, kWorkers);
+  EXPECT_EQ(scheduler_->running(), 0);
 }
 
 }  // namespace
