@@ -1,0 +1,205 @@
+#include "store/journal.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "store/byte_codec.h"
+#include "store/crc32.h"
+
+namespace mpitune::store {
+
+namespace {
+
+std::vector<std::uint8_t> JournalHeader() {
+  ByteWriter header;
+  for (const std::uint8_t byte : kJournalMagic) header.PutU8(byte);
+  header.PutU32(kJournalVersion);
+  header.PutU32(0);
+  return header.Take();
+}
+
+std::uint32_t RecordCrc(std::uint8_t type, std::span<const std::uint8_t> payload) {
+  return Crc32(payload, Crc32(std::span<const std::uint8_t>(&type, 1)));
+}
+
+Status CheckHeader(std::span<const std::uint8_t> bytes, const std::string& name) {
+  if (!std::equal(kJournalMagic.begin(), kJournalMagic.end(), bytes.begin())) {
+    return Status::BadInput(fmt::format("{}: not an mpitune journal (bad magic)", name));
+  }
+  ByteReader reader(bytes.subspan(kJournalMagic.size()));
+  const std::uint32_t version = *reader.ReadU32();  // the caller checked the size
+  if (version > kJournalVersion) {
+    return Status::BadInput(
+        fmt::format("{}: journal format version {} is newer than this build reads ({})", name, version, kJournalVersion));
+  }
+  if (version == 0) return Status::BadInput(fmt::format("{}: invalid journal format version 0", name));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<JournalContents> ParseJournal(std::span<const std::uint8_t> bytes, const std::string& name) {
+  JournalContents contents;
+  contents.file_size = bytes.size();
+  if (bytes.size() < kJournalHeaderSize) {
+    // A crash while the header was being written leaves a prefix of it; anything else
+    // this short is some other file.
+    const std::vector<std::uint8_t> header = JournalHeader();
+    if (!std::equal(bytes.begin(), bytes.end(), header.begin())) {
+      return Status::BadInput(fmt::format("{}: not an mpitune journal ({} bytes, bad header)", name, bytes.size()));
+    }
+    contents.torn_tail = !bytes.empty();
+    if (contents.torn_tail) contents.tail_reason = "incomplete header";
+    return contents;
+  }
+  MPITUNE_RETURN_IF_ERROR(CheckHeader(bytes.first(kJournalHeaderSize), name));
+
+  std::size_t offset = kJournalHeaderSize;
+  while (offset < bytes.size()) {
+    const std::span<const std::uint8_t> rest = bytes.subspan(offset);
+    if (rest.size() < kJournalRecordHeaderSize) {
+      contents.tail_reason = "incomplete record header";
+      break;
+    }
+    ByteReader reader(rest);
+    const std::uint32_t length = *reader.ReadU32();
+    const std::uint8_t type = *reader.ReadU8();
+    const std::uint32_t crc = *reader.ReadU32();
+    if (length > reader.remaining()) {
+      contents.tail_reason = "incomplete record payload";
+      break;
+    }
+    const std::span<const std::uint8_t> payload = rest.subspan(kJournalRecordHeaderSize, length);
+    if (RecordCrc(type, payload) != crc) {
+      contents.tail_reason = "checksum mismatch";
+      break;
+    }
+    contents.records.push_back(JournalRecord{type, std::vector<std::uint8_t>(payload.begin(), payload.end())});
+    offset += kJournalRecordHeaderSize + length;
+  }
+  contents.valid_end = offset;
+  contents.torn_tail = !contents.tail_reason.empty();
+  return contents;
+}
+
+Result<JournalContents> ReadJournal(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return JournalContents{};
+    return ErrnoStatus(path, "open", errno);
+  }
+  Result<std::vector<std::uint8_t>> bytes = ReadAll(fd.get(), path);
+  if (!bytes.ok()) return bytes.status();
+  return ParseJournal(*bytes, path);
+}
+
+// ---- writer ----
+
+Result<JournalWriter> JournalWriter::Open(const std::string& path) {
+  bool created = true;
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd.valid() && errno == EEXIST) {
+    created = false;
+    fd = UniqueFd(::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
+  }
+  if (!fd.valid()) return ErrnoStatus(path, "open", errno);
+  // Two writers would interleave records. File systems without flock (ENOLCK, some
+  // network mounts) get no protection rather than no journal.
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    return Status::Io(fmt::format("{}: journal is open in another writer", path));
+  }
+
+  Result<std::vector<std::uint8_t>> bytes = ReadAll(fd.get(), path);
+  if (!bytes.ok()) return bytes.status();
+  Result<JournalContents> contents = ParseJournal(*bytes, path);
+  if (!contents.ok()) return contents.status();
+
+  JournalWriter writer(path, std::move(fd));
+  writer.records_recovered_ = contents->records.size();
+  writer.recovered_torn_tail_ = contents->torn_tail;
+  if (contents->valid_end < kJournalHeaderSize) {
+    if (::ftruncate(writer.fd_.get(), 0) != 0) return ErrnoStatus(path, "truncate", errno);
+    MPITUNE_RETURN_IF_ERROR(WriteAll(writer.fd_.get(), JournalHeader(), path));
+    if (::fdatasync(writer.fd_.get()) != 0) return ErrnoStatus(path, "fdatasync", errno);
+    if (created) MPITUNE_RETURN_IF_ERROR(SyncParentDirectory(path));
+    writer.file_size_ = kJournalHeaderSize;
+  } else {
+    if (contents->torn_tail) {
+      if (::ftruncate(writer.fd_.get(), static_cast<off_t>(contents->valid_end)) != 0) {
+        return ErrnoStatus(path, "truncate torn tail", errno);
+      }
+      if (::fdatasync(writer.fd_.get()) != 0) return ErrnoStatus(path, "fdatasync", errno);
+    }
+    writer.file_size_ = contents->valid_end;
+  }
+  return writer;
+}
+
+void JournalWriter::Append(std::uint8_t type, std::span<const std::uint8_t> payload) {
+  if (payload.size() > std::numeric_limits<std::uint32_t>::max()) {
+    if (dropped_.empty()) {
+      dropped_ = fmt::format("record of type {} with {} bytes is over the 4 GiB limit", type, payload.size());
+    }
+    return;
+  }
+  // Framed straight into the buffer: Append is on the coordinator's per-event path.
+  const auto put_u32 = [this](std::uint32_t value) {
+    for (int shift = 0; shift < 32; shift += 8) buffer_.push_back(static_cast<std::uint8_t>(value >> shift));
+  };
+  put_u32(static_cast<std::uint32_t>(payload.size()));
+  buffer_.push_back(type);
+  put_u32(RecordCrc(type, payload));
+  buffer_.insert(buffer_.end(), payload.begin(), payload.end());
+  ++buffered_records_;
+}
+
+Status JournalWriter::Write() {
+  if (!fd_.valid()) return Status::Internal(fmt::format("{}: journal is closed", path_));
+  if (!dropped_.empty()) return Status::Internal(fmt::format("{}: {}", path_, std::exchange(dropped_, "")));
+  if (buffer_.empty()) return Status::Ok();
+  Status written = WriteAll(fd_.get(), buffer_, path_);
+  if (!written.ok()) {
+    // A partial record would hide every later one from readers: cut it off.
+    (void)::ftruncate(fd_.get(), static_cast<off_t>(file_size_));
+    return written;
+  }
+  file_size_ += buffer_.size();
+  written_records_ += buffered_records_;
+  buffer_.clear();
+  buffered_records_ = 0;
+  return Status::Ok();
+}
+
+Status JournalWriter::Sync() {
+  MPITUNE_RETURN_IF_ERROR(Write());
+  if (::fdatasync(fd_.get()) != 0) return ErrnoStatus(path_, "fdatasync", errno);
+  records_synced_ += written_records_;
+  written_records_ = 0;
+  return Status::Ok();
+}
+
+Status JournalWriter::Reset() {
+  if (!fd_.valid()) return Status::Internal(fmt::format("{}: journal is closed", path_));
+  buffer_.clear();
+  buffered_records_ = 0;
+  written_records_ = 0;
+  if (::ftruncate(fd_.get(), static_cast<off_t>(kJournalHeaderSize)) != 0) return ErrnoStatus(path_, "truncate", errno);
+  if (::fdatasync(fd_.get()) != 0) return ErrnoStatus(path_, "fdatasync", errno);
+  file_size_ = kJournalHeaderSize;
+  return Status::Ok();
+}
+
+Status JournalWriter::Close() {
+  if (!fd_.valid()) return Status::Ok();
+  MPITUNE_RETURN_IF_ERROR(Sync());
+  return fd_.Close(path_);
+}
+
+}  // namespace mpitune::store
