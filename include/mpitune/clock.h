@@ -14,7 +14,8 @@ class Clock {
   virtual double Now() = 0;
 };
 
-// std::chrono::steady_clock, in seconds since the clock was made.
-std::unique_ptr<Clock> MakeSteadyClock();
+// std::chrono::steady_clock, in seconds since the clock was made, plus `start_at`
+// (a resumed study's clock goes on from the time its file reached).
+std::unique_ptr<Clock> MakeSteadyClock(double start_at = 0.0);
 
 }  // namespace mpitune

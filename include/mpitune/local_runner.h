@@ -10,6 +10,7 @@
 
 #include "mpitune/clock.h"
 #include "mpitune/objective.h"
+#include "mpitune/run_observer.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/status.h"
 
@@ -19,6 +20,9 @@ struct LocalRunOptions {
   // Trials report at every multiple of this many budget units and at their
   // target budget (the same report grid as the simulator). Must be > 0.
   double report_every = 1.0;
+  // The study store (null: not stored): keeps paused trials' checkpoints, hears how
+  // failed runs ended, and is ticked after every report.
+  RunObserver* observer = nullptr;
 };
 
 struct LocalRunSummary {

@@ -27,6 +27,7 @@
 //             enum          i8
 //             string        u32 byte length + bytes (no terminator)
 //             f64 array     u32 element count + elements
+//             bytes         u32 byte length + bytes (at most kMaxCheckpointBytes)
 //   MPI tag = kMessageTagBase + kind.
 //
 //   kind  message    body
@@ -34,11 +35,16 @@
 //                    string device (CUDA_VISIBLE_DEVICES value or "cpu"),
 //                    string device_note
 //   2     Assign     i64 trial, f64[] config, f64 budget, f64 resume_step,
-//                    i32 bracket, i32 rung, i64 restore_from (-1 = none)
+//                    i32 bracket, i32 rung, i64 restore_from (-1 = none),
+//                    bytes restore_state (a built-in objective's checkpoint to
+//                    resume from; empty = none)
 //   3     Report     i64 trial, f64 step, f64 value, f64 wall_time
 //   4     Decision   i64 trial, i8 kind (DecisionKind), i64 donor, f64[] new_config
 //   5     Finished   i64 trial, i8 outcome (TrialOutcome), i32 exit_code,
-//                    f64 duration, string message (stderr tail / error text)
+//                    f64 duration, string message (stderr tail / error text),
+//                    f64 checkpoint_step, bytes checkpoint (a built-in
+//                    objective's state when it paused; rank 0 stores it in the
+//                    study file, so the trial resumes on any rank, after a crash too)
 //   6     Heartbeat  (empty)
 //   7     Stop       i64 trial
 //   8     Shutdown   string reason
@@ -69,13 +75,14 @@
 
 namespace mpitune {
 
-inline constexpr std::uint16_t kProtocolVersion = 1;
+inline constexpr std::uint16_t kProtocolVersion = 2;
 inline constexpr std::size_t kMessageHeaderBytes = 6;
 inline constexpr std::size_t kMaxStringBytes = 64 * 1024;
 inline constexpr std::size_t kMaxArrayLength = 64 * 1024;
 // Above the largest message Encode can produce; the transport may reject bigger
 // probes (MPI_Get_count) before it allocates a receive buffer.
-inline constexpr std::size_t kMaxMessageBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxCheckpointBytes = 16 * 1024 * 1024;
+inline constexpr std::size_t kMaxMessageBytes = kMaxCheckpointBytes + 2 * 1024 * 1024;
 // MPI tags start here so that they stay clear of the small tags other code may use.
 inline constexpr int kMessageTagBase = 100;
 
@@ -111,6 +118,7 @@ struct AssignMsg {
   std::int32_t bracket = 0;
   std::int32_t rung = 0;
   TrialId restore_from = -1;  // -1 = none
+  std::vector<std::uint8_t> restore_state;  // checkpoint to resume from; empty = none
   bool operator==(const AssignMsg&) const = default;
 };
 
@@ -136,6 +144,8 @@ struct FinishedMsg {
   std::int32_t exit_code = 0;
   double duration = 0.0;  // seconds
   std::string message;    // stderr tail or error text; empty when it went well
+  double checkpoint_step = 0.0;
+  std::vector<std::uint8_t> checkpoint;  // a paused built-in objective's state
   bool operator==(const FinishedMsg&) const = default;
 };
 

@@ -17,6 +17,16 @@ struct RunCommandOptions {
   std::string config_path;
   std::optional<std::string> storage;
   StudyOverrides overrides;
+  bool force_new = false;
+  bool no_store = false;  // run without a study file (benchmarks, throwaway runs)
+  // `mpitune resume FILE`: the study file, whose stored config replaces config_path.
+  std::optional<std::string> resume_path;
+};
+
+struct StatusCommandOptions {
+  std::string path;
+  bool json = false;
+  bool history = false;
 };
 
 struct SimulateCommandOptions {
@@ -28,6 +38,11 @@ struct SimulateCommandOptions {
 
 CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options);
 int RunRunCommand(const RunCommandOptions& options);
+
+CLI::App* AddResumeCommand(CLI::App& app, RunCommandOptions& options);
+
+CLI::App* AddStatusCommand(CLI::App& app, StatusCommandOptions& options);
+int RunStatusCommand(const StatusCommandOptions& options);
 
 CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommandOptions& options);
 int RunSimulateCommand(const SimulateCommandOptions& options);

@@ -20,8 +20,12 @@ int Main(int argc, char** argv) {
   app.set_version_flag("--version", kVersion, "Print the version and exit");
   app.require_subcommand(1);
   RunCommandOptions run_options;
+  RunCommandOptions resume_options;
+  StatusCommandOptions status_options;
   SimulateCommandOptions simulate_options;
   CLI::App* run = AddRunCommand(app, run_options);
+  CLI::App* resume = AddResumeCommand(app, resume_options);
+  CLI::App* status = AddStatusCommand(app, status_options);
   CLI::App* simulate = AddSimulateCommand(app, simulate_options);
 
   try {
@@ -33,6 +37,8 @@ int Main(int argc, char** argv) {
     return kExitBadInput;
   }
   if (run->parsed()) return RunRunCommand(run_options);
+  if (resume->parsed()) return RunRunCommand(resume_options);
+  if (status->parsed()) return RunStatusCommand(status_options);
   if (simulate->parsed()) return RunSimulateCommand(simulate_options);
   return kExitBadInput;  // unreachable: require_subcommand(1)
 }

@@ -1,5 +1,7 @@
-// `mpitune run`: a whole study in this process, one trial at a time, or under
-// mpirun over MPI (run_mpi.cc).
+// `mpitune run` and `mpitune resume`: a whole study in this process, one trial at a
+// time, or under mpirun over MPI (run_mpi.cc); either way stored in its study file.
+#include <csignal>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <utility>
@@ -43,65 +45,144 @@ void PrintResults(const StudyConfig& config, const Scheduler& scheduler, const L
 }
 
 CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options) {
-  CLI::App* command = app.add_subcommand("run", "Run a study in this process, one trial at a time");
+  CLI::App* command = app.add_subcommand(
+      "run", "Run a study (or go on with it, when its study file exists), in this process or under mpirun");
   command->add_option("CONFIG", options.config_path, "Study config file (YAML)")->required()->type_name("PATH");
   command
       ->add_option_function<std::string>(
           "--storage", [&options](const std::string& path) { options.storage = path; },
           "Study file to write (overrides study.storage)")
       ->type_name("PATH");
+  command->add_flag("--force-new", options.force_new,
+                    "When the study file holds another study, rename it aside and start a new one");
+  command->add_flag("--no-store", options.no_store,
+                    "Write no study file: nothing is saved and the run cannot be resumed (benchmarks)");
   AddOverrideOptions(*command, options.overrides);
   return command;
 }
 
+CLI::App* AddResumeCommand(CLI::App& app, RunCommandOptions& options) {
+  CLI::App* command =
+      app.add_subcommand("resume", "Go on with the study stored in a study file, with the config stored there");
+  command
+      ->add_option_function<std::string>(
+          "FILE", [&options](const std::string& path) { options.resume_path = path; }, "Study file (HDF5)")
+      ->required()
+      ->type_name("PATH");
+  return command;
+}
+
+namespace {
+
+// The rank mpirun gave this process, from its environment (MPI is not started yet).
+bool IsWorkerRank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK"}) {
+    if (const char* value = std::getenv(name)) return std::string(value) != "0";
+  }
+  return false;
+}
+
+}  // namespace
+
 int RunRunCommand(const RunCommandOptions& options) {
+  // mpirun forwards SIGTERM/SIGINT/SIGUSR1 to every rank at any moment, loading and
+  // resuming included, and their default action kills: rank 0 (or the single
+  // process) turns them into a clean stop from the start; workers ignore them and
+  // wait for rank 0's word.
+  if (LaunchedByMpirun() && IsWorkerRank()) {
+    for (int signal_number : {SIGTERM, SIGINT, SIGUSR1}) std::signal(signal_number, SIG_IGN);
+  } else {
+    InstallStopSignalHandlers();
+  }
   return LaunchedByMpirun() ? RunUnderMpirun(options) : RunInThisProcess(options);
 }
 
-int RunInThisProcess(const RunCommandOptions& options) {
+Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options) {
+  if (options.resume_path) return ReadStoredConfig(*options.resume_path);
   Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
-  if (!loaded.ok()) return ReportError(loaded.status());
-  StudyConfig& config = *loaded;
+  if (!loaded.ok()) return loaded.status();
+  StudyConfig config = std::move(*loaded);
+  if (options.storage) config.storage = *options.storage;
+  config.trial.report_every = ReportEvery(config, options.overrides);
+  return config;
+}
+
+Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options) {
+  if (options.resume_path) return OpenStoredStudy(*options.resume_path);
+  Result<StudyConfig> config = LoadRunConfig(options);
+  if (!config.ok()) return config.status();
+  const std::string storage_key = options.storage ? "--storage" : config->source + ": study.storage";
+  if (options.no_store) return OpenUnstoredStudy(*config);
+  MPITUNE_RETURN_IF_ERROR(CheckStorageDirectory(config->storage, storage_key));
+  return OpenStudyForRun(*config, options.force_new);
+}
+
+int ReportFinishedStudy(OpenedStudy& opened) {
+  fmt::print("{}\n{}\n", DescribeStudy(opened.config), opened.note);
+  PrintResults(opened.config, opened.scheduler(), LocalRunSummary{});
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+int EndRun(OpenedStudy& opened, const LocalRunSummary& summary) {
+  if (opened.store) {
+    const Status closed = opened.store->Close();
+    if (!closed.ok()) return ReportError(closed);
+  } else if (summary.interrupted) {
+    PrintError(fmt::format("interrupted by {} after {} trials; nothing was stored (--no-store)",
+                           ReceivedStopSignalName(), summary.trials_started));
+    return kExitFailure;
+  }
+  if (summary.interrupted) {
+    PrintError(fmt::format("interrupted by {} after {} trials; the study is saved in {}: `mpitune resume {}` (or the "
+                           "same `mpitune run`) goes on",
+                           ReceivedStopSignalName(), summary.trials_started, opened.config.storage,
+                           opened.config.storage));
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int RunInThisProcess(const RunCommandOptions& options) {
+  Result<OpenedStudy> opened = OpenRunStudy(options);
+  if (!opened.ok()) return ReportError(opened.status());
+  if (opened->start == StudyStart::kFinished) return ReportFinishedStudy(*opened);
+  const StudyConfig& config = opened->config;
   std::unique_ptr<Objective> objective;
   if (config.trial.command.empty()) {
     Result<std::unique_ptr<Objective>> builtin = MakeBuiltinObjective(config, "");
     if (!builtin.ok()) return ReportError(builtin.status());
     objective = std::move(*builtin);
   }
-  if (options.storage) config.storage = *options.storage;
-  const std::string storage_key = options.storage ? "--storage" : config.source + ": study.storage";
-  if (const Status status = CheckStorageDirectory(config.storage, storage_key); !status.ok()) {
-    return ReportError(status);
-  }
 
   fmt::print("{}\n", DescribeStudy(config));
-  fmt::print("storage: {} (study file written once the HDF5 store lands)\n", config.storage);
+  fmt::print("storage: {}\n", opened->note);
   std::fflush(stdout);
 
-  const std::unique_ptr<Scheduler> scheduler = MakeScheduler(config.space, config.scheduler);
-  const std::unique_ptr<Clock> clock = MakeSteadyClock();
+  Scheduler& scheduler = opened->scheduler();
+  const std::unique_ptr<Clock> clock = MakeSteadyClock(opened->time_offset);
   const std::atomic<bool>& stop_requested = InstallStopSignalHandlers();
   Result<LocalRunSummary> summary = Status::Internal("no runner");
   if (objective) {
     LocalRunOptions run_options;
-    run_options.report_every = ReportEvery(config, options.overrides);
-    summary = RunInProcess(*scheduler, *objective, *clock, run_options, &stop_requested);
+    run_options.report_every = config.trial.report_every;
+    run_options.observer = opened->store.get();
+    summary = RunInProcess(scheduler, *objective, *clock, run_options, &stop_requested);
   } else {
     // This process is the only worker: it gets the first device, as worker 0 of 1.
     const CommandRunnerSettings settings =
         MakeCommandRunnerSettings(config, PickWorkerDevice(0, 1, config.resources));
-    summary = RunCommandTrialsInProcess(*scheduler, config, settings, *clock, &stop_requested);
+    summary = RunCommandTrialsInProcess(scheduler, config, settings, *clock, &stop_requested, opened->store.get());
   }
-  if (!summary.ok()) return ReportError(summary.status());
+  if (!summary.ok()) {
+    // What was recorded stays: the file is the last snapshot plus the journal.
+    if (opened->store) (void)opened->store->Close();
+    return ReportError(summary.status());
+  }
 
-  PrintResults(config, *scheduler, *summary);
+  PrintResults(config, scheduler, *summary);
   std::fflush(stdout);
-  if (summary->interrupted) {
-    PrintError(fmt::format("interrupted by {} after {} trials; the results above are partial",
-                           ReceivedStopSignalName(), summary->trials_started));
-    return kExitFailure;
-  }
-  return kExitOk;
+  return EndRun(*opened, *summary);
 }
 
 }  // namespace mpitune::cli

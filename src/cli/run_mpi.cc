@@ -14,7 +14,6 @@
 
 #include "cli/cli_errors.h"
 #include "cli/stop_signal.h"
-#include "cli/storage_check.h"
 #include "mpitune/clock.h"
 #include "mpitune/gpu.h"
 #include "mpitune/mpi_runtime.h"
@@ -31,24 +30,28 @@ namespace {
 struct Setup {
   StudyConfig config;
   std::unique_ptr<Objective> objective;
+  std::optional<OpenedStudy> opened;  // rank 0: the study file
 };
 
 // What every rank needs before the loops start. Each rank loads the config itself
-// (it is small) rather than receiving it from rank 0.
+// (it is small) rather than receiving it from rank 0; rank 0 also opens the study file.
 Result<Setup> LoadSetup(const RunCommandOptions& options, bool coordinator) {
-  Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
-  if (!loaded.ok()) return loaded.status();
-  Setup setup{std::move(*loaded), nullptr};
+  Setup setup;
+  if (coordinator) {
+    Result<OpenedStudy> opened = OpenRunStudy(options);
+    if (!opened.ok()) return opened.status();
+    setup.config = opened->config;
+    setup.opened.emplace(std::move(*opened));
+  } else {
+    Result<StudyConfig> loaded = LoadRunConfig(options);
+    if (!loaded.ok()) return loaded.status();
+    setup.config = std::move(*loaded);
+  }
   // Command trials need no objective: each worker runs the command itself.
   if (setup.config.trial.command.empty()) {
     Result<std::unique_ptr<Objective>> objective = MakeBuiltinObjective(setup.config, "");
     if (!objective.ok()) return objective.status();
     setup.objective = std::move(*objective);
-  }
-  if (options.storage) setup.config.storage = *options.storage;
-  if (coordinator) {
-    const std::string key = options.storage ? "--storage" : setup.config.source + ": study.storage";
-    MPITUNE_RETURN_IF_ERROR(CheckStorageDirectory(setup.config.storage, key));
   }
   return setup;
 }
@@ -112,36 +115,41 @@ void PrintRuntimeFigures(const CoordinatorSummary& summary) {
 
 int RunCoordinator(Setup& setup, Transport& transport) {
   const StudyConfig& config = setup.config;
+  OpenedStudy& opened = *setup.opened;
+  const bool finished = opened.start == StudyStart::kFinished;
   fmt::print("{}\n", DescribeStudy(config));
-  fmt::print("storage: {} (study file written once the HDF5 store lands)\n", config.storage);
+  fmt::print("storage: {}\n", opened.note);
   fmt::print("mpi: rank 0 coordinates {} worker ranks\n", transport.size() - 1);
   std::fflush(stdout);
 
-  const std::unique_ptr<Scheduler> scheduler = MakeScheduler(config.space, config.scheduler);
-  const std::unique_ptr<Clock> clock = MakeSteadyClock();
+  const std::unique_ptr<Clock> clock = MakeSteadyClock(opened.time_offset);
   const std::atomic<bool>& stop_requested = InstallStopSignalHandlers();
   CoordinatorOptions coordinator_options;
   coordinator_options.log = stdout;
   coordinator_options.lost_after_seconds = config.trial.lost_after_seconds;
-  Coordinator coordinator(*scheduler, transport, *clock, &stop_requested, coordinator_options);
+  coordinator_options.observer = opened.store.get();
+  // A finished study hands out nothing: the loop only sends the workers home.
+  Coordinator coordinator(opened.scheduler(), transport, *clock, &stop_requested, coordinator_options);
   Result<CoordinatorSummary> summary = coordinator.Run();
-  if (!summary.ok()) return ReportError(summary.status().WithContext("rank 0"));
+  if (!summary.ok()) {
+    // What was recorded stays: the file is the last snapshot plus the journal.
+    if (opened.store) (void)opened.store->Close();
+    return ReportError(summary.status().WithContext("rank 0"));
+  }
+  if (finished) return ReportFinishedStudy(opened);
 
-  PrintResults(config, *scheduler, ToRunSummary(*summary));
+  PrintResults(config, opened.scheduler(), ToRunSummary(*summary));
   PrintRunsByRank(*summary);
   PrintRuntimeFigures(*summary);
   std::fflush(stdout);
   if (summary->all_workers_lost) {
-    PrintError(fmt::format("every worker rank was lost before the study finished ({} trials started)",
-                           summary->trials_started));
+    if (opened.store) (void)opened.store->Close();
+    PrintError(fmt::format("every worker rank was lost before the study finished ({} trials started); the study is "
+                           "saved in {}",
+                           summary->trials_started, config.storage));
     return kExitFailure;
   }
-  if (summary->interrupted) {
-    PrintError(fmt::format("interrupted by {} after {} trials; the results above are partial",
-                           ReceivedStopSignalName(), summary->trials_started));
-    return kExitFailure;
-  }
-  return kExitOk;
+  return EndRun(opened, ToRunSummary(*summary));
 }
 
 std::string HostName() {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cli/commands.h"
+#include "cli/study_open.h"
 #include "mpitune/local_runner.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/study_config.h"
@@ -17,5 +18,14 @@ int RunInThisProcess(const RunCommandOptions& options);
 
 // The rungs, the results table, the state counts and the best trial (run_command.cc).
 void PrintResults(const StudyConfig& config, const Scheduler& scheduler, const LocalRunSummary& summary);
+
+// The effective config of a run or resume (every rank loads it itself).
+Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options);
+// Rank 0 / the single process: the study the run goes on with (run_command.cc).
+Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options);
+// A finished study: its stored results, no work.
+int ReportFinishedStudy(OpenedStudy& opened);
+// Closes the store (final snapshot) and turns an interruption into its message.
+int EndRun(OpenedStudy& opened, const LocalRunSummary& summary);
 
 }  // namespace mpitune::cli

@@ -109,7 +109,7 @@ Status CommandWorker::SendFinished() {
   const CommandRunEnd end = running_->Finish();
   running_.reset();
   last_sent_ = clock_.Now();
-  return transport_.Send(kCoordinatorRank, FinishedMsg{id, end.outcome, end.exit_code, end.duration, end.message});
+  return transport_.Send(kCoordinatorRank, FinishedMsg{id, end.outcome, end.exit_code, end.duration, end.message, 0.0, {}});
 }
 
 }  // namespace mpitune

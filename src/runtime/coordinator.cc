@@ -74,6 +74,7 @@ Result<LoopStep> Coordinator::Step() {
   const std::int64_t assignments_before = summary_.assignments;
   if (status.ok()) status = HandOutWork();
   if (status.ok()) status = ShutDownIdleWorkers();
+  if (status.ok() && options_.observer != nullptr) status = options_.observer->Tick(clock_.Now());
   if (!status.ok()) {
     ShutDownEveryone("coordinator error: " + status.message());
     return status;
@@ -120,6 +121,12 @@ Status Coordinator::Handle(int from, const Message& message) {
       ++summary_.failures;
       summary_.last_failure = fmt::format("trial {} on rank {}: {}", finished->trial, from, finished->message);
     }
+    if (!finished->checkpoint.empty()) {
+      KeepCheckpoint(finished->trial, finished->checkpoint_step, finished->checkpoint);
+    }
+    if (options_.observer != nullptr) {
+      options_.observer->RunEnded(finished->trial, finished->exit_code, finished->duration, finished->message);
+    }
     EndRun(*slot, finished->outcome, finished->duration);
     return Status::Ok();
   }
@@ -142,6 +149,20 @@ void Coordinator::EndRun(WorkerSlot& slot, TrialOutcome outcome, double worker_s
   slot.trial = -1;
 }
 
+void Coordinator::KeepCheckpoint(TrialId trial, double step, std::vector<std::uint8_t> state) {
+  if (options_.observer != nullptr) {
+    options_.observer->Checkpointed(trial, step, std::move(state));
+  } else {
+    checkpoints_[trial] = std::move(state);
+  }
+}
+
+const std::vector<std::uint8_t>* Coordinator::FindCheckpoint(TrialId trial) const {
+  if (options_.observer != nullptr) return options_.observer->FindCheckpoint(trial);
+  const auto it = checkpoints_.find(trial);
+  return it == checkpoints_.end() ? nullptr : &it->second;
+}
+
 void Coordinator::DeclareLostWorkers() {
   const double now = clock_.Now();
   for (std::size_t rank = 0; rank < slots_.size(); ++rank) {
@@ -153,6 +174,9 @@ void Coordinator::DeclareLostWorkers() {
     summary_.last_failure = fmt::format("trial {} on rank {}: the worker sent nothing for {:.0f} s and is taken as lost",
                                         trial, rank, now - slot.last_heard);
     Log("rank 0: " + summary_.last_failure);
+    if (options_.observer != nullptr) {
+      options_.observer->RunEnded(trial, -1, now - summary_.runs[slot.run_index].assigned_at, summary_.last_failure);
+    }
     EndRun(slot, TrialOutcome::kLost, now - summary_.runs[slot.run_index].assigned_at);
     slot.lost = true;
     slot.shut_down = true;
@@ -191,7 +215,14 @@ Status Coordinator::HandOutWork() {
     summary_.last_assignment_at = now;
     ++summary_.assignments;
     if (started_.insert(assignment.trial).second) ++summary_.trials_started;
-    MPITUNE_RETURN_IF_ERROR(SendTo(static_cast<int>(rank), ToAssignMsg(assignment)));
+    if (options_.observer != nullptr) options_.observer->RunStarted(assignment.trial, static_cast<int>(rank), slot.device);
+    AssignMsg message = ToAssignMsg(assignment);
+    if (assignment.resume_step > 0.0) {
+      if (const auto* state = FindCheckpoint(assignment.restore_from.value_or(assignment.trial))) {
+        message.restore_state = *state;
+      }
+    }
+    MPITUNE_RETURN_IF_ERROR(SendTo(static_cast<int>(rank), message));
   }
   return Status::Ok();
 }

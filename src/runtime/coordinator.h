@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "mpitune/clock.h"
+#include "mpitune/run_observer.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/status.h"
 #include "runtime/idle_backoff.h"
@@ -51,6 +53,9 @@ struct CoordinatorOptions {
   // A worker whose running trial has sent nothing for this long is lost: the trial
   // ends as kLost and the rank gets no more work. 0 = never.
   double lost_after_seconds = 0.0;
+  // The study store (null: not stored): told where runs go, how they end, and given
+  // the built-in objectives' checkpoints; ticked every pass.
+  RunObserver* observer = nullptr;
 };
 
 
@@ -90,6 +95,8 @@ class Coordinator {
   Status Handle(int from, const Message& message);
   Status HandOutWork();
   void DeclareLostWorkers();
+  void KeepCheckpoint(TrialId trial, double step, std::vector<std::uint8_t> state);
+  const std::vector<std::uint8_t>* FindCheckpoint(TrialId trial) const;
   void EndRun(WorkerSlot& slot, TrialOutcome outcome, double worker_seconds);
   Status ShutDownIdleWorkers();
   void ShutDownEveryone(const std::string& reason);
@@ -106,6 +113,8 @@ class Coordinator {
   CoordinatorOptions options_;
   std::vector<WorkerSlot> slots_;  // indexed by rank; the coordinator's own slot is unused
   std::unordered_set<TrialId> started_;  // trials that have had a worker
+  // Paused built-in trials' states, when there is no observer to keep them.
+  std::unordered_map<TrialId, std::vector<std::uint8_t>> checkpoints_;
   bool study_done_ = false;        // the scheduler said Done
   bool stopping_ = false;          // a stop was requested: no new work
   double start_time_ = 0.0;

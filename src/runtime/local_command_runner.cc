@@ -21,10 +21,12 @@ bool StopRequested(const std::atomic<bool>* flag) {
 // Runs one assignment to its end, answering each report with the scheduler's decision.
 CommandRunEnd RunOne(Scheduler& scheduler, const StudyConfig& config, const CommandRunnerSettings& settings,
                      const Assignment& assignment, Clock& clock, const std::atomic<bool>* stop_requested,
-                     LocalRunSummary& summary) {
+                     RunObserver* observer, LocalRunSummary& summary, Status& store_error) {
   CommandTrialRunner runner(config, settings, assignment, clock.Now());
   while (!runner.Done()) {
-    if (!runner.interrupted() && StopRequested(stop_requested)) runner.Interrupt(clock.Now());
+    if (observer != nullptr && store_error.ok()) store_error = observer->Tick(clock.Now());
+    // A study that can no longer be stored stops as if interrupted.
+    if (!runner.interrupted() && (StopRequested(stop_requested) || !store_error.ok())) runner.Interrupt(clock.Now());
     runner.Wait(kOutputWaitSeconds);
     runner.Poll(clock.Now());
     while (std::optional<MetricReport> report = runner.TakeReport()) {
@@ -40,8 +42,9 @@ CommandRunEnd RunOne(Scheduler& scheduler, const StudyConfig& config, const Comm
 
 Result<LocalRunSummary> RunCommandTrialsInProcess(Scheduler& scheduler, const StudyConfig& config,
                                                   const CommandRunnerSettings& settings, Clock& clock,
-                                                  const std::atomic<bool>* stop_requested) {
+                                                  const std::atomic<bool>* stop_requested, RunObserver* observer) {
   LocalRunSummary summary;
+  Status store_error;
   std::unordered_set<TrialId> started;
   const double start = clock.Now();
   while (true) {
@@ -58,8 +61,11 @@ Result<LocalRunSummary> RunCommandTrialsInProcess(Scheduler& scheduler, const St
     const Assignment& assignment = std::get<Assignment>(action);
     ++summary.assignments;
     if (started.insert(assignment.trial).second) ++summary.trials_started;
-    const CommandRunEnd end = RunOne(scheduler, config, settings, assignment, clock, stop_requested, summary);
+    const CommandRunEnd end =
+        RunOne(scheduler, config, settings, assignment, clock, stop_requested, observer, summary, store_error);
+    if (observer != nullptr) observer->RunEnded(assignment.trial, end.exit_code, end.duration, end.message);
     scheduler.Finished(assignment.trial, end.outcome, clock.Now());
+    if (!store_error.ok()) return store_error;
     if (end.outcome == TrialOutcome::kFailed || end.outcome == TrialOutcome::kTimedOut) {
       ++summary.failures;
       summary.last_failure = fmt::format("trial {}: {}", assignment.trial, end.message);

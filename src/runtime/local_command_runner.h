@@ -7,6 +7,7 @@
 
 #include "mpitune/clock.h"
 #include "mpitune/local_runner.h"
+#include "mpitune/run_observer.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/status.h"
 #include "mpitune/study_config.h"
@@ -18,6 +19,6 @@ namespace mpitune {
 // null), which interrupts the running trial's process and ends the run.
 Result<LocalRunSummary> RunCommandTrialsInProcess(Scheduler& scheduler, const StudyConfig& config,
                                                   const CommandRunnerSettings& settings, Clock& clock,
-                                                  const std::atomic<bool>* stop_requested);
+                                                  const std::atomic<bool>* stop_requested, RunObserver* observer = nullptr);
 
 }  // namespace mpitune

@@ -54,6 +54,7 @@ class LocalRunner {
       const Assignment& assignment = std::get<Assignment>(action);
       const TrialOutcome outcome = RunAssignment(assignment);
       scheduler_.Finished(assignment.trial, outcome, clock_.Now());
+      if (!store_error_.ok()) return store_error_;
       if (outcome == TrialOutcome::kInterrupted) {
         summary_.interrupted = true;
         break;
@@ -95,6 +96,10 @@ class LocalRunner {
       const double value = session->Advance(step);
       ++summary_.reports;
       const Decision decision = scheduler_.Report(id, step, value, clock_.Now());
+      if (options_.observer != nullptr) {
+        store_error_ = options_.observer->Tick(clock_.Now());
+        if (!store_error_.ok()) return TrialOutcome::kInterrupted;
+      }
       const bool at_budget = step >= assignment.budget;
       switch (decision.kind) {
         case DecisionKind::kExploit:
@@ -107,16 +112,13 @@ class LocalRunner {
           [[fallthrough]];
         case DecisionKind::kContinue:
           if (!at_budget) continue;
-          checkpoints_.erase(id);
           return TrialOutcome::kExited;
         case DecisionKind::kPause:
-          // Kept in memory: a promotion resumes the trial in this very process.
           if (std::vector<std::uint8_t> bytes = session->Checkpoint(); !bytes.empty()) {
-            checkpoints_[id] = std::move(bytes);
+            KeepCheckpoint(id, step, std::move(bytes));
           }
           return TrialOutcome::kExited;
         case DecisionKind::kStop:
-          checkpoints_.erase(id);
           return TrialOutcome::kExited;
       }
     }
@@ -129,15 +131,30 @@ class LocalRunner {
     session = objective_.Start(config, id, step);
     if (!session) return Status::Internal(fmt::format("objective '{}' returned no session", objective_.name()));
     if (step <= 0.0) return Status::Ok();
-    const auto checkpoint = checkpoints_.find(source);
-    if (checkpoint == checkpoints_.end()) return Status::Ok();
-    return session->Restore(checkpoint->second);
+    const std::vector<std::uint8_t>* checkpoint = FindCheckpoint(source);
+    if (checkpoint == nullptr) return Status::Ok();
+    return session->Restore(*checkpoint);
+  }
+
+  // With a store, checkpoints live in the study file, so a resumed study has them.
+  void KeepCheckpoint(TrialId id, double step, std::vector<std::uint8_t> bytes) {
+    if (options_.observer != nullptr) {
+      options_.observer->Checkpointed(id, step, std::move(bytes));
+    } else {
+      checkpoints_[id] = std::move(bytes);
+    }
+  }
+
+  const std::vector<std::uint8_t>* FindCheckpoint(TrialId id) const {
+    if (options_.observer != nullptr) return options_.observer->FindCheckpoint(id);
+    const auto it = checkpoints_.find(id);
+    return it == checkpoints_.end() ? nullptr : &it->second;
   }
 
   TrialOutcome Fail(TrialId id, const std::string& message) {
     ++summary_.failures;
     summary_.last_failure = fmt::format("trial {}: {}", id, message);
-    checkpoints_.erase(id);
+    if (options_.observer != nullptr) options_.observer->RunEnded(id, 1, 0.0, message);
     return TrialOutcome::kFailed;
   }
 
@@ -148,7 +165,8 @@ class LocalRunner {
   const std::atomic<bool>* stop_requested_;
   LocalRunSummary summary_;
   std::unordered_set<TrialId> started_;
-  std::unordered_map<TrialId, std::vector<std::uint8_t>> checkpoints_;
+  std::unordered_map<TrialId, std::vector<std::uint8_t>> checkpoints_;  // without an observer
+  Status store_error_;
 };
 
 }  // namespace

@@ -40,6 +40,7 @@ void Put(wire::Writer& w, const AssignMsg& m) {
   w.I32(m.bracket);
   w.I32(m.rung);
   w.I64(m.restore_from);
+  w.Bytes(m.restore_state);
 }
 void Get(wire::Reader& r, AssignMsg& m) {
   m.trial = r.I64("trial");
@@ -49,6 +50,7 @@ void Get(wire::Reader& r, AssignMsg& m) {
   m.bracket = r.I32("bracket");
   m.rung = r.I32("rung");
   m.restore_from = r.I64("restore_from");
+  m.restore_state = r.Bytes("restore_state", kMaxCheckpointBytes);
 }
 
 void Put(wire::Writer& w, const ReportMsg& m) {
@@ -88,6 +90,8 @@ void Put(wire::Writer& w, const FinishedMsg& m) {
   w.I32(m.exit_code);
   w.F64(m.duration);
   w.String(m.message, kMaxStringBytes);
+  w.F64(m.checkpoint_step);
+  w.Bytes(m.checkpoint);
 }
 void Get(wire::Reader& r, FinishedMsg& m) {
   m.trial = r.I64("trial");
@@ -100,6 +104,8 @@ void Get(wire::Reader& r, FinishedMsg& m) {
   m.exit_code = r.I32("exit_code");
   m.duration = r.F64("duration");
   m.message = r.String("message", kMaxStringBytes);
+  m.checkpoint_step = r.F64("checkpoint_step");
+  m.checkpoint = r.Bytes("checkpoint", kMaxCheckpointBytes);
 }
 
 void Put(wire::Writer&, const HeartbeatMsg&) {}

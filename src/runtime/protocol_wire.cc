@@ -24,6 +24,11 @@ void Writer::F64Array(const std::vector<double>& values) {
   for (double value : values) F64(value);
 }
 
+void Writer::Bytes(const std::vector<std::uint8_t>& values) {
+  U32(static_cast<std::uint32_t>(values.size()));
+  bytes_.insert(bytes_.end(), values.begin(), values.end());
+}
+
 void Reader::Fail(std::string error) {
   if (error_.empty()) error_ = std::move(error);
 }
@@ -75,6 +80,20 @@ std::vector<double> Reader::F64Array(const char* field, std::size_t max_length) 
   if (!Need(field, static_cast<std::size_t>(length) * 8)) return {};
   std::vector<double> values(length);
   for (double& value : values) value = F64(field);
+  return values;
+}
+
+std::vector<std::uint8_t> Reader::Bytes(const char* field, std::size_t max_bytes) {
+  const std::uint32_t length = U32(field);
+  if (!ok()) return {};
+  if (length > max_bytes) {
+    Fail(fmt::format("{}: length {} exceeds the limit of {} bytes", field, length, max_bytes));
+    return {};
+  }
+  if (!Need(field, length)) return {};
+  std::vector<std::uint8_t> values(bytes_.begin() + static_cast<std::ptrdiff_t>(position_),
+                                   bytes_.begin() + static_cast<std::ptrdiff_t>(position_ + length));
+  position_ += length;
   return values;
 }
 

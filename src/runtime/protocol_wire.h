@@ -23,6 +23,8 @@ class Writer {
   // Writes at most `max_bytes`, keeping the end of the string.
   void String(const std::string& value, std::size_t max_bytes);
   void F64Array(const std::vector<double>& values);
+  // u32 length + bytes; the caller keeps `values` within the reader's limit.
+  void Bytes(const std::vector<std::uint8_t>& values);
 
   std::vector<std::uint8_t> Take() { return std::move(bytes_); }
 
@@ -47,6 +49,7 @@ class Reader {
   double F64(const char* field);
   std::string String(const char* field, std::size_t max_bytes);
   std::vector<double> F64Array(const char* field, std::size_t max_length);
+  std::vector<std::uint8_t> Bytes(const char* field, std::size_t max_bytes);
 
   // Records a semantic error (e.g. an enum out of range) unless one is already set.
   void Fail(std::string error);

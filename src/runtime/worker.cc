@@ -66,14 +66,9 @@ Status Worker::Handle(const Message& message) {
   if (const auto* stop = std::get_if<StopMsg>(&message)) {
     // A Stop that crossed our Finished on the wire names a trial we no longer run.
     if (!running_ || running_->assignment.trial != stop->trial) return Status::Ok();
-    // Keep what we have, so a resume on this rank goes on from here.
-    Status saved = CallObjective([&] {
-      if (std::vector<std::uint8_t> bytes = running_->session->Checkpoint(); !bytes.empty()) {
-        checkpoints_[stop->trial] = std::move(bytes);
-      }
-      return Status::Ok();
-    });
-    return Finish(TrialOutcome::kInterrupted, saved.ok() ? "" : saved.message());
+    // The scheduler resumes an interrupted trial from its last pause, whose
+    // checkpoint rank 0 already holds; the state reached since is not kept.
+    return Finish(TrialOutcome::kInterrupted, "");
   }
   if (std::holds_alternative<ShutdownMsg>(message)) {
     if (running_) {
@@ -99,8 +94,7 @@ Status Worker::HandleAssign(const AssignMsg& message) {
   running_->started_at = clock_.Now();
   ++trials_run_;
   const Assignment& assignment = running_->assignment;
-  if (Status status = StartSession(assignment.config, assignment.restore_from.value_or(assignment.trial));
-      !status.ok()) {
+  if (Status status = StartSession(assignment.config, &message.restore_state); !status.ok()) {
     return Finish(TrialOutcome::kFailed, status.message());
   }
   return Status::Ok();
@@ -123,29 +117,33 @@ Status Worker::HandleDecision(const DecisionMsg& message) {
   switch (decision.kind) {
     case DecisionKind::kExploit:
       if (!at_budget) {
-        if (Status status = StartSession(decision.new_config, decision.donor); !status.ok()) {
+        // The donor's checkpoint is not sent with a decision: the session restarts
+        // with the new config at this step (no scheduler makes Exploit decisions yet).
+        if (Status status = StartSession(decision.new_config, nullptr); !status.ok()) {
           return Finish(TrialOutcome::kFailed, status.message());
         }
       }
       [[fallthrough]];
     case DecisionKind::kContinue:
       if (!at_budget) return Status::Ok();
-      checkpoints_.erase(id);
       return Finish(TrialOutcome::kExited, "");
     case DecisionKind::kPause: {
       // Schedulers pause a run only at its assignment's budget, where the worker
       // waits for every answer, so the checkpoint is taken at the paused step.
+      std::vector<std::uint8_t> checkpoint;
       Status saved = CallObjective([&] {
-        if (std::vector<std::uint8_t> bytes = running_->session->Checkpoint(); !bytes.empty()) {
-          checkpoints_[id] = std::move(bytes);
+        checkpoint = running_->session->Checkpoint();
+        if (checkpoint.size() > kMaxCheckpointBytes) {
+          return Status::Internal(fmt::format("trial {}: its checkpoint of {} bytes exceeds the limit of {} bytes", id,
+                                              checkpoint.size(), kMaxCheckpointBytes));
         }
         return Status::Ok();
       });
       if (!saved.ok()) return Finish(TrialOutcome::kFailed, saved.message());
+      return Finish(TrialOutcome::kExited, "", std::move(checkpoint));
       return Finish(TrialOutcome::kExited, "");
     }
     case DecisionKind::kStop:
-      checkpoints_.erase(id);
       return Finish(TrialOutcome::kExited, "");
   }
   return Status::Ok();
@@ -168,26 +166,29 @@ Status Worker::AdvanceOneStep() {
                          ReportMsg{trial.assignment.trial, step, value, clock_.Now() - trial.started_at});
 }
 
-// Starts `config` at the running trial's step, restoring `source`'s checkpoint when
-// this rank has one (stateless objectives have none and evaluate at later budgets).
-Status Worker::StartSession(const Config& config, TrialId source) {
+// Starts `config` at the running trial's step, restoring `checkpoint` when one came
+// (stateless objectives have none and evaluate at later budgets).
+Status Worker::StartSession(const Config& config, const std::vector<std::uint8_t>* checkpoint) {
   RunningTrial& trial = *running_;
   return CallObjective([&] {
     trial.session = objective_.Start(config, trial.assignment.trial, trial.step);
     if (!trial.session) return Status::Internal(fmt::format("objective '{}' returned no session", objective_.name()));
-    if (trial.step <= 0.0) return Status::Ok();
-    const auto checkpoint = checkpoints_.find(source);
-    if (checkpoint == checkpoints_.end()) return Status::Ok();
-    return trial.session->Restore(checkpoint->second);
+    if (trial.step <= 0.0 || checkpoint == nullptr || checkpoint->empty()) return Status::Ok();
+    return trial.session->Restore(*checkpoint);
   });
 }
 
-Status Worker::Finish(TrialOutcome outcome, const std::string& message) {
+Status Worker::Finish(TrialOutcome outcome, const std::string& message, std::vector<std::uint8_t> checkpoint) {
   const TrialId id = running_->assignment.trial;
   const double duration = clock_.Now() - running_->started_at;
-  if (outcome == TrialOutcome::kFailed) checkpoints_.erase(id);
+  const double step = running_->step;
   running_.reset();
-  return transport_.Send(kCoordinatorRank, FinishedMsg{id, outcome, 0, duration, message});
+  FinishedMsg finished{id, outcome, 0, duration, message, 0.0, {}};
+  if (!checkpoint.empty()) {
+    finished.checkpoint_step = step;
+    finished.checkpoint = std::move(checkpoint);
+  }
+  return transport_.Send(kCoordinatorRank, finished);
 }
 
 }  // namespace mpitune

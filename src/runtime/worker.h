@@ -65,8 +65,8 @@ class Worker {
   Status HandleDecision(const DecisionMsg& message);
   bool CanAdvance() const;
   Status AdvanceOneStep();
-  Status StartSession(const Config& config, TrialId source);
-  Status Finish(TrialOutcome outcome, const std::string& message);
+  Status StartSession(const Config& config, const std::vector<std::uint8_t>* checkpoint);
+  Status Finish(TrialOutcome outcome, const std::string& message, std::vector<std::uint8_t> checkpoint = {});
 
   const Objective& objective_;
   Transport& transport_;
@@ -76,9 +76,6 @@ class Worker {
   bool shut_down_ = false;
   std::optional<RunningTrial> running_;
   std::int64_t trials_run_ = 0;
-  // Checkpoints of trials paused on this rank. A trial resumed on another rank
-  // starts its session afresh at resume_step (exact for stateless objectives).
-  std::unordered_map<TrialId, std::vector<std::uint8_t>> checkpoints_;
 };
 
 }  // namespace mpitune

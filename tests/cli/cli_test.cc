@@ -14,94 +14,18 @@
 
 #include <gtest/gtest.h>
 
+#include "cli/cli_test_util.h"
+
 namespace {
 
-namespace fs = std::filesystem;
+using namespace mpitune::cli_testing;
 
-struct Invocation {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ShellQuote(const std::string& word) {
-  std::string quoted = "'";
-  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream file(path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream stream(text);
-  for (std::string line; std::getline(stream, line);) lines.push_back(line);
-  return lines;
-}
-
-std::string Config(const std::string& name) { return std::string(MPITUNE_SOURCE_DIR) + "/configs/" + name; }
-
-// The default study's text with `scheduler_extra` appended to its scheduler section
-// and `trial` as its trial section.
-std::string BraninYaml(const std::string& scheduler_extra = "", const std::string& trial = "  objective: branin\n") {
-  return "study:\n  name: cli-test\n  seed: 5\n"
-         "space:\n  x1: {type: uniform, low: -5, high: 10}\n  x2: {type: uniform, low: 0, high: 15}\n"
-         "scheduler:\n  type: asha\n  max_trials: 20\n  min_budget: 1\n  max_budget: 9\n  eta: 3\n" +
-         scheduler_extra + "trial:\n" + trial;
-}
-
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "mpitune_cli_test_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
-  // Runs mpitune with `args` in the temporary directory.
-  Invocation Run(const std::vector<std::string>& args) const {
-    std::string command = "cd " + ShellQuote(dir_.string()) + " && " + ShellQuote(MPITUNE_BINARY);
-    for (const std::string& arg : args) command += " " + ShellQuote(arg);
-    command += " >" + ShellQuote((dir_ / "stdout.txt").string()) + " 2>" + ShellQuote((dir_ / "stderr.txt").string());
-    Invocation result;
-    const int status = std::system(command.c_str());
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = ReadFile(dir_ / "stdout.txt");
-    result.err = ReadFile(dir_ / "stderr.txt");
-    return result;
-  }
-
-  std::string WriteYaml(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / name) << text;
-    return (dir_ / name).string();
-  }
-
-  // A failed invocation: the given exit code and exactly one "mpitune: error:" line.
-  static void ExpectOneLineError(const Invocation& result, int exit_code, const std::string& mention) {
-    EXPECT_EQ(result.exit_code, exit_code) << result.out << result.err;
-    const std::vector<std::string> lines = Lines(result.err);
-    ASSERT_EQ(lines.size(), 1u) << result.err;
-    EXPECT_EQ(lines[0].rfind("mpitune: error: ", 0), 0u) << lines[0];
-    EXPECT_NE(lines[0].find(mention), std::string::npos) << "expected '" << mention << "' in: " << lines[0];
-  }
-
-  fs::path dir_;
-};
-
-// The table and counts of a `run` output: everything but the wall-clock line.
+// The table and counts of a `run` output: everything but the wall-clock and the
+// study-file lines.
 std::string WithoutTimings(const std::string& out) {
   std::string kept;
   for (const std::string& line : Lines(out)) {
-    if (line.rfind("elapsed:", 0) != 0) kept += line + '\n';
+    if (line.rfind("elapsed:", 0) != 0 && line.rfind("storage:", 0) != 0) kept += line + '\n';
   }
   return kept;
 }
@@ -151,9 +75,11 @@ TEST_F(CliTest, RunDefaultConfigPrintsBestTrialFirst) {
   EXPECT_NE(result.out.find("trials: 60 ("), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("bracket 0 rung 3 budget 27"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("elapsed:"), std::string::npos) << result.out;
-  // The study file is future work: announced, not written.
-  EXPECT_NE(result.out.find("storage: branin-asha.h5"), std::string::npos) << result.out;
-  EXPECT_FALSE(fs::exists(dir_ / "branin-asha.h5"));
+  // study.storage defaults to <name>.h5, beside where mpitune runs; a study that
+  // ended cleanly leaves no journal behind.
+  EXPECT_NE(result.out.find("storage: new study file branin-asha.h5"), std::string::npos) << result.out;
+  EXPECT_TRUE(fs::exists(dir_ / "branin-asha.h5"));
+  EXPECT_FALSE(fs::exists(dir_ / "branin-asha.h5.journal"));
 }
 
 TEST_F(CliTest, MaxTrialsLimitsTheStudy) {
@@ -164,9 +90,9 @@ TEST_F(CliTest, MaxTrialsLimitsTheStudy) {
 }
 
 TEST_F(CliTest, SeedMakesRunsReproducible) {
-  const Invocation first = Run({"run", Config("default.yaml"), "--seed", "11"});
-  const Invocation again = Run({"run", Config("default.yaml"), "--seed", "11"});
-  const Invocation other = Run({"run", Config("default.yaml"), "--seed", "12"});
+  const Invocation first = Run({"run", Config("default.yaml"), "--seed", "11", "--storage", "a.h5"});
+  const Invocation again = Run({"run", Config("default.yaml"), "--seed", "11", "--storage", "b.h5"});
+  const Invocation other = Run({"run", Config("default.yaml"), "--seed", "12", "--storage", "c.h5"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   ASSERT_EQ(again.exit_code, 0) << again.err;
   ASSERT_EQ(other.exit_code, 0) << other.err;
@@ -175,8 +101,9 @@ TEST_F(CliTest, SeedMakesRunsReproducible) {
 }
 
 TEST_F(CliTest, ReportEveryChangesTheReportCount) {
-  const Invocation every_one = Run({"run", Config("default.yaml"), "--report-every", "1"});
-  const Invocation every_half = Run({"run", Config("default.yaml"), "--report-every", "0.5"});
+  const Invocation every_one = Run({"run", Config("default.yaml"), "--report-every", "1", "--storage", "one.h5"});
+  const Invocation every_half =
+      Run({"run", Config("default.yaml"), "--report-every", "0.5", "--storage", "half.h5"});
   ASSERT_EQ(every_one.exit_code, 0) << every_one.err;
   ASSERT_EQ(every_half.exit_code, 0) << every_half.err;
   std::smatch one, half;
@@ -212,13 +139,13 @@ TEST_F(CliTest, StorageInMissingDirectoryIsBadInput) {
                      "--storage: directory '/nonexistent/dir' does not exist or is not writable");
 }
 
-TEST_F(CliTest, StorageInExistingDirectoryIsAnnouncedNotCreated) {
+TEST_F(CliTest, StorageIsWrittenWhereAsked) {
   fs::create_directory(dir_ / "results");
   const fs::path storage = dir_ / "results" / "study.h5";
   const Invocation result = Run({"run", Config("default.yaml"), "--storage", storage.string(), "--max-trials", "3"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.out.find("storage: " + storage.string()), std::string::npos) << result.out;
-  EXPECT_FALSE(fs::exists(storage));
+  EXPECT_NE(result.out.find("storage: new study file " + storage.string()), std::string::npos) << result.out;
+  EXPECT_TRUE(fs::exists(storage));
 }
 
 TEST_F(CliTest, CommandTrialsRunInThisProcess) {

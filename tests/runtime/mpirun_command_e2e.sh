@@ -7,7 +7,7 @@
 # (2) a /bin/sh trial that crashes, hangs past its timeout, or prints garbage before
 #     a valid metric line: the study still completes, the first two count as failed.
 # (3) SIGTERM to mpirun mid-study: the workers outlive it, rank 0 stops every trial,
-#     exit 1 with the partial results, every trial accounted for, no trial process left.
+#     exit 1 saying where the study is saved, every trial accounted for, no trial process left.
 set -u
 binary=$1
 source_dir=$2
@@ -101,8 +101,8 @@ code=$?
 output=$(cat "$tmp/long.out")
 printf '%s\n' "$output"
 [[ $code -eq 1 ]] || fail "sigterm: exit code $code, expected 1"
-grep -q 'interrupted by SIGTERM after .* trials; the results above are partial' <<<"$output" ||
-  fail "sigterm: no partial-results message"
+grep -q 'interrupted by SIGTERM after .* trials; the study is saved in .*long.h5' <<<"$output" ||
+  fail "sigterm: no 'study is saved' message"
 counts=$(grep -E '^trials: [0-9]+' <<<"$output") || fail "sigterm: no 'trials:' line"
 grep -q 'running' <<<"$counts" && fail "sigterm: trials left running: $counts"
 pgrep -f "train_example.py --params $tmp/" >/dev/null && fail "sigterm: trial processes were left behind"

@@ -11,8 +11,10 @@ source_dir=$2
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 export OMPI_MCA_rmaps_base_oversubscribe=1
 
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 output=$(cd "$source_dir" && timeout 100 mpirun --oversubscribe --allow-run-as-root -np 4 \
-  "$binary" run configs/default.yaml --max-trials 30 2>&1)
+  "$binary" run configs/default.yaml --max-trials 30 --storage "$tmp/study.h5" 2>&1)
 code=$?
 printf '%s\n' "$output"
 
@@ -26,4 +28,8 @@ runs_line=$(grep '^trial runs by rank:' <<<"$output") || fail "no 'trial runs by
 for rank in 1 2 3; do
   grep -Eq "[:,] $rank \([^)]*\) [1-9][0-9]*" <<<"$runs_line" || fail "rank $rank ran no trials: $runs_line"
 done
+# The study file holds all 30 trials, every one ended.
+status=$("$binary" status "$tmp/study.h5") || fail "status failed: $status"
+grep -q 'file: .*(finished)' <<<"$status" || fail "the study file is not marked finished: $status"
+grep -q 'trials: 30' <<<"$status" || fail "the study file does not hold 30 trials: $status"
 echo "mpirun_e2e: OK"

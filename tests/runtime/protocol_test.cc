@@ -21,14 +21,15 @@ std::vector<Message> Samples() {
   return {
       HelloMsg{kProtocolVersion, 7, "node-017.cluster", "GPU-8f3a1b2c-0011-2233-4455-66778899aaff",
                "gpu: local worker 3 -> ordinal 1 (CUDA_VISIBLE_DEVICES=3)"},
-      AssignMsg{42, {0.5, -3.25, 17.0, 1e-300}, 27.0, 9.0, 2, 1, 13},
-      AssignMsg{43, {}, 1.0, 0.0, 0, 0, -1},
+      AssignMsg{42, {0.5, -3.25, 17.0, 1e-300}, 27.0, 9.0, 2, 1, 13, {0x00, 0xff, 0x7f, 0x80}},
+      AssignMsg{43, {}, 1.0, 0.0, 0, 0, -1, {}},
       ReportMsg{42, 3.0, 0.397887, 12.5},
       ReportMsg{44, 1.0, nan, inf},
       DecisionMsg{42, DecisionKind::kPause, -1, {}},
       DecisionMsg{45, DecisionKind::kExploit, 12, {0.1, 0.2}},
-      FinishedMsg{42, TrialOutcome::kFailed, 139, 73.5, "Traceback (most recent call last):\n  ...\nSegfault"},
-      FinishedMsg{46, TrialOutcome::kInterrupted, 0, 0.0, ""},
+      FinishedMsg{42, TrialOutcome::kFailed, 139, 73.5, "Traceback (most recent call last):\n  ...\nSegfault", 0.0, {}},
+      FinishedMsg{44, TrialOutcome::kExited, 0, 2.5, "", 9.0, std::vector<std::uint8_t>(3000, 0xab)},
+      FinishedMsg{46, TrialOutcome::kInterrupted, 0, 0.0, "", 0.0, {}},
       HeartbeatMsg{},
       StopMsg{42},
       ShutdownMsg{"study done"},
@@ -98,7 +99,7 @@ TEST(ProtocolTest, WrongVersionIsNamedClearly) {
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.status().kind(), ErrorKind::kBadInput);
   EXPECT_EQ(decoded.status().message(),
-            "protocol: Hello: protocol version 2 from the peer, this build speaks 1 "
+            "protocol: Hello: protocol version 3 from the peer, this build speaks 2 "
             "(are all ranks running the same mpitune?)");
 }
 
@@ -159,7 +160,7 @@ TEST(ProtocolTest, RejectsOversizedLengthsWithoutAllocating) {
 TEST(ProtocolTest, EncodeKeepsTheTailOfOverlongStrings) {
   std::string tail(kMaxStringBytes + 100, 'a');
   tail.replace(tail.size() - 5, 5, "oops!");
-  const Bytes bytes = Encode(FinishedMsg{1, TrialOutcome::kFailed, 1, 1.0, tail});
+  const Bytes bytes = Encode(FinishedMsg{1, TrialOutcome::kFailed, 1, 1.0, tail, 0.0, {}});
   Result<Message> decoded = Decode(MessageTag(MessageKind::kFinished), bytes);
   ASSERT_TRUE(decoded.ok()) << decoded.status().message();
   const std::string& message = std::get<FinishedMsg>(*decoded).message;

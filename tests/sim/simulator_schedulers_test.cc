@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mpitune/objective.h"
+#include "mpitune/forwarding_scheduler.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/simulator.h"
 #include "mpitune/space.h"
@@ -89,12 +90,12 @@ TEST(SimulatorSchedulersTest, FifoRunsEveryTrialToMaxBudget) {
 
 // Passes every call through and notes when new trials start and when workers are
 // told to wait.
-class SpyScheduler final : public Scheduler {
+class SpyScheduler final : public ForwardingScheduler {
  public:
-  explicit SpyScheduler(Scheduler& inner) : inner_(inner) {}
+  explicit SpyScheduler(Scheduler& inner) : ForwardingScheduler(inner) {}
 
   NextAction Next(double now) override {
-    NextAction action = inner_.Next(now);
+    NextAction action = inner().Next(now);
     if (std::holds_alternative<Wait>(action)) {
       if (waits == 0) first_wait = now;
       ++waits;
@@ -106,28 +107,11 @@ class SpyScheduler final : public Scheduler {
     }
     return action;
   }
-  Decision Report(TrialId trial, double step, double value, double now) override {
-    return inner_.Report(trial, step, value, now);
-  }
-  void Finished(TrialId trial, TrialOutcome outcome, double now) override {
-    inner_.Finished(trial, outcome, now);
-  }
-  void Save(SavedState& state) const override { inner_.Save(state); }
-  Status Load(const SavedState& state) override { return inner_.Load(state); }
-  const SchedulerOptions& options() const override { return inner_.options(); }
-  const SearchSpace& space() const override { return inner_.space(); }
-  const TrialTable& trials() const override { return inner_.trials(); }
-  std::int64_t running() const override { return inner_.running(); }
-  std::optional<TrialId> BestTrial() const override { return inner_.BestTrial(); }
-  std::vector<std::string> DescribeRungs() const override { return inner_.DescribeRungs(); }
 
   std::int64_t waits = 0;
   double first_wait = -1.0;
   TrialId newest_trial = -1;
   double last_new_trial_time = -1.0;
-
- private:
-  Scheduler& inner_;
 };
 
 // ASHA never holds a worker back while it can still start a new configuration, so

@@ -1,0 +1,151 @@
+#include "cli/study_open.h"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace mpitune::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+std::string Stamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y%m%d-%H%M%S", &local);
+  return text;
+}
+
+// "runs/study.h5" -> "runs/study.20261122-211500.h5"; never onto an existing file.
+std::string AsidePath(const std::string& path) {
+  const fs::path original(path);
+  const std::string stem = (original.parent_path() / original.stem()).string();
+  std::string aside = fmt::format("{}.{}{}", stem, Stamp(), original.extension().string());
+  for (int i = 2; Exists(aside); ++i) aside = fmt::format("{}.{}-{}{}", stem, Stamp(), i, original.extension().string());
+  return aside;
+}
+
+Status Rename(const std::string& from, const std::string& to) {
+  std::error_code error;
+  fs::rename(from, to, error);
+  if (error) return Status::Io(fmt::format("cannot move {} to {}: {}", from, to, error.message()));
+  return Status::Ok();
+}
+
+// Keeps the old study (file, journal, command trials' folder) under a new name.
+Result<std::string> MoveAside(const StudyConfig& config) {
+  const std::string aside = AsidePath(config.storage);
+  MPITUNE_RETURN_IF_ERROR(Rename(config.storage, aside));
+  if (Exists(config.storage + ".journal")) MPITUNE_RETURN_IF_ERROR(Rename(config.storage + ".journal", aside + ".journal"));
+  const fs::path trials = fs::path(config.storage).parent_path() / (config.name + ".trials");
+  if (fs::is_directory(trials)) {
+    MPITUNE_RETURN_IF_ERROR(Rename(trials.string(), trials.string() + "." + Stamp()));
+  }
+  return aside;
+}
+
+Result<OpenedStudy> CreateStudy(const StudyConfig& config, std::string note) {
+  OpenedStudy opened;
+  opened.start = StudyStart::kNew;
+  opened.config = config;
+  opened.new_scheduler = MakeScheduler(config.space, config.scheduler);
+  Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(config.storage, config, *opened.new_scheduler);
+  if (!store.ok()) return store.status();
+  opened.store = std::move(*store);
+  opened.note = std::move(note);
+  return opened;
+}
+
+std::string Counts(const StoredStudy& study) {
+  return fmt::format("{} trials, {} reports, {} runs", study.scheduler->trials().size(), study.history.reports.size(),
+                     study.history.runs.size());
+}
+
+Result<OpenedStudy> GoOn(StoredStudy stored) {
+  OpenedStudy opened;
+  opened.config = stored.config;
+  opened.time_offset = stored.history.last_time;
+  if (stored.history.done) {
+    opened.start = StudyStart::kFinished;
+    opened.note = fmt::format("study already finished in {} ({}): nothing to run", stored.path, Counts(stored));
+    opened.finished.emplace(std::move(stored));
+    return opened;
+  }
+  const std::size_t open_runs = stored.history.open_runs.size();
+  opened.note = fmt::format("resuming {} ({}{}{})", stored.path, Counts(stored),
+                            open_runs > 0 ? fmt::format("; {} runs cut short go back to the queue", open_runs) : "",
+                            stored.torn_tail ? "; a partial last record was dropped" : "");
+  opened.start = StudyStart::kResumed;
+  Result<std::unique_ptr<StudyStore>> store = StudyStore::Continue(stored, opened.time_offset);
+  if (!store.ok()) return store.status();
+  opened.store = std::move(*store);
+  return opened;
+}
+
+}  // namespace
+
+Scheduler& OpenedStudy::scheduler() {
+  if (store) return store->scheduler();
+  if (finished) return *finished->scheduler;
+  return *new_scheduler;
+}
+
+Result<OpenedStudy> OpenUnstoredStudy(const StudyConfig& config) {
+  OpenedStudy opened;
+  opened.config = config;
+  opened.new_scheduler = MakeScheduler(config.space, config.scheduler);
+  opened.note = "none (--no-store): nothing is saved";
+  return opened;
+}
+
+Result<OpenedStudy> OpenStudyForRun(const StudyConfig& config, bool force_new) {
+  if (!Exists(config.storage)) return CreateStudy(config, fmt::format("new study file {}", config.storage));
+  if (force_new) {
+    Result<std::string> aside = MoveAside(config);
+    if (!aside.ok()) return aside.status();
+    return CreateStudy(config, fmt::format("new study file {} (the old one is now {})", config.storage, *aside));
+  }
+  Result<StoredStudy> stored = ReadStudyFile(config.storage);
+  if (!stored.ok()) {
+    return Status::BadInput(fmt::format("{}; nothing was changed (--force-new keeps it aside and starts afresh)",
+                                        stored.status().message()));
+  }
+  const std::vector<std::string> changes = StudyConfigChanges(stored->config, config);
+  if (!changes.empty()) {
+    return Status::BadInput(fmt::format(
+        "{}: holds another study than {} ({}); nothing was changed (--force-new keeps it aside and starts afresh)",
+        config.storage, config.source, fmt::join(changes, "; ")));
+  }
+  // The stored study goes on under the settings given now (timeouts, resources...).
+  StudyConfig effective = config;
+  const std::string path = stored->path;
+  stored->config = std::move(effective);
+  stored->config.storage = path;
+  return GoOn(std::move(*stored));
+}
+
+Result<OpenedStudy> OpenStoredStudy(const std::string& path) {
+  if (!Exists(path)) return Status::BadInput(fmt::format("{}: no such study file", path));
+  Result<StoredStudy> stored = ReadStudyFile(path);
+  if (!stored.ok()) return Status::BadInput(stored.status().message());
+  return GoOn(std::move(*stored));
+}
+
+Result<StudyConfig> ReadStoredConfig(const std::string& path) {
+  // Workers need only the config, but reading it the full way keeps one reader (which
+  // retries when rank 0 replaces the snapshot under it).
+  Result<StoredStudy> stored = ReadStudyFile(path);
+  if (!stored.ok()) return Status::BadInput(stored.status().message());
+  return stored->config;
+}
+
+}  // namespace mpitune::cli

@@ -1,0 +1,97 @@
+#include "store/study_replay.h"
+
+#include <algorithm>
+#include <variant>
+
+#include <fmt/format.h>
+
+namespace mpitune::store {
+namespace {
+
+StoredRun* OpenRun(StudyHistory& history, TrialId trial) {
+  const auto it = history.open_runs.find(trial);
+  if (it == history.open_runs.end()) return nullptr;
+  return &history.runs[it->second];
+}
+
+}  // namespace
+
+void ApplyToHistory(StudyHistory& history, const StudyEvent& event) {
+  if (const auto* assign = std::get_if<AssignEvent>(&event)) {
+    StoredRun run;
+    run.trial = assign->trial;
+    run.assigned_at = assign->now;
+    history.open_runs[assign->trial] = history.runs.size();
+    history.runs.push_back(std::move(run));
+    history.last_time = std::max(history.last_time, assign->now);
+  } else if (const auto* report = std::get_if<ReportEvent>(&event)) {
+    const StoredRun* run = OpenRun(history, report->trial);
+    history.reports.push_back({report->trial, report->step, report->value, report->now, run ? run->rank : 0});
+    history.last_time = std::max(history.last_time, report->now);
+  } else if (const auto* finished = std::get_if<FinishedEvent>(&event)) {
+    if (StoredRun* run = OpenRun(history, finished->trial)) {
+      run->finished = true;
+      run->finished_at = finished->now;
+      run->outcome = finished->outcome;
+      history.open_runs.erase(finished->trial);
+    }
+    history.last_time = std::max(history.last_time, finished->now);
+  } else if (const auto* done = std::get_if<DoneEvent>(&event)) {
+    history.done = true;
+    history.last_time = std::max(history.last_time, done->now);
+  } else if (const auto* wait = std::get_if<WaitEvent>(&event)) {
+    history.last_time = std::max(history.last_time, wait->now);
+  } else if (const auto* started = std::get_if<RunStartedEvent>(&event)) {
+    if (StoredRun* run = OpenRun(history, started->trial)) {
+      run->rank = static_cast<int>(started->rank);
+      run->device = started->device;
+    }
+  } else if (const auto* ended = std::get_if<RunEndedEvent>(&event)) {
+    if (StoredRun* run = OpenRun(history, ended->trial)) {
+      run->exit_code = ended->exit_code;
+      run->duration = ended->duration;
+      run->message = ended->message;
+    }
+  } else if (const auto* checkpoint = std::get_if<CheckpointEvent>(&event)) {
+    history.checkpoints[checkpoint->trial] = StoredCheckpoint{checkpoint->step, checkpoint->state};
+  }
+}
+
+Status ApplyToScheduler(Scheduler& scheduler, const StudyEvent& event) {
+  if (const auto* assign = std::get_if<AssignEvent>(&event)) {
+    const NextAction action = scheduler.Next(assign->now);
+    const auto* assignment = std::get_if<Assignment>(&action);
+    if (assignment == nullptr || assignment->trial != assign->trial || assignment->budget != assign->budget ||
+        assignment->resume_step != assign->resume_step) {
+      return Status::BadInput(
+          fmt::format("replay diverged: the file says trial {} was handed out (budget {:g}), the scheduler now "
+                      "hands out {}",
+                      assign->trial, assign->budget,
+                      assignment ? fmt::format("trial {} (budget {:g})", assignment->trial, assignment->budget)
+                                 : std::string(std::holds_alternative<Done>(action) ? "nothing (done)"
+                                                                                     : "nothing (wait)")));
+    }
+    return Status::Ok();
+  }
+  if (const auto* report = std::get_if<ReportEvent>(&event)) {
+    scheduler.Report(report->trial, report->step, report->value, report->now);
+    return Status::Ok();
+  }
+  if (const auto* finished = std::get_if<FinishedEvent>(&event)) {
+    scheduler.Finished(finished->trial, finished->outcome, finished->now);
+    return Status::Ok();
+  }
+  if (const auto* done = std::get_if<DoneEvent>(&event)) {
+    if (!std::holds_alternative<Done>(scheduler.Next(done->now))) {
+      return Status::BadInput("replay diverged: the file says the study ended, the scheduler has more to do");
+    }
+  }
+  if (const auto* wait = std::get_if<WaitEvent>(&event)) {
+    if (!std::holds_alternative<Wait>(scheduler.Next(wait->now))) {
+      return Status::BadInput("replay diverged: the file says the scheduler had nothing to hand out, now it has");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace mpitune::store

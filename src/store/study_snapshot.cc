@@ -1,0 +1,290 @@
+#include "store/study_snapshot.h"
+
+#include <bit>
+#include <cerrno>
+#include <cstdio>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "store/h5_file.h"
+#include "store/posix_file.h"
+#include "store/saved_state_h5.h"
+
+namespace mpitune::store {
+namespace {
+
+template <typename T, typename Field, typename Rows>
+std::vector<T> Column(const Rows& rows, T (*get)(const Field&)) {
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (const Field& row : rows) out.push_back(get(row));
+  return out;
+}
+
+Status WriteTrials(H5File& file, const Scheduler& scheduler) {
+  const TrialTable& trials = scheduler.trials();
+  const std::size_t n = trials.size();
+  std::vector<std::int64_t> id(n), bracket(n), rung(n), reports(n), parent(n);
+  std::vector<double> target(n), last_step(n), checkpoint_step(n), last_value(n), best_value(n), start(n), end(n);
+  std::vector<std::string> state(n), outcome(n);
+  const std::vector<ParamSpec>& params = scheduler.space().params();
+  std::vector<std::vector<double>> values(params.size(), std::vector<double>(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    const TrialRecord& t = trials[i];
+    id[i] = t.id;
+    bracket[i] = t.bracket;
+    rung[i] = t.rung;
+    reports[i] = t.reports;
+    parent[i] = t.parent;
+    target[i] = t.target_budget;
+    last_step[i] = t.last_step;
+    checkpoint_step[i] = t.checkpoint_step;
+    last_value[i] = t.last_value;
+    best_value[i] = t.best_value;
+    start[i] = t.start_time;
+    end[i] = t.end_time;
+    state[i] = TrialStateName(t.state);
+    outcome[i] = TrialOutcomeName(t.last_outcome);
+    for (std::size_t p = 0; p < params.size() && p < t.config.values.size(); ++p) values[p][i] = t.config.values[p];
+  }
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/trials/trial_id", id));
+  MPITUNE_RETURN_IF_ERROR(file.WriteStrings("/trials/state", state));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/trials/bracket", bracket));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/trials/rung", rung));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/trials/target_budget", target));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/trials/last_step", last_step));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/trials/checkpoint_step", checkpoint_step));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/trials/last_value", last_value));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/trials/best_value", best_value));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/trials/reports", reports));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/trials/parent_id", parent));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/trials/start_time", start));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/trials/end_time", end));
+  MPITUNE_RETURN_IF_ERROR(file.WriteStrings("/trials/last_outcome", outcome));
+  MPITUNE_RETURN_IF_ERROR(file.CreateGroup("/params"));
+  for (std::size_t p = 0; p < params.size(); ++p) {
+    const std::string path = "/params/" + params[p].name;
+    MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(path, values[p]));
+    MPITUNE_RETURN_IF_ERROR(file.WriteAttribute(path, "type", ParamTypeName(params[p].type)));
+    if (params[p].type == ParamType::kChoice || params[p].type == ParamType::kConstant) {
+      std::vector<std::string> choices;
+      for (const ParamValue& value : params[p].choices) choices.push_back(FormatParamValue(value));
+      MPITUNE_RETURN_IF_ERROR(file.WriteStrings("/space/" + params[p].name + "/choices", choices));
+    }
+  }
+  return Status::Ok();
+}
+
+Status WriteHistory(H5File& file, const StudyHistory& history) {
+  const auto& reports = history.reports;
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/reports/trial_id", Column<std::int64_t, StoredReport>(
+                                                                  reports, [](const StoredReport& r) { return r.trial; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
+      "/reports/step", Column<double, StoredReport>(reports, [](const StoredReport& r) { return r.step; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
+      "/reports/value", Column<double, StoredReport>(reports, [](const StoredReport& r) { return r.value; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
+      "/reports/time", Column<double, StoredReport>(reports, [](const StoredReport& r) { return r.time; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/reports/rank", Column<std::int64_t, StoredReport>(reports, [](const StoredReport& r) {
+                                           return static_cast<std::int64_t>(r.rank);
+                                         })));
+  const auto& runs = history.runs;
+  MPITUNE_RETURN_IF_ERROR(
+      file.WriteInts("/runs/trial_id", Column<std::int64_t, StoredRun>(runs, [](const StoredRun& r) { return r.trial; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/runs/rank", Column<std::int64_t, StoredRun>(runs, [](const StoredRun& r) {
+                                           return static_cast<std::int64_t>(r.rank);
+                                         })));
+  MPITUNE_RETURN_IF_ERROR(
+      file.WriteStrings("/runs/device", Column<std::string, StoredRun>(runs, [](const StoredRun& r) { return r.device; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
+      "/runs/assigned_at", Column<double, StoredRun>(runs, [](const StoredRun& r) { return r.assigned_at; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
+      "/runs/finished_at", Column<double, StoredRun>(runs, [](const StoredRun& r) { return r.finished_at; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteStrings("/runs/outcome", Column<std::string, StoredRun>(runs, [](const StoredRun& r) {
+                                              return std::string(r.finished ? TrialOutcomeName(r.outcome) : "running");
+                                            })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts(
+      "/runs/exit_code", Column<std::int64_t, StoredRun>(runs, [](const StoredRun& r) { return r.exit_code; })));
+  MPITUNE_RETURN_IF_ERROR(
+      file.WriteDoubles("/runs/duration", Column<double, StoredRun>(runs, [](const StoredRun& r) { return r.duration; })));
+  MPITUNE_RETURN_IF_ERROR(
+      file.WriteStrings("/runs/message", Column<std::string, StoredRun>(runs, [](const StoredRun& r) { return r.message; })));
+  MPITUNE_RETURN_IF_ERROR(file.CreateGroup("/checkpoints"));
+  for (const auto& [trial, checkpoint] : history.checkpoints) {
+    const std::string path = fmt::format("/checkpoints/{}", trial);
+    MPITUNE_RETURN_IF_ERROR(file.WriteBytes(path, checkpoint.state));
+    MPITUNE_RETURN_IF_ERROR(file.WriteAttribute(path, "step", checkpoint.step));
+  }
+  return Status::Ok();
+}
+
+Status WriteContents(H5File& file, const StudyConfig& config, const Scheduler& scheduler,
+                     const StudyHistory& history, std::int64_t last_sequence) {
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "format", kStudyFormatName));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "format_version", kStudyFormatVersion));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "name", config.name));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "config_yaml", config.yaml_text));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "seed", std::bit_cast<std::int64_t>(config.seed)));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "max_trials", config.scheduler.max_trials));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "report_every", config.trial.report_every));
+  MPITUNE_RETURN_IF_ERROR(
+      file.WriteAttribute("/", "space_hash", std::bit_cast<std::int64_t>(scheduler.space().Hash())));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "last_sequence", last_sequence));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "study_time", history.last_time));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "done", static_cast<std::int64_t>(history.done ? 1 : 0)));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "metric", config.metric));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "mode", MetricModeName(config.mode)));
+  MPITUNE_RETURN_IF_ERROR(WriteTrials(file, scheduler));
+  MPITUNE_RETURN_IF_ERROR(WriteHistory(file, history));
+  SavedState state;
+  scheduler.Save(state);
+  return WriteSavedState(file, "/scheduler", state);
+}
+
+template <typename T>
+Status ReadInto(Result<T> result, T& target) {
+  if (!result.ok()) return result.status();
+  target = std::move(*result);
+  return Status::Ok();
+}
+
+Result<TrialOutcome> ParseOutcome(const std::string& name, bool& finished) {
+  finished = name != "running";
+  if (!finished) return TrialOutcome::kExited;
+  for (int i = 0; i <= static_cast<int>(TrialOutcome::kInterrupted); ++i) {
+    if (name == TrialOutcomeName(static_cast<TrialOutcome>(i))) return static_cast<TrialOutcome>(i);
+  }
+  return Status::BadInput(fmt::format("/runs/outcome: unknown outcome '{}'", name));
+}
+
+Status ReadHistory(const H5File& file, StudyHistory& history) {
+  std::vector<std::int64_t> trial, rank;
+  std::vector<double> step, value, time;
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/reports/trial_id"), trial));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/reports/step"), step));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/reports/value"), value));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/reports/time"), time));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/reports/rank"), rank));
+  const std::size_t reports = trial.size();
+  if (step.size() != reports || value.size() != reports || time.size() != reports || rank.size() != reports) {
+    return Status::BadInput(fmt::format("{}: /reports: columns of different lengths", file.path()));
+  }
+  history.reports.resize(reports);
+  for (std::size_t i = 0; i < reports; ++i) {
+    history.reports[i] = {trial[i], step[i], value[i], time[i], static_cast<int>(rank[i])};
+  }
+
+  std::vector<std::int64_t> run_trial, run_rank, exit_code;
+  std::vector<std::string> device, outcome, message;
+  std::vector<double> assigned_at, finished_at, duration;
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/runs/trial_id"), run_trial));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/runs/rank"), run_rank));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStrings("/runs/device"), device));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/runs/assigned_at"), assigned_at));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/runs/finished_at"), finished_at));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStrings("/runs/outcome"), outcome));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/runs/exit_code"), exit_code));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/runs/duration"), duration));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStrings("/runs/message"), message));
+  const std::size_t runs = run_trial.size();
+  for (std::size_t size : {run_rank.size(), device.size(), assigned_at.size(), finished_at.size(), outcome.size(),
+                           exit_code.size(), duration.size(), message.size()}) {
+    if (size != runs) return Status::BadInput(fmt::format("{}: /runs: columns of different lengths", file.path()));
+  }
+  history.runs.resize(runs);
+  for (std::size_t i = 0; i < runs; ++i) {
+    StoredRun& run = history.runs[i];
+    run.trial = run_trial[i];
+    run.rank = static_cast<int>(run_rank[i]);
+    run.device = device[i];
+    run.assigned_at = assigned_at[i];
+    run.finished_at = finished_at[i];
+    Result<TrialOutcome> parsed = ParseOutcome(outcome[i], run.finished);
+    if (!parsed.ok()) return Status::BadInput(fmt::format("{}: {}", file.path(), parsed.status().message()));
+    run.outcome = *parsed;
+    run.exit_code = exit_code[i];
+    run.duration = duration[i];
+    run.message = message[i];
+    if (!run.finished) history.open_runs[run.trial] = i;
+  }
+
+  Result<std::vector<H5Child>> children = file.ListChildren("/checkpoints");
+  if (!children.ok()) return children.status();
+  for (const H5Child& child : *children) {
+    const std::string path = "/checkpoints/" + child.name;
+    char* end = nullptr;
+    const long long id = std::strtoll(child.name.c_str(), &end, 10);
+    if (end == child.name.c_str() || *end != '\0') {
+      return Status::BadInput(fmt::format("{}: {}: not a trial id", file.path(), path));
+    }
+    StoredCheckpoint checkpoint;
+    MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadBytes(path), checkpoint.state));
+    MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute(path, "step"), checkpoint.step));
+    history.checkpoints[id] = std::move(checkpoint);
+  }
+  Result<double> study_time = file.ReadDoubleAttribute("/", "study_time");
+  if (!study_time.ok()) return study_time.status();
+  history.last_time = *study_time;
+  Result<std::int64_t> done = file.ReadIntAttribute("/", "done");
+  if (!done.ok()) return done.status();
+  history.done = *done != 0;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteSnapshotFile(const std::string& path, const StudyConfig& config, const Scheduler& scheduler,
+                         const StudyHistory& history, std::int64_t last_sequence) {
+  const std::string temporary = path + ".tmp";
+  {
+    Result<H5File> file = H5File::Create(temporary);
+    if (!file.ok()) return file.status();
+    Status written = WriteContents(*file, config, scheduler, history, last_sequence);
+    Status closed = file->Close();
+    if (!written.ok() || !closed.ok()) {
+      std::remove(temporary.c_str());
+      return written.ok() ? closed : written;
+    }
+  }
+  MPITUNE_RETURN_IF_ERROR(SyncFile(temporary));
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    std::remove(temporary.c_str());
+    return ErrnoStatus(path, "rename " + temporary, error);
+  }
+  return SyncParentDirectory(path);
+}
+
+Result<SnapshotContents> ReadSnapshotFile(const std::string& path) {
+  Result<H5File> opened = H5File::OpenReadOnly(path);
+  if (!opened.ok()) return opened.status();
+  const H5File& file = *opened;
+  Result<std::string> format = file.ReadStringAttribute("/", "format");
+  if (!format.ok() || *format != kStudyFormatName) {
+    return Status::BadInput(fmt::format("{}: not an mpitune study file (an HDF5 file without the '{}' format tag)",
+                                        path, kStudyFormatName));
+  }
+  Result<std::int64_t> version = file.ReadIntAttribute("/", "format_version");
+  if (!version.ok()) return version.status();
+  if (*version > kStudyFormatVersion || *version < 1) {
+    return Status::BadInput(fmt::format("{}: study format version {}; this mpitune reads versions 1 to {}", path,
+                                        *version, kStudyFormatVersion));
+  }
+  SnapshotContents contents;
+  std::int64_t seed = 0;
+  std::int64_t space_hash = 0;
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStringAttribute("/", "config_yaml"), contents.config_yaml));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "seed"), seed));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "max_trials"), contents.max_trials));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "report_every"), contents.report_every));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "space_hash"), space_hash));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "last_sequence"), contents.last_sequence));
+  contents.seed = std::bit_cast<std::uint64_t>(seed);
+  contents.space_hash = std::bit_cast<std::uint64_t>(space_hash);
+  MPITUNE_RETURN_IF_ERROR(ReadInto(ReadSavedState(file, "/scheduler"), contents.scheduler_state));
+  MPITUNE_RETURN_IF_ERROR(ReadHistory(file, contents.history));
+  return contents;
+}
+
+}  // namespace mpitune::store

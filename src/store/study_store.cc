@@ -1,0 +1,337 @@
+#include "mpitune/study_store.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "mpitune/forwarding_scheduler.h"
+#include "store/background_sync.h"
+#include "store/journal.h"
+#include "store/posix_file.h"
+#include "store/study_events.h"
+#include "store/study_replay.h"
+#include "store/study_snapshot.h"
+
+namespace mpitune {
+namespace {
+
+using store::StudyEvent;
+
+std::string JournalPath(const std::string& path) { return path + ".journal"; }
+
+// Buffered records go to the file this often under a steady stream of events (a
+// status reader sees them, a process crash cannot lose them), or when this many pile up.
+constexpr double kWriteEverySeconds = 0.002;
+constexpr std::size_t kWriteEveryRecords = 4096;
+
+Status AsBadInput(const Status& status, const std::string& path) {
+  if (status.ok() || status.kind() == ErrorKind::kBadInput) return status;
+  return Status::BadInput(status.message().find(path) == std::string::npos ? path + ": " + status.message()
+                                                                            : status.message());
+}
+
+// One attempt at reading the snapshot and the journal after it. A journal that does
+// not start right after the snapshot means a writer replaced both between our two
+// reads (status of a running study): the caller reads again.
+Result<StoredStudy> ReadOnce(const std::string& path, bool& gap) {
+  gap = false;
+  Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(path);
+  if (!snapshot.ok()) return AsBadInput(snapshot.status(), path);
+  const std::string source = path + " (stored config)";
+  Result<StudyConfig> config = ParseStudyConfig(snapshot->config_yaml, source);
+  if (!config.ok()) return Status::BadInput(config.status().message());
+  StoredStudy study;
+  study.path = path;
+  study.config = std::move(*config);
+  study.config.seed = snapshot->seed;
+  study.config.scheduler.seed = snapshot->seed;
+  study.config.scheduler.max_trials = snapshot->max_trials;
+  study.config.trial.report_every = snapshot->report_every;
+  study.config.storage = path;
+  if (Status valid = ValidateSchedulerOptions(study.config.scheduler); !valid.ok()) {
+    return Status::BadInput(fmt::format("{}: {}", source, valid.message()));
+  }
+  study.space_hash = snapshot->space_hash;
+  if (study.config.space.Hash() != snapshot->space_hash) {
+    return Status::BadInput(fmt::format("{}: the stored search space does not match its hash (corrupt file)", path));
+  }
+  study.scheduler = MakeScheduler(study.config.space, study.config.scheduler);
+  if (Status loaded = study.scheduler->Load(snapshot->scheduler_state); !loaded.ok()) {
+    return Status::BadInput(fmt::format("{}: /scheduler: {}", path, loaded.message()));
+  }
+  study.history = std::move(snapshot->history);
+  study.snapshot_sequence = snapshot->last_sequence;
+  study.last_sequence = snapshot->last_sequence;
+
+  const std::string journal_path = JournalPath(path);
+  Result<store::JournalContents> journal = store::ReadJournal(journal_path);
+  if (!journal.ok()) return AsBadInput(journal.status(), journal_path);
+  study.torn_tail = journal->torn_tail;
+  for (std::size_t i = 0; i < journal->records.size(); ++i) {
+    const store::JournalRecord& record = journal->records[i];
+    const std::string where = fmt::format("{}: record {}", journal_path, i + 1);
+    Result<store::SequencedEvent> event = store::DecodeEvent(record.type, record.payload, where);
+    if (!event.ok()) return event.status();
+    if (event->sequence <= study.last_sequence) continue;  // already in the snapshot
+    if (event->sequence != study.last_sequence + 1) {
+      gap = true;
+      return Status::BadInput(fmt::format("{}: event {} follows event {}: records are missing", where,
+                                          event->sequence, study.last_sequence));
+    }
+    if (Status applied = store::ApplyToScheduler(*study.scheduler, event->event); !applied.ok()) {
+      return Status::BadInput(fmt::format("{}: {}", where, applied.message()));
+    }
+    store::ApplyToHistory(study.history, event->event);
+    study.last_sequence = event->sequence;
+    ++study.journal_events;
+  }
+  return study;
+}
+
+}  // namespace
+
+Result<StoredStudy> ReadStudyFile(const std::string& path) {
+  constexpr int kAttempts = 20;
+  for (int attempt = 1;; ++attempt) {
+    bool gap = false;
+    Result<StoredStudy> study = ReadOnce(path, gap);
+    if (study.ok() || !gap || attempt == kAttempts) return study;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+class StudyStore::Impl {
+ public:
+  Impl(std::string path, StudyConfig config, Scheduler& scheduler)
+      : path_(std::move(path)), config_(std::move(config)), inner_(scheduler) {}
+
+  Status OpenJournal(bool fresh) {
+    Result<store::JournalWriter> journal = store::JournalWriter::Open(JournalPath(path_));
+    if (!journal.ok()) return journal.status();
+    journal_.emplace(std::move(*journal));
+    // A journal left by an earlier study of the same name must not replay into this one.
+    if (fresh) MPITUNE_RETURN_IF_ERROR(journal_->Reset());
+    Result<std::unique_ptr<store::BackgroundSync>> syncer =
+        store::BackgroundSync::Start(JournalPath(path_), kSyncEverySeconds);
+    if (!syncer.ok()) return syncer.status();
+    syncer_ = std::move(*syncer);
+    return Status::Ok();
+  }
+
+  void Record(StudyEvent event, std::optional<double> now) {
+    // Closed: the journal is gone and the file final; a late call of a driver's
+    // shutdown path is no part of the study (and Next says Done).
+    if (closed_) return;
+    store::ApplyToHistory(history_, event);
+    ++sequence_;
+    if (error_.ok()) {
+      store::EncodeEventInto(encoded_, sequence_, event);
+      journal_->Append(store::EventRecordType(event), encoded_.bytes());
+    }
+    if (now) (void)Tick(*now);
+  }
+
+  Status Tick(double now) {
+    if (!error_.ok() || closed_) return error_;
+    now_ = std::max(now_, now);
+    Status status;
+    if (journal_->buffered_records() > 0 &&
+        (journal_->buffered_records() >= kWriteEveryRecords || now - last_write_ >= kWriteEverySeconds)) {
+      status = journal_->Write();
+      last_write_ = now;
+      unsynced_ = true;
+    }
+    if (status.ok() && unsynced_) {
+      syncer_->Written();
+      unsynced_ = false;
+    }
+    if (status.ok()) status = syncer_->error();
+    if (status.ok() && now - last_snapshot_ >= kSnapshotEverySeconds) status = Snapshot();
+    return Fail(status);
+  }
+
+  Status Sync() {
+    if (!error_.ok() || closed_) return error_;
+    unsynced_ = false;
+    return Fail(journal_->Sync());
+  }
+
+  Status Snapshot() {
+    if (!error_.ok() || closed_) return error_;
+    last_snapshot_ = now_;
+    Status status = store::WriteSnapshotFile(path_, config_, inner_, history_, sequence_);
+    // Every journal record is now in the snapshot; a crash before this Reset leaves
+    // records the reader skips by their sequence numbers.
+    if (status.ok()) status = journal_->Reset();
+    unsynced_ = false;
+    return Fail(status);
+  }
+
+  Status Close() {
+    if (closed_) return error_;
+    Status status = Snapshot();
+    closed_ = true;
+    if (!status.ok()) return status;
+    syncer_.reset();
+    journal_.reset();
+    if (::unlink(JournalPath(path_).c_str()) != 0 && errno != ENOENT) {
+      return Fail(store::ErrnoStatus(JournalPath(path_), "remove", errno));
+    }
+    return Fail(store::SyncParentDirectory(path_));
+  }
+
+  Status Fail(Status status) {
+    if (!status.ok() && error_.ok()) {
+      error_ = status.WithContext("study file");
+    }
+    return status.ok() ? error_ : status;
+  }
+
+  std::string path_;
+  StudyConfig config_;
+  Scheduler& inner_;
+  std::unique_ptr<Scheduler> owned_scheduler_;  // Continue: the stored study's
+  std::unique_ptr<Scheduler> recorder_;
+  std::optional<store::JournalWriter> journal_;
+  StudyHistory history_;
+  std::int64_t sequence_ = 0;
+  std::unique_ptr<store::BackgroundSync> syncer_;
+  store::ByteWriter encoded_;  // reused for every record
+  Status error_;
+  double now_ = 0.0;
+  double last_write_ = 0.0;
+  double last_snapshot_ = 0.0;
+  bool unsynced_ = false;
+  bool closed_ = false;
+};
+
+namespace {
+
+// The study's scheduler with every call that changes it appended to the journal, in
+// the order made: replaying them rebuilds its state exactly.
+class RecordingScheduler final : public ForwardingScheduler {
+ public:
+  RecordingScheduler(Scheduler& inner, std::function<void(StudyEvent, std::optional<double>)> record,
+                     std::function<bool()> failed, std::function<bool()> done)
+      : ForwardingScheduler(inner), record_(std::move(record)), failed_(std::move(failed)),
+        done_(std::move(done)) {}
+
+  NextAction Next(double now) override {
+    if (failed_()) return Done{};
+    NextAction action = inner().Next(now);
+    if (const auto* assignment = std::get_if<Assignment>(&action)) {
+      record_(store::AssignEvent{now, assignment->trial, assignment->budget, assignment->resume_step}, now);
+    } else if (std::holds_alternative<Done>(action) && !done_()) {
+      record_(store::DoneEvent{now}, now);
+    } else if (std::holds_alternative<Wait>(action)) {
+      // A Wait can change the scheduler too (see study_events.h): not recording it
+      // would leave a replayed scheduler in another state than this one.
+      record_(store::WaitEvent{now}, now);
+    }
+    return action;
+  }
+
+  Decision Report(TrialId trial, double step, double value, double now) override {
+    // A report the scheduler ignores (stale) changes nothing and is not history.
+    const bool running = trial >= 0 && static_cast<std::size_t>(trial) < inner().trials().size() &&
+                         inner().trials()[static_cast<std::size_t>(trial)].state == TrialState::kRunning;
+    const Decision decision = inner().Report(trial, step, value, now);
+    if (running) record_(store::ReportEvent{now, trial, step, value}, now);
+    return decision;
+  }
+
+  void Finished(TrialId trial, TrialOutcome outcome, double now) override {
+    inner().Finished(trial, outcome, now);
+    record_(store::FinishedEvent{now, trial, outcome}, now);
+  }
+
+ private:
+  std::function<void(StudyEvent, std::optional<double>)> record_;
+  std::function<bool()> failed_;
+  std::function<bool()> done_;
+};
+
+}  // namespace
+
+StudyStore::StudyStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  Impl& self = *impl_;
+  impl_->recorder_ = std::make_unique<RecordingScheduler>(
+      self.inner_, [&self](StudyEvent event, std::optional<double> now) { self.Record(std::move(event), now); },
+      [&self] { return !self.error_.ok() || self.closed_; }, [&self] { return self.history_.done; });
+}
+
+StudyStore::~StudyStore() = default;
+
+Result<std::unique_ptr<StudyStore>> StudyStore::Create(const std::string& path, const StudyConfig& config,
+                                                       Scheduler& scheduler) {
+  if (::access(path.c_str(), F_OK) == 0) {
+    return Status::BadInput(fmt::format("{}: a study file is already there", path));
+  }
+  auto impl = std::make_unique<Impl>(path, config, scheduler);
+  MPITUNE_RETURN_IF_ERROR(store::WriteSnapshotFile(path, config, scheduler, impl->history_, 0));
+  MPITUNE_RETURN_IF_ERROR(impl->OpenJournal(/*fresh=*/true));
+  return std::unique_ptr<StudyStore>(new StudyStore(std::move(impl)));
+}
+
+Result<std::unique_ptr<StudyStore>> StudyStore::Continue(StoredStudy& study, double now) {
+  auto impl = std::make_unique<Impl>(study.path, study.config, *study.scheduler);
+  impl->owned_scheduler_ = std::move(study.scheduler);
+  impl->history_ = std::move(study.history);
+  impl->sequence_ = study.last_sequence;
+  impl->now_ = now;
+  impl->last_write_ = impl->last_snapshot_ = now;
+  MPITUNE_RETURN_IF_ERROR(impl->OpenJournal(/*fresh=*/false));
+  auto store = std::unique_ptr<StudyStore>(new StudyStore(std::move(impl)));
+  // Runs cut short by the end of the last process go back to the scheduler, which
+  // re-queues them from their last checkpoint.
+  std::vector<TrialId> open;
+  for (const auto& [trial, run] : store->impl_->history_.open_runs) open.push_back(trial);
+  std::sort(open.begin(), open.end());
+  for (TrialId trial : open) {
+    store->RunEnded(trial, 0, 0.0, "interrupted: the process running the study ended");
+    store->scheduler().Finished(trial, TrialOutcome::kInterrupted, now);
+  }
+  MPITUNE_RETURN_IF_ERROR(store->Snapshot());
+  return store;
+}
+
+Scheduler& StudyStore::scheduler() { return *impl_->recorder_; }
+const StudyHistory& StudyStore::history() const { return impl_->history_; }
+const std::string& StudyStore::path() const { return impl_->path_; }
+const Status& StudyStore::error() const { return impl_->error_; }
+std::int64_t StudyStore::last_sequence() const { return impl_->sequence_; }
+
+void StudyStore::RunStarted(TrialId trial, int rank, const std::string& device) {
+  impl_->Record(store::RunStartedEvent{trial, rank, device}, std::nullopt);
+}
+
+void StudyStore::RunEnded(TrialId trial, int exit_code, double duration, const std::string& message) {
+  impl_->Record(store::RunEndedEvent{trial, exit_code, duration, message}, std::nullopt);
+}
+
+void StudyStore::Checkpointed(TrialId trial, double step, std::vector<std::uint8_t> state) {
+  impl_->Record(store::CheckpointEvent{trial, step, std::move(state)}, std::nullopt);
+}
+
+const std::vector<std::uint8_t>* StudyStore::FindCheckpoint(TrialId trial) const {
+  const auto it = impl_->history_.checkpoints.find(trial);
+  return it == impl_->history_.checkpoints.end() ? nullptr : &it->second.state;
+}
+
+Status StudyStore::Tick(double now) { return impl_->Tick(now); }
+Status StudyStore::Sync() { return impl_->Sync(); }
+Status StudyStore::Snapshot() { return impl_->Snapshot(); }
+Status StudyStore::Close() { return impl_->Close(); }
+
+}  // namespace mpitune

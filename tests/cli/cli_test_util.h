@@ -1,0 +1,100 @@
+// The fixture of the `mpitune` executable's tests: each runs the built binary in a
+// fresh temporary directory and checks its exit code, stdout and stderr.
+#pragma once
+
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace mpitune::cli_testing {
+
+namespace fs = std::filesystem;
+
+struct Invocation {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string ShellQuote(const std::string& word) {
+  std::string quoted = "'";
+  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+inline std::string ReadFile(const fs::path& path) {
+  std::ifstream file(path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+inline std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) lines.push_back(line);
+  return lines;
+}
+
+inline std::string Config(const std::string& name) { return std::string(MPITUNE_SOURCE_DIR) + "/configs/" + name; }
+
+// The default study's text with `scheduler_extra` appended to its scheduler section
+// and `trial` as its trial section.
+inline std::string BraninYaml(const std::string& scheduler_extra = "", const std::string& trial = "  objective: branin\n") {
+  return "study:\n  name: cli-test\n  seed: 5\n"
+         "space:\n  x1: {type: uniform, low: -5, high: 10}\n  x2: {type: uniform, low: 0, high: 15}\n"
+         "scheduler:\n  type: asha\n  max_trials: 20\n  min_budget: 1\n  max_budget: 9\n  eta: 3\n" +
+         scheduler_extra + "trial:\n" + trial;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "mpitune_cli_test_XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  // Runs mpitune with `args` in the temporary directory.
+  Invocation Run(const std::vector<std::string>& args) const {
+    std::string command = "cd " + ShellQuote(dir_.string()) + " && " + ShellQuote(MPITUNE_BINARY);
+    for (const std::string& arg : args) command += " " + ShellQuote(arg);
+    command += " >" + ShellQuote((dir_ / "stdout.txt").string()) + " 2>" + ShellQuote((dir_ / "stderr.txt").string());
+    Invocation result;
+    const int status = std::system(command.c_str());
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.out = ReadFile(dir_ / "stdout.txt");
+    result.err = ReadFile(dir_ / "stderr.txt");
+    return result;
+  }
+
+  std::string WriteYaml(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / name) << text;
+    return (dir_ / name).string();
+  }
+
+  // A failed invocation: the given exit code and exactly one "mpitune: error:" line.
+  static void ExpectOneLineError(const Invocation& result, int exit_code, const std::string& mention) {
+    EXPECT_EQ(result.exit_code, exit_code) << result.out << result.err;
+    const std::vector<std::string> lines = Lines(result.err);
+    ASSERT_EQ(lines.size(), 1u) << result.err;
+    EXPECT_EQ(lines[0].rfind("mpitune: error: ", 0), 0u) << lines[0];
+    EXPECT_NE(lines[0].find(mention), std::string::npos) << "expected '" << mention << "' in: " << lines[0];
+  }
+
+  fs::path dir_;
+};
+
+}  // namespace mpitune::cli_testing

@@ -1,0 +1,152 @@
+// `mpitune run` / `resume` / `status` against real study files: reuse of a finished
+// study, refusal of a changed one, --force-new, resume after a stop, status output,
+// and files that are not studies.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "cli/cli_test_util.h"
+
+namespace {
+
+using namespace mpitune::cli_testing;
+
+std::string Bytes(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+class StudyFileCliTest : public CliTest {};
+
+TEST_F(StudyFileCliTest, FinishedStudyIsReportedAgainWithoutWork) {
+  const Invocation first = Run({"run", Config("default.yaml"), "--storage", "s.h5", "--max-trials", "12"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const std::string before = Bytes(dir_ / "s.h5");
+  const Invocation again = Run({"run", Config("default.yaml"), "--storage", "s.h5", "--max-trials", "12"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("study already finished in s.h5 (12 trials"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("0 trials run, 0 reports"), std::string::npos) << again.out;
+  // The same best trial, and the file untouched.
+  const auto best_line = [](const std::string& out) { return out.substr(out.find("best: ")); };
+  EXPECT_EQ(best_line(first.out).substr(0, best_line(first.out).find('\n')),
+            best_line(again.out).substr(0, best_line(again.out).find('\n')));
+  EXPECT_EQ(Bytes(dir_ / "s.h5"), before);
+}
+
+TEST_F(StudyFileCliTest, ChangedStudyIsRefusedSayingWhatChangedAndLeftAlone) {
+  ASSERT_EQ(Run({"run", Config("default.yaml"), "--storage", "s.h5", "--max-trials", "5"}).exit_code, 0);
+  const std::string before = Bytes(dir_ / "s.h5");
+  const std::string changed =
+      WriteYaml("changed.yaml", BraninYaml().replace(BraninYaml().find("high: 10"), 8, "high: 12"));
+  ExpectOneLineError(Run({"run", changed, "--storage", "s.h5"}), 2, "space.x1: uniform -5..10 -> uniform -5..12");
+  ExpectOneLineError(Run({"run", Config("default.yaml"), "--storage", "s.h5", "--max-trials", "6"}), 2,
+                     "scheduler.max_trials: 5 -> 6");
+  EXPECT_EQ(Bytes(dir_ / "s.h5"), before);
+}
+
+TEST_F(StudyFileCliTest, ForceNewKeepsTheOldStudyAside) {
+  ASSERT_EQ(Run({"run", Config("default.yaml"), "--storage", "s.h5", "--max-trials", "5"}).exit_code, 0);
+  const std::string old_bytes = Bytes(dir_ / "s.h5");
+  const Invocation result =
+      Run({"run", Config("default.yaml"), "--storage", "s.h5", "--max-trials", "7", "--force-new"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("the old one is now s."), std::string::npos) << result.out;
+  int aside = 0;
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    const std::string name = entry.path().filename().string();
+    if (name != "s.h5" && name.rfind("s.", 0) == 0 && name.size() > 3 && name.substr(name.size() - 3) == ".h5") {
+      ++aside;
+      EXPECT_EQ(Bytes(entry.path()), old_bytes) << name;
+    }
+  }
+  EXPECT_EQ(aside, 1);
+  const Invocation status = Run({"status", "s.h5"});
+  EXPECT_NE(status.out.find("trials: 7 ("), std::string::npos) << status.out;
+}
+
+TEST_F(StudyFileCliTest, StatusPrintsCountsBestRungsAndJson) {
+  ASSERT_EQ(Run({"run", Config("default.yaml"), "--storage", "s.h5", "--max-trials", "20"}).exit_code, 0);
+  const Invocation text = Run({"status", "s.h5"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("file: s.h5 (finished)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("trials: 20 ("), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("best: trial "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("bracket 0 rung 0 budget 1: 20 results"), std::string::npos) << text.out;
+
+  const Invocation json = Run({"status", "s.h5", "--json", "--history"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed["state"], "finished");
+  EXPECT_EQ(parsed["trials"], 20);
+  std::int64_t counted = 0;
+  for (const auto& [state, count] : parsed["counts"].items()) counted += count.get<std::int64_t>();
+  EXPECT_EQ(counted, 20);
+  ASSERT_TRUE(parsed["best"].is_object());
+  EXPECT_TRUE(parsed["best"]["params"].contains("x1"));
+  EXPECT_EQ(parsed["history"]["trials"].size(), 20u);
+  EXPECT_EQ(parsed["history"]["reports"].size(), parsed["reports"].get<std::size_t>());
+  EXPECT_GT(parsed["reports"].get<std::size_t>(), 20u);
+}
+
+TEST_F(StudyFileCliTest, ResumeGoesOnWithAStoppedStudy) {
+  // A command trial that raises SIGTERM against mpitune itself on trial 3 stops the
+  // study the way a scheduler's signal would.
+  const std::string path = WriteYaml(
+      "stop.yaml", BraninYaml("", "  command: [/bin/sh, -c, \"if [ $MPITUNE_TRIAL_ID = 3 ] && [ ! -e stopped ]; then "
+                                  "touch stopped; kill -TERM $PPID; sleep 1; fi; echo mpitune: step=$MPITUNE_BUDGET "
+                                  "loss={x1}\"]\n"));
+  const Invocation stopped = Run({"run", path, "--storage", "s.h5"});
+  EXPECT_EQ(stopped.exit_code, 1) << stopped.out << stopped.err;
+  EXPECT_NE(stopped.err.find("`mpitune resume s.h5`"), std::string::npos) << stopped.err;
+  const Invocation between = Run({"status", "s.h5", "--json"});
+  ASSERT_EQ(between.exit_code, 0) << between.err;
+  const nlohmann::json partial = nlohmann::json::parse(between.out);
+  EXPECT_EQ(partial["state"], "stopped");
+  EXPECT_LT(partial["trials"].get<int>(), 20);
+
+  const Invocation resumed = Run({"resume", "s.h5"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("storage: resuming s.h5"), std::string::npos) << resumed.out;
+  EXPECT_NE(resumed.out.find("\ntrials: 20 ("), std::string::npos) << resumed.out;
+  const nlohmann::json done = nlohmann::json::parse(Run({"status", "s.h5", "--json", "--history"}).out);
+  EXPECT_EQ(done["state"], "finished");
+  // Trial 3 was interrupted, re-queued and then ran to an end like every other.
+  for (const auto& trial : done["history"]["trials"]) {
+    const std::string state = trial["state"];
+    EXPECT_TRUE(state == "completed" || state == "stopped") << trial.dump();
+  }
+}
+
+TEST_F(StudyFileCliTest, FilesThatAreNotStudiesAreRefusedAndLeftAlone) {
+  WriteYaml("text.h5", "not an hdf5 file\n");
+  ExpectOneLineError(Run({"status", "text.h5"}), 2, "text.h5");
+  ExpectOneLineError(Run({"resume", "text.h5"}), 2, "text.h5");
+  ExpectOneLineError(Run({"run", Config("default.yaml"), "--storage", "text.h5"}), 2, "--force-new");
+  EXPECT_EQ(Bytes(dir_ / "text.h5"), "not an hdf5 file\n");
+
+  ASSERT_EQ(Run({"run", Config("default.yaml"), "--storage", "s.h5", "--max-trials", "5"}).exit_code, 0);
+  const std::string whole = Bytes(dir_ / "s.h5");
+  std::ofstream(dir_ / "cut.h5", std::ios::binary) << whole.substr(0, whole.size() / 2);
+  ExpectOneLineError(Run({"status", "cut.h5"}), 2, "cut.h5");
+  ExpectOneLineError(Run({"resume", "missing.h5"}), 2, "missing.h5: no such study file");
+}
+
+TEST_F(StudyFileCliTest, H5dumpReadsAFinishedStudy) {
+  ASSERT_EQ(Run({"run", Config("default.yaml"), "--storage", "s.h5", "--max-trials", "8"}).exit_code, 0);
+  const fs::path out = dir_ / "dump.txt";
+  const std::string command = "h5dump -d /trials/trial_id -d /params/x1 -a /format -a /name " +
+                              ShellQuote((dir_ / "s.h5").string()) + " >" + ShellQuote(out.string()) + " 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << ReadFile(out);
+  const std::string dump = ReadFile(out);
+  EXPECT_NE(dump.find("DATASET \"/trials/trial_id\""), std::string::npos) << dump;
+  EXPECT_NE(dump.find("H5T_STD_I64LE"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("(0): 0, 1, 2, 3, 4, 5, 6, 7"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("DATASET \"/params/x1\""), std::string::npos) << dump;
+  EXPECT_NE(dump.find("\"mpitune-study\""), std::string::npos) << dump;
+  EXPECT_NE(dump.find("\"branin-asha\""), std::string::npos) << dump;
+}
+
+}  // namespace
