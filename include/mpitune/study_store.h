@@ -113,7 +113,11 @@ class StudyStore final : public RunObserver {
   // The scheduler to drive: the study's scheduler, with every call recorded. Once the
   // store has failed or is closed, Next says Done, so that no new work starts unrecorded.
   Scheduler& scheduler();
+  // The history as the store holds it: everything but the reports already in the
+  // file's snapshot (history().reports holds only those made since).
   const StudyHistory& history() const;
+  // Every report so far, the snapshot's and the newer ones (reads the file).
+  Result<StoredReports> AllReports() const;
   const std::string& path() const;
 
   // RunObserver

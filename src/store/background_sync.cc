@@ -48,6 +48,7 @@ void BackgroundSync::Loop() {
       lock.lock();
       if (result != 0) {
         error_ = ErrnoStatus(path_, "fdatasync", error);
+        failed_.store(true, std::memory_order_release);
       } else {
         synced_.store(written, std::memory_order_release);
       }

@@ -30,6 +30,8 @@ class BackgroundSync {
   void Written() { written_.fetch_add(1, std::memory_order_release); }
   // Writes made durable so far: every Written() call up to this count.
   std::uint64_t synced() const { return synced_.load(std::memory_order_acquire); }
+  // Whether a sync failed (cheap); error() says how.
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
   // The first failed sync, if any.
   Status error() const;
 
@@ -42,6 +44,7 @@ class BackgroundSync {
   double every_seconds_;
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> synced_{0};
+  std::atomic<bool> failed_{false};
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;

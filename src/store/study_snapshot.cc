@@ -3,6 +3,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -76,19 +77,48 @@ Status WriteTrials(H5File& file, const Scheduler& scheduler) {
   return Status::Ok();
 }
 
-Status WriteHistory(H5File& file, const StudyHistory& history) {
-  const auto& reports = history.reports;
-  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/reports/trial_id", Column<std::int64_t, StoredReport>(
-                                                                  reports, [](const StoredReport& r) { return r.trial; })));
-  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
-      "/reports/step", Column<double, StoredReport>(reports, [](const StoredReport& r) { return r.step; })));
-  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
-      "/reports/value", Column<double, StoredReport>(reports, [](const StoredReport& r) { return r.value; })));
-  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
-      "/reports/time", Column<double, StoredReport>(reports, [](const StoredReport& r) { return r.time; })));
-  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/reports/rank", Column<std::int64_t, StoredReport>(reports, [](const StoredReport& r) {
-                                           return static_cast<std::int64_t>(r.rank);
-                                         })));
+template <typename T>
+Status ReadInto(Result<T> result, T& target) {
+  if (!result.ok()) return result.status();
+  target = std::move(*result);
+  return Status::Ok();
+}
+
+// The report columns, in file order: those of `earlier` (the snapshot being
+// replaced, when given) and then the history's.
+struct ReportColumns {
+  std::vector<std::int64_t> trial, rank;
+  std::vector<double> step, value, time;
+};
+
+Status ReadReportColumns(const H5File& file, ReportColumns& columns) {
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/reports/trial_id"), columns.trial));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/reports/step"), columns.step));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/reports/value"), columns.value));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/reports/time"), columns.time));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/reports/rank"), columns.rank));
+  const std::size_t n = columns.trial.size();
+  if (columns.step.size() != n || columns.value.size() != n || columns.time.size() != n || columns.rank.size() != n) {
+    return Status::BadInput(fmt::format("{}: /reports: columns of different lengths", file.path()));
+  }
+  return Status::Ok();
+}
+
+Status WriteHistory(H5File& file, const StudyHistory& history, const H5File* earlier) {
+  ReportColumns columns;
+  if (earlier != nullptr) MPITUNE_RETURN_IF_ERROR(ReadReportColumns(*earlier, columns));
+  for (const StoredReport& report : history.reports) {
+    columns.trial.push_back(report.trial);
+    columns.step.push_back(report.step);
+    columns.value.push_back(report.value);
+    columns.time.push_back(report.time);
+    columns.rank.push_back(report.rank);
+  }
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/reports/trial_id", columns.trial));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/reports/step", columns.step));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/reports/value", columns.value));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/reports/time", columns.time));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/reports/rank", columns.rank));
   const auto& runs = history.runs;
   MPITUNE_RETURN_IF_ERROR(
       file.WriteInts("/runs/trial_id", Column<std::int64_t, StoredRun>(runs, [](const StoredRun& r) { return r.trial; })));
@@ -120,7 +150,7 @@ Status WriteHistory(H5File& file, const StudyHistory& history) {
 }
 
 Status WriteContents(H5File& file, const StudyConfig& config, const Scheduler& scheduler,
-                     const StudyHistory& history, std::int64_t last_sequence) {
+                     const StudyHistory& history, std::int64_t last_sequence, const H5File* earlier) {
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "format", kStudyFormatName));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "format_version", kStudyFormatVersion));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "name", config.name));
@@ -136,18 +166,12 @@ Status WriteContents(H5File& file, const StudyConfig& config, const Scheduler& s
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "metric", config.metric));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "mode", MetricModeName(config.mode)));
   MPITUNE_RETURN_IF_ERROR(WriteTrials(file, scheduler));
-  MPITUNE_RETURN_IF_ERROR(WriteHistory(file, history));
+  MPITUNE_RETURN_IF_ERROR(WriteHistory(file, history, earlier));
   SavedState state;
   scheduler.Save(state);
   return WriteSavedState(file, "/scheduler", state);
 }
 
-template <typename T>
-Status ReadInto(Result<T> result, T& target) {
-  if (!result.ok()) return result.status();
-  target = std::move(*result);
-  return Status::Ok();
-}
 
 Result<TrialOutcome> ParseOutcome(const std::string& name, bool& finished) {
   finished = name != "running";
@@ -159,20 +183,13 @@ Result<TrialOutcome> ParseOutcome(const std::string& name, bool& finished) {
 }
 
 Status ReadHistory(const H5File& file, StudyHistory& history) {
-  std::vector<std::int64_t> trial, rank;
-  std::vector<double> step, value, time;
-  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/reports/trial_id"), trial));
-  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/reports/step"), step));
-  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/reports/value"), value));
-  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/reports/time"), time));
-  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/reports/rank"), rank));
-  const std::size_t reports = trial.size();
-  if (step.size() != reports || value.size() != reports || time.size() != reports || rank.size() != reports) {
-    return Status::BadInput(fmt::format("{}: /reports: columns of different lengths", file.path()));
-  }
+  ReportColumns columns;
+  MPITUNE_RETURN_IF_ERROR(ReadReportColumns(file, columns));
+  const std::size_t reports = columns.trial.size();
   history.reports.resize(reports);
   for (std::size_t i = 0; i < reports; ++i) {
-    history.reports[i] = {trial[i], step[i], value[i], time[i], static_cast<int>(rank[i])};
+    history.reports[i] = {columns.trial[i], columns.step[i], columns.value[i], columns.time[i],
+                          static_cast<int>(columns.rank[i])};
   }
 
   std::vector<std::int64_t> run_trial, run_rank, exit_code;
@@ -235,12 +252,18 @@ Status ReadHistory(const H5File& file, StudyHistory& history) {
 }  // namespace
 
 Status WriteSnapshotFile(const std::string& path, const StudyConfig& config, const Scheduler& scheduler,
-                         const StudyHistory& history, std::int64_t last_sequence) {
+                         const StudyHistory& history, std::int64_t last_sequence, ReportsBefore reports_before) {
   const std::string temporary = path + ".tmp";
   {
+    std::optional<H5File> earlier;
+    if (reports_before == ReportsBefore::kInTheFile) {
+      Result<H5File> opened = H5File::OpenReadOnly(path);
+      if (!opened.ok()) return opened.status();
+      earlier.emplace(std::move(*opened));
+    }
     Result<H5File> file = H5File::Create(temporary);
     if (!file.ok()) return file.status();
-    Status written = WriteContents(*file, config, scheduler, history, last_sequence);
+    Status written = WriteContents(*file, config, scheduler, history, last_sequence, earlier ? &*earlier : nullptr);
     Status closed = file->Close();
     if (!written.ok() || !closed.ok()) {
       std::remove(temporary.c_str());

@@ -26,8 +26,18 @@ namespace mpitune::store {
 
 inline constexpr const char* kStudyFormatName = "mpitune-study";
 
+// Where the reports before `history.reports` are. The writer keeps in memory only
+// the reports since its last snapshot (a study can make millions; holding them all
+// cost more than the rest of recording, in first-touch page faults); a snapshot copies
+// the replaced file's /reports and appends the new ones.
+enum class ReportsBefore {
+  kNone,       // history.reports is every report
+  kInTheFile,  // the snapshot now at `path` holds the earlier ones
+};
+
 Status WriteSnapshotFile(const std::string& path, const StudyConfig& config, const Scheduler& scheduler,
-                         const StudyHistory& history, std::int64_t last_sequence);
+                         const StudyHistory& history, std::int64_t last_sequence,
+                         ReportsBefore reports_before = ReportsBefore::kNone);
 
 struct SnapshotContents {
   std::string config_yaml;

@@ -155,8 +155,9 @@ class StudyStore::Impl {
     if (status.ok() && unsynced_) {
       syncer_->Written();
       unsynced_ = false;
+      // Checked when writing, not per event: error() takes the syncer's lock.
+      if (syncer_->failed()) status = syncer_->error();
     }
-    if (status.ok()) status = syncer_->error();
     if (status.ok() && now - last_snapshot_ >= kSnapshotEverySeconds) status = Snapshot();
     return Fail(status);
   }
@@ -170,7 +171,13 @@ class StudyStore::Impl {
   Status Snapshot() {
     if (!error_.ok() || closed_) return error_;
     last_snapshot_ = now_;
-    Status status = store::WriteSnapshotFile(path_, config_, inner_, history_, sequence_);
+    Status status = store::WriteSnapshotFile(
+        path_, config_, inner_, history_, sequence_,
+        reports_in_file_ ? store::ReportsBefore::kInTheFile : store::ReportsBefore::kNone);
+    if (status.ok()) {
+      history_.reports.clear();
+      reports_in_file_ = true;
+    }
     // Every journal record is now in the snapshot; a crash before this Reset leaves
     // records the reader skips by their sequence numbers.
     if (status.ok()) status = journal_->Reset();
@@ -207,6 +214,7 @@ class StudyStore::Impl {
   StudyHistory history_;
   std::int64_t sequence_ = 0;
   std::unique_ptr<store::BackgroundSync> syncer_;
+  bool reports_in_file_ = false;  // the snapshot at path_ holds the reports not in history_
   store::ByteWriter encoded_;  // reused for every record
   Status error_;
   double now_ = 0.0;
@@ -280,6 +288,7 @@ Result<std::unique_ptr<StudyStore>> StudyStore::Create(const std::string& path, 
   }
   auto impl = std::make_unique<Impl>(path, config, scheduler);
   MPITUNE_RETURN_IF_ERROR(store::WriteSnapshotFile(path, config, scheduler, impl->history_, 0));
+  impl->reports_in_file_ = true;
   MPITUNE_RETURN_IF_ERROR(impl->OpenJournal(/*fresh=*/true));
   return std::unique_ptr<StudyStore>(new StudyStore(std::move(impl)));
 }
@@ -308,6 +317,17 @@ Result<std::unique_ptr<StudyStore>> StudyStore::Continue(StoredStudy& study, dou
 
 Scheduler& StudyStore::scheduler() { return *impl_->recorder_; }
 const StudyHistory& StudyStore::history() const { return impl_->history_; }
+
+Result<StoredReports> StudyStore::AllReports() const {
+  StoredReports reports;
+  if (impl_->reports_in_file_) {
+    Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(impl_->path_);
+    if (!snapshot.ok()) return snapshot.status();
+    reports = std::move(snapshot->history.reports);
+  }
+  reports.insert(reports.end(), impl_->history_.reports.begin(), impl_->history_.reports.end());
+  return reports;
+}
 const std::string& StudyStore::path() const { return impl_->path_; }
 const Status& StudyStore::error() const { return impl_->error_; }
 std::int64_t StudyStore::last_sequence() const { return impl_->sequence_; }

@@ -31,7 +31,8 @@ using testing::StudyDriver;
 
 constexpr std::uint64_t kDriverSeed = 21;
 
-std::vector<ReportKey> SortedKeys(const StoredReports& reports) {
+template <typename Reports>
+std::vector<ReportKey> SortedKeys(const Reports& reports) {
   std::vector<ReportKey> keys;
   for (const StoredReport& report : reports) keys.push_back(KeyOf(report));
   std::sort(keys.begin(), keys.end());
@@ -39,7 +40,8 @@ std::vector<ReportKey> SortedKeys(const StoredReports& reports) {
 }
 
 // Multiset inclusion: every report of `subset` is in `reports` (as often).
-bool HoldsAll(const StoredReports& reports, const std::vector<ReportKey>& subset) {
+template <typename Reports>
+bool HoldsAll(const Reports& reports, const std::vector<ReportKey>& subset) {
   const std::vector<ReportKey> keys = SortedKeys(reports);
   return std::includes(keys.begin(), keys.end(), subset.begin(), subset.end());
 }
@@ -70,12 +72,12 @@ TEST_P(StudyContinueTest, CrashAndContinueRepeatedlyFinishesTheStudy) {
     const bool sync = crashes % 2 == 0;
     if (sync) {
       ASSERT_TRUE(store->Sync().ok());
-      acknowledged.push_back(SortedKeys(store->history().reports));
+      acknowledged.push_back(SortedKeys(testing::AllReportsOf(*store)));
     }
     if (crashes == 3) {
       ASSERT_TRUE(store->Snapshot().ok());
     }
-    const std::vector<StoredReport> before(store->history().reports.begin(), store->history().reports.end());
+    const std::vector<StoredReport> before = testing::AllReportsOf(*store);
     const std::int64_t recorded = store->last_sequence();
     store.reset();  // the crash
     ++crashes;
@@ -142,9 +144,9 @@ TEST_P(StudyContinueTest, CrashAndContinueRepeatedlyFinishesTheStudy) {
   for (const TrialRecord& trial : final_scheduler.trials()) {
     EXPECT_TRUE(IsTerminal(trial.state)) << "trial " << trial.id << " is " << TrialStateName(trial.state);
   }
-  for (const std::vector<ReportKey>& synced : acknowledged) EXPECT_TRUE(HoldsAll(store->history().reports, synced));
+  for (const std::vector<ReportKey>& synced : acknowledged) EXPECT_TRUE(HoldsAll(testing::AllReportsOf(*store), synced));
   const SavedState state = StateOf(final_scheduler);
-  const std::vector<StoredReport> reports(store->history().reports.begin(), store->history().reports.end());
+  const std::vector<StoredReport> reports = testing::AllReportsOf(*store);
   const std::int64_t recorded = store->last_sequence();
   ASSERT_TRUE(store->Close().ok());
   EXPECT_FALSE(std::filesystem::exists(path + ".journal"));

@@ -309,7 +309,7 @@ TEST_F(StudyStoreCrashTest, JournalRecordsAlreadyInTheSnapshotAreSkipped) {
   ASSERT_TRUE(store_->Snapshot().ok());
   const std::int64_t recorded = store_->last_sequence();
   const SavedState state = StateOf(*scheduler_);
-  const std::vector<StoredReport> reports(store_->history().reports.begin(), store_->history().reports.end());
+  const std::vector<StoredReport> reports = testing::AllReportsOf(*store_);
   store_.reset();
   testing::WriteBytes(path_ + ".journal", journal);  // as if Reset never ran
 

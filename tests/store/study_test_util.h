@@ -104,6 +104,14 @@ inline std::string StateDiff(const SavedState& got, const SavedState& want) {
   return diff;
 }
 
+// Every report a store holds (its file's snapshot and the newer ones).
+inline std::vector<StoredReport> AllReportsOf(const StudyStore& store) {
+  Result<StoredReports> reports = store.AllReports();
+  EXPECT_TRUE(reports.ok()) << reports.status().message();
+  if (!reports.ok()) return {};
+  return {reports->begin(), reports->end()};
+}
+
 // A report as a comparable value: doubles by their bits, so NaN equals NaN.
 using ReportKey = std::tuple<TrialId, std::uint64_t, std::uint64_t>;  // trial, step, value
 inline ReportKey KeyOf(const StoredReport& report) {
