@@ -92,6 +92,11 @@ struct StoredStudy {
 // are BadInput errors naming the file.
 Result<StoredStudy> ReadStudyFile(const std::string& path);
 
+// Only the config a study file stores (with its effective seed, max_trials and
+// report_every): what the worker ranks of a resumed study need, without reading and
+// replaying its history.
+Result<StudyConfig> ReadStudyConfig(const std::string& path);
+
 // What differs between a stored study's config and a new one in ways that make them
 // different studies (space, objective or command, metric, scheduler options, seed):
 // one line each, e.g. "space.lr.high: 0.1 -> 0.5". Empty: the same study.

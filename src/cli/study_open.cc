@@ -141,11 +141,11 @@ Result<OpenedStudy> OpenStoredStudy(const std::string& path) {
 }
 
 Result<StudyConfig> ReadStoredConfig(const std::string& path) {
-  // Workers need only the config, but reading it the full way keeps one reader (which
-  // retries when rank 0 replaces the snapshot under it).
-  Result<StoredStudy> stored = ReadStudyFile(path);
-  if (!stored.ok()) return Status::BadInput(stored.status().message());
-  return stored->config;
+  // Rank 0 may be replacing the snapshot meanwhile: the rename is atomic, so this
+  // reads the old file or the new one, and the config is the same in both.
+  Result<StudyConfig> config = ReadStudyConfig(path);
+  if (!config.ok()) return Status::BadInput(config.status().message());
+  return config;
 }
 
 }  // namespace mpitune::cli

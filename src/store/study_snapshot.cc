@@ -279,7 +279,7 @@ Status WriteSnapshotFile(const std::string& path, const StudyConfig& config, con
   return SyncParentDirectory(path);
 }
 
-Result<SnapshotContents> ReadSnapshotFile(const std::string& path) {
+Result<SnapshotContents> ReadSnapshotFile(const std::string& path, SnapshotPart part) {
   Result<H5File> opened = H5File::OpenReadOnly(path);
   if (!opened.ok()) return opened.status();
   const H5File& file = *opened;
@@ -305,6 +305,7 @@ Result<SnapshotContents> ReadSnapshotFile(const std::string& path) {
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "last_sequence"), contents.last_sequence));
   contents.seed = std::bit_cast<std::uint64_t>(seed);
   contents.space_hash = std::bit_cast<std::uint64_t>(space_hash);
+  if (part == SnapshotPart::kAttributes) return contents;
   MPITUNE_RETURN_IF_ERROR(ReadInto(ReadSavedState(file, "/scheduler"), contents.scheduler_state));
   MPITUNE_RETURN_IF_ERROR(ReadHistory(file, contents.history));
   return contents;

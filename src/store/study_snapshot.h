@@ -50,8 +50,13 @@ struct SnapshotContents {
   StudyHistory history;
 };
 
+enum class SnapshotPart {
+  kAll,
+  kAttributes,  // the root attributes only (config, seed, ...): no state, no history
+};
+
 // Errors are BadInput and name the file: not HDF5, not an mpitune study, a newer
 // format, a missing or mistyped dataset.
-Result<SnapshotContents> ReadSnapshotFile(const std::string& path);
+Result<SnapshotContents> ReadSnapshotFile(const std::string& path, SnapshotPart part = SnapshotPart::kAll);
 
 }  // namespace mpitune::store

@@ -42,28 +42,35 @@ Status AsBadInput(const Status& status, const std::string& path) {
 // One attempt at reading the snapshot and the journal after it. A journal that does
 // not start right after the snapshot means a writer replaced both between our two
 // reads (status of a running study): the caller reads again.
+// The config a snapshot stores: its YAML text with the effective overrides.
+Result<StudyConfig> StoredConfig(const store::SnapshotContents& snapshot, const std::string& path) {
+  const std::string source = path + " (stored config)";
+  Result<StudyConfig> config = ParseStudyConfig(snapshot.config_yaml, source);
+  if (!config.ok()) return Status::BadInput(config.status().message());
+  config->seed = snapshot.seed;
+  config->scheduler.seed = snapshot.seed;
+  config->scheduler.max_trials = snapshot.max_trials;
+  config->trial.report_every = snapshot.report_every;
+  config->storage = path;
+  if (Status valid = ValidateSchedulerOptions(config->scheduler); !valid.ok()) {
+    return Status::BadInput(fmt::format("{}: {}", source, valid.message()));
+  }
+  if (config->space.Hash() != snapshot.space_hash) {
+    return Status::BadInput(fmt::format("{}: the stored search space does not match its hash (corrupt file)", path));
+  }
+  return config;
+}
+
 Result<StoredStudy> ReadOnce(const std::string& path, bool& gap) {
   gap = false;
   Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(path);
   if (!snapshot.ok()) return AsBadInput(snapshot.status(), path);
-  const std::string source = path + " (stored config)";
-  Result<StudyConfig> config = ParseStudyConfig(snapshot->config_yaml, source);
-  if (!config.ok()) return Status::BadInput(config.status().message());
+  Result<StudyConfig> config = StoredConfig(*snapshot, path);
+  if (!config.ok()) return config.status();
   StoredStudy study;
   study.path = path;
   study.config = std::move(*config);
-  study.config.seed = snapshot->seed;
-  study.config.scheduler.seed = snapshot->seed;
-  study.config.scheduler.max_trials = snapshot->max_trials;
-  study.config.trial.report_every = snapshot->report_every;
-  study.config.storage = path;
-  if (Status valid = ValidateSchedulerOptions(study.config.scheduler); !valid.ok()) {
-    return Status::BadInput(fmt::format("{}: {}", source, valid.message()));
-  }
   study.space_hash = snapshot->space_hash;
-  if (study.config.space.Hash() != snapshot->space_hash) {
-    return Status::BadInput(fmt::format("{}: the stored search space does not match its hash (corrupt file)", path));
-  }
   study.scheduler = MakeScheduler(study.config.space, study.config.scheduler);
   if (Status loaded = study.scheduler->Load(snapshot->scheduler_state); !loaded.ok()) {
     return Status::BadInput(fmt::format("{}: /scheduler: {}", path, loaded.message()));
@@ -98,6 +105,12 @@ Result<StoredStudy> ReadOnce(const std::string& path, bool& gap) {
 }
 
 }  // namespace
+
+Result<StudyConfig> ReadStudyConfig(const std::string& path) {
+  Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(path, store::SnapshotPart::kAttributes);
+  if (!snapshot.ok()) return AsBadInput(snapshot.status(), path);
+  return StoredConfig(*snapshot, path);
+}
 
 Result<StoredStudy> ReadStudyFile(const std::string& path) {
   constexpr int kAttempts = 20;

@@ -277,5 +277,29 @@ TEST_F(StudyFileErrorsTest, CreateIgnoresAStaleJournal) {
   EXPECT_TRUE(study->scheduler->trials().empty());
 }
 
+// What the workers of a resumed MPI study read: the stored config alone, with the
+// effective overrides, from a study that is still running (killed: all in the journal).
+TEST_F(StudyFileErrorsTest, ReadStudyConfigGivesTheStoredConfigWithoutTheHistory) {
+  const std::string path = PathOf("study.h5");
+  config_.scheduler.max_trials = 9;  // as an override would
+  config_.trial.report_every = 0.5;
+  MakeStudy(path, 25, /*close=*/false);
+  const Files before = DirFiles();
+  Result<StudyConfig> config = ReadStudyConfig(path);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(DirFiles(), before);
+  EXPECT_EQ(config->scheduler.max_trials, 9);
+  EXPECT_EQ(config->trial.report_every, 0.5);
+  EXPECT_EQ(config->space.Hash(), config_.space.Hash());
+  EXPECT_EQ(config->name, config_.name);
+  EXPECT_EQ(config->storage, path);
+
+  testing::WriteText(PathOf("notes.h5"), "not a study\n");
+  Result<StudyConfig> text = ReadStudyConfig(PathOf("notes.h5"));
+  ASSERT_FALSE(text.ok());
+  EXPECT_EQ(text.status().kind(), ErrorKind::kBadInput);
+  EXPECT_THAT(text.status().message(), HasSubstr(PathOf("notes.h5")));
+}
+
 }  // namespace
 }  // namespace mpitune
