@@ -28,8 +28,13 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 : >"$tmp/store"
 for i in $(seq 1 "$repeats"); do
   run_once --no-store >>"$tmp/none"
+  sleep 1
   rm -f "$tmp/bench.h5"
   run_once --storage "$tmp/bench.h5" >>"$tmp/store"
+  # Let the kernel write the last run's 83 MB back before the next run starts, so
+  # that no run pays for another's writeback.
+  sync
+  sleep 1
 done
 for setup in none store; do
   label=$([[ $setup == none ]] && echo "no store (--no-store)" || echo "HDF5 store (journal + snapshot)")

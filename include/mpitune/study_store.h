@@ -118,11 +118,12 @@ class StudyStore final : public RunObserver {
   // The scheduler to drive: the study's scheduler, with every call recorded. Once the
   // store has failed or is closed, Next says Done, so that no new work starts unrecorded.
   Scheduler& scheduler();
-  // The history as the store holds it: everything but the reports already in the
-  // file's snapshot (history().reports holds only those made since).
+  // The history as the store holds it: runs, checkpoints, times, but no report rows
+  // (history().reports is empty): reports live in the snapshot and the journal.
   const StudyHistory& history() const;
-  // Every report so far, the snapshot's and the newer ones (reads the file).
-  Result<StoredReports> AllReports() const;
+  // Every report so far: the snapshot's, then those in the journal (writes the
+  // buffered records first, and reads both files).
+  Result<StoredReports> AllReports();
   const std::string& path() const;
 
   // RunObserver

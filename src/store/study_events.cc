@@ -20,6 +20,7 @@ struct Encoder {
     out.PutI64(e.trial);
     out.PutF64(e.step);
     out.PutF64(e.value);
+    out.PutU32(static_cast<std::uint32_t>(e.rank));
   }
   void operator()(const FinishedEvent& e) {
     out.PutF64(e.now);
@@ -70,6 +71,7 @@ Result<StudyEvent> DecodeBody(std::uint8_t type, ByteReader& in) {
       MPITUNE_READ_INTO(e.trial, in.ReadI64());
       MPITUNE_READ_INTO(e.step, in.ReadF64());
       MPITUNE_READ_INTO(e.value, in.ReadF64());
+      MPITUNE_READ_INTO(e.rank, in.ReadU32());
       return StudyEvent(e);
     }
     case 3: {

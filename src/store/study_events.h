@@ -9,7 +9,7 @@
 //
 //   type  event        payload after the sequence number
 //   1     Assign       f64 now, i64 trial, f64 budget, f64 resume_step
-//   2     Report       f64 now, i64 trial, f64 step, f64 value
+//   2     Report       f64 now, i64 trial, f64 step, f64 value, u32 rank
 //   3     Finished     f64 now, i64 trial, u8 outcome (TrialOutcome)
 //   4     Done         f64 now                     (Next said Done: the study ended)
 //   5     RunStarted   i64 trial, i32-as-i64 rank, string device
@@ -45,6 +45,7 @@ struct ReportEvent {
   TrialId trial = -1;
   double step = 0.0;
   double value = 0.0;
+  std::int64_t rank = 0;  // of the run that made it (the store fills it in)
 };
 struct FinishedEvent {
   double now = 0.0;

@@ -25,8 +25,8 @@ void ApplyToHistory(StudyHistory& history, const StudyEvent& event) {
     history.runs.push_back(std::move(run));
     history.last_time = std::max(history.last_time, assign->now);
   } else if (const auto* report = std::get_if<ReportEvent>(&event)) {
-    const StoredRun* run = OpenRun(history, report->trial);
-    history.reports.push_back({report->trial, report->step, report->value, report->now, run ? run->rank : 0});
+    history.reports.push_back(
+        {report->trial, report->step, report->value, report->now, static_cast<int>(report->rank)});
     history.last_time = std::max(history.last_time, report->now);
   } else if (const auto* finished = std::get_if<FinishedEvent>(&event)) {
     if (StoredRun* run = OpenRun(history, finished->trial)) {

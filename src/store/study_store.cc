@@ -146,7 +146,15 @@ class StudyStore::Impl {
     // Closed: the journal is gone and the file final; a late call of a driver's
     // shutdown path is no part of the study (and Next says Done).
     if (closed_) return;
-    store::ApplyToHistory(history_, event);
+    if (auto* report = std::get_if<store::ReportEvent>(&event)) {
+      // No row is kept for a report: the journal has it, and a snapshot reads it back
+      // from there (millions of rows cost more than all the rest of recording, in
+      // first-touch page faults).
+      report->rank = RankOfOpenRun(report->trial);
+      history_.last_time = std::max(history_.last_time, report->now);
+    } else {
+      store::ApplyToHistory(history_, event);
+    }
     ++sequence_;
     if (error_.ok()) {
       store::EncodeEventInto(encoded_, sequence_, event);
@@ -181,15 +189,49 @@ class StudyStore::Impl {
     return Fail(journal_->Sync());
   }
 
+  std::int64_t RankOfOpenRun(TrialId trial) const {
+    const auto it = history_.open_runs.find(trial);
+    return it == history_.open_runs.end() ? 0 : history_.runs[it->second].rank;
+  }
+
+  // The reports recorded since the last snapshot, read back from the journal.
+  Status JournalReports(StoredReports& out) {
+    MPITUNE_RETURN_IF_ERROR(journal_->Write());
+    Result<store::JournalContents> journal = store::ReadJournal(JournalPath(path_));
+    if (!journal.ok()) return journal.status();
+    const std::uint8_t report_type = store::EventRecordType(store::ReportEvent{});
+    for (const store::JournalRecord& record : journal->records) {
+      if (record.type != report_type) continue;
+      Result<store::SequencedEvent> event = store::DecodeEvent(record.type, record.payload, JournalPath(path_));
+      if (!event.ok()) return event.status();
+      if (event->sequence <= snapshot_sequence_) continue;
+      const auto& report = std::get<store::ReportEvent>(event->event);
+      out.push_back({report.trial, report.step, report.value, report.now, static_cast<int>(report.rank)});
+    }
+    return Status::Ok();
+  }
+
   Status Snapshot() {
     if (!error_.ok() || closed_) return error_;
     last_snapshot_ = now_;
-    Status status = store::WriteSnapshotFile(
-        path_, config_, inner_, history_, sequence_,
-        reports_in_file_ ? store::ReportsBefore::kInTheFile : store::ReportsBefore::kNone);
+    // history_.reports holds every report only before the first snapshot of a
+    // continued study; after that, the file and the journal hold them.
+    Status status;
+    if (reports_in_file_) {
+      history_.reports.clear();
+      status = JournalReports(history_.reports);
+    }
+    if (status.ok()) {
+      status = store::WriteSnapshotFile(
+          path_, config_, inner_, history_, sequence_,
+          reports_in_file_ ? store::ReportsBefore::kInTheFile : store::ReportsBefore::kNone);
+    }
     if (status.ok()) {
       history_.reports.clear();
       reports_in_file_ = true;
+      snapshot_sequence_ = sequence_;
+    } else if (reports_in_file_) {
+      history_.reports.clear();  // read back for this attempt only
     }
     // Every journal record is now in the snapshot; a crash before this Reset leaves
     // records the reader skips by their sequence numbers.
@@ -228,6 +270,7 @@ class StudyStore::Impl {
   std::int64_t sequence_ = 0;
   std::unique_ptr<store::BackgroundSync> syncer_;
   bool reports_in_file_ = false;  // the snapshot at path_ holds the reports not in history_
+  std::int64_t snapshot_sequence_ = 0;  // the last event in the snapshot at path_
   store::ByteWriter encoded_;  // reused for every record
   Status error_;
   double now_ = 0.0;
@@ -331,14 +374,12 @@ Result<std::unique_ptr<StudyStore>> StudyStore::Continue(StoredStudy& study, dou
 Scheduler& StudyStore::scheduler() { return *impl_->recorder_; }
 const StudyHistory& StudyStore::history() const { return impl_->history_; }
 
-Result<StoredReports> StudyStore::AllReports() const {
-  StoredReports reports;
-  if (impl_->reports_in_file_) {
-    Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(impl_->path_);
-    if (!snapshot.ok()) return snapshot.status();
-    reports = std::move(snapshot->history.reports);
-  }
-  reports.insert(reports.end(), impl_->history_.reports.begin(), impl_->history_.reports.end());
+Result<StoredReports> StudyStore::AllReports() {
+  if (!impl_->reports_in_file_) return impl_->history_.reports;
+  Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(impl_->path_);
+  if (!snapshot.ok()) return snapshot.status();
+  StoredReports reports = std::move(snapshot->history.reports);
+  MPITUNE_RETURN_IF_ERROR(impl_->JournalReports(reports));
   return reports;
 }
 const std::string& StudyStore::path() const { return impl_->path_; }

@@ -105,7 +105,7 @@ inline std::string StateDiff(const SavedState& got, const SavedState& want) {
 }
 
 // Every report a store holds (its file's snapshot and the newer ones).
-inline std::vector<StoredReport> AllReportsOf(const StudyStore& store) {
+inline std::vector<StoredReport> AllReportsOf(StudyStore& store) {
   Result<StoredReports> reports = store.AllReports();
   EXPECT_TRUE(reports.ok()) << reports.status().message();
   if (!reports.ok()) return {};
