@@ -98,7 +98,7 @@ int RunRunCommand(const RunCommandOptions& options) {
 }
 
 Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options) {
-  if (options.resume_path) return ReadStoredConfig(*options.resume_path);
+  if (options.resume_path) return ReadStudyConfig(*options.resume_path);
   Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
   if (!loaded.ok()) return loaded.status();
   StudyConfig config = std::move(*loaded);

@@ -164,7 +164,7 @@ int RunStatusCommand(const StatusCommandOptions& options) {
     return ReportError(Status::BadInput(fmt::format("{}: no such study file", options.path)));
   }
   Result<StoredStudy> study = ReadStudyFile(options.path);
-  if (!study.ok()) return ReportError(Status::BadInput(study.status().message()));
+  if (!study.ok()) return ReportError(study.status());
   if (options.json) {
     nlohmann::json out = StatusJson(*study);
     if (options.history) AddHistory(*study, out);

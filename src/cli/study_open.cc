@@ -126,26 +126,16 @@ Result<OpenedStudy> OpenStudyForRun(const StudyConfig& config, bool force_new) {
         config.storage, config.source, fmt::join(changes, "; ")));
   }
   // The stored study goes on under the settings given now (timeouts, resources...).
-  StudyConfig effective = config;
-  const std::string path = stored->path;
-  stored->config = std::move(effective);
-  stored->config.storage = path;
+  stored->config = config;
   return GoOn(std::move(*stored));
 }
 
 Result<OpenedStudy> OpenStoredStudy(const std::string& path) {
   if (!Exists(path)) return Status::BadInput(fmt::format("{}: no such study file", path));
   Result<StoredStudy> stored = ReadStudyFile(path);
-  if (!stored.ok()) return Status::BadInput(stored.status().message());
+  if (!stored.ok()) return stored.status();
   return GoOn(std::move(*stored));
 }
 
-Result<StudyConfig> ReadStoredConfig(const std::string& path) {
-  // Rank 0 may be replacing the snapshot meanwhile: the rename is atomic, so this
-  // reads the old file or the new one, and the config is the same in both.
-  Result<StudyConfig> config = ReadStudyConfig(path);
-  if (!config.ok()) return Status::BadInput(config.status().message());
-  return config;
-}
 
 }  // namespace mpitune::cli

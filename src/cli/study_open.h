@@ -39,8 +39,4 @@ Result<OpenedStudy> OpenUnstoredStudy(const StudyConfig& config);
 // `mpitune resume FILE`: the study stored in FILE, with its stored config.
 Result<OpenedStudy> OpenStoredStudy(const std::string& path);
 
-// The config stored in a study file, without replaying its history (for the worker
-// ranks of `mpirun mpitune resume`).
-Result<StudyConfig> ReadStoredConfig(const std::string& path);
-
 }  // namespace mpitune::cli

@@ -13,21 +13,10 @@
 
 #include <fmt/format.h>
 
+#include "runtime/report_grid.h"
+
 namespace mpitune {
 namespace {
-
-// Relative slack when placing report steps, so that e.g. ten reports of 0.1 land on
-// a budget of 1.0 rather than on 0.9999999 and then 1.0 (matches the simulator).
-constexpr double kStepSlack = 1e-9;
-
-// The first multiple of `every` strictly above `step`, or `budget` when that is
-// not clearly below it. Using the multiples (not `step + every`) keeps the reports
-// of a resumed trial on the same grid as the simulator's.
-double NextReportStep(double step, double budget, double every) {
-  const double k = std::floor(step / every * (1.0 + kStepSlack) + kStepSlack) + 1.0;
-  const double candidate = k * every;
-  return candidate < budget * (1.0 - kStepSlack) ? candidate : budget;
-}
 
 class LocalRunner {
  public:
@@ -85,15 +74,15 @@ class LocalRunner {
   TrialOutcome RunSteps(const Assignment& assignment) {
     const TrialId id = assignment.trial;
     double step = assignment.resume_step;
-    std::unique_ptr<ObjectiveSession> session;
-    if (const Status status = StartSession(assignment.config, id, step, assignment.restore_from.value_or(id), session);
+    std::unique_ptr<ObjectiveSession> evaluation;
+    if (const Status status = StartEvaluation(assignment.config, id, step, assignment.restore_from.value_or(id), evaluation);
         !status.ok()) {
       return Fail(id, status.message());
     }
     while (true) {
       if (StopRequested()) return TrialOutcome::kInterrupted;
       step = NextReportStep(step, assignment.budget, options_.report_every);
-      const double value = session->Advance(step);
+      const double value = evaluation->Advance(step);
       ++summary_.reports;
       const Decision decision = scheduler_.Report(id, step, value, clock_.Now());
       if (options_.observer != nullptr) {
@@ -104,7 +93,7 @@ class LocalRunner {
       switch (decision.kind) {
         case DecisionKind::kExploit:
           if (!at_budget) {
-            if (const Status status = StartSession(decision.new_config, id, step, decision.donor, session);
+            if (const Status status = StartEvaluation(decision.new_config, id, step, decision.donor, evaluation);
                 !status.ok()) {
               return Fail(id, status.message());
             }
@@ -114,7 +103,7 @@ class LocalRunner {
           if (!at_budget) continue;
           return TrialOutcome::kExited;
         case DecisionKind::kPause:
-          if (std::vector<std::uint8_t> bytes = session->Checkpoint(); !bytes.empty()) {
+          if (std::vector<std::uint8_t> bytes = evaluation->Checkpoint(); !bytes.empty()) {
             KeepCheckpoint(id, step, std::move(bytes));
           }
           return TrialOutcome::kExited;
@@ -126,14 +115,14 @@ class LocalRunner {
 
   // Starts `config` at `step`, restoring `source`'s checkpoint when there is one
   // (stateless objectives have none and simply evaluate at later budgets).
-  Status StartSession(const Config& config, TrialId id, double step, TrialId source,
-                      std::unique_ptr<ObjectiveSession>& session) {
-    session = objective_.Start(config, id, step);
-    if (!session) return Status::Internal(fmt::format("objective '{}' returned no session", objective_.name()));
+  Status StartEvaluation(const Config& config, TrialId id, double step, TrialId source,
+                      std::unique_ptr<ObjectiveSession>& evaluation) {
+    evaluation = objective_.Start(config, id, step);
+    if (!evaluation) return Status::Internal(fmt::format("objective '{}' returned nothing to run", objective_.name()));
     if (step <= 0.0) return Status::Ok();
     const std::vector<std::uint8_t>* checkpoint = FindCheckpoint(source);
     if (checkpoint == nullptr) return Status::Ok();
-    return session->Restore(*checkpoint);
+    return evaluation->Restore(*checkpoint);
   }
 
   // With a store, checkpoints live in the study file, so a resumed study has them.

@@ -56,7 +56,7 @@ std::uint64_t Reader::Fixed(const char* field, int width) {
 
 double Reader::F64(const char* field) { return std::bit_cast<double>(Fixed(field, 8)); }
 
-std::string Reader::String(const char* field, std::size_t max_bytes) {
+std::span<const std::uint8_t> Reader::LengthPrefixed(const char* field, std::size_t max_bytes) {
   const std::uint32_t length = U32(field);
   if (!ok()) return {};
   if (length > max_bytes) {
@@ -64,9 +64,14 @@ std::string Reader::String(const char* field, std::size_t max_bytes) {
     return {};
   }
   if (!Need(field, length)) return {};
-  const auto* begin = reinterpret_cast<const char*>(bytes_.data() + position_);
+  const std::span<const std::uint8_t> bytes = bytes_.subspan(position_, length);
   position_ += length;
-  return std::string(begin, length);
+  return bytes;
+}
+
+std::string Reader::String(const char* field, std::size_t max_bytes) {
+  const std::span<const std::uint8_t> bytes = LengthPrefixed(field, max_bytes);
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
 std::vector<double> Reader::F64Array(const char* field, std::size_t max_length) {
@@ -84,17 +89,8 @@ std::vector<double> Reader::F64Array(const char* field, std::size_t max_length) 
 }
 
 std::vector<std::uint8_t> Reader::Bytes(const char* field, std::size_t max_bytes) {
-  const std::uint32_t length = U32(field);
-  if (!ok()) return {};
-  if (length > max_bytes) {
-    Fail(fmt::format("{}: length {} exceeds the limit of {} bytes", field, length, max_bytes));
-    return {};
-  }
-  if (!Need(field, length)) return {};
-  std::vector<std::uint8_t> values(bytes_.begin() + static_cast<std::ptrdiff_t>(position_),
-                                   bytes_.begin() + static_cast<std::ptrdiff_t>(position_ + length));
-  position_ += length;
-  return values;
+  const std::span<const std::uint8_t> bytes = LengthPrefixed(field, max_bytes);
+  return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
 }
 
 }  // namespace mpitune::wire

@@ -62,6 +62,8 @@ class Reader {
   std::uint64_t Fixed(const char* field, int width);
   // Fails unless `count` more bytes are there.
   bool Need(const char* field, std::size_t count);
+  // A u32 length (at most `max_bytes`) and that many bytes; empty after a failure.
+  std::span<const std::uint8_t> LengthPrefixed(const char* field, std::size_t max_bytes);
 
   std::span<const std::uint8_t> bytes_;
   std::size_t position_ = 0;

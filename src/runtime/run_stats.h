@@ -22,7 +22,7 @@ TurnaroundStats MeasureTurnaround(const std::vector<TrialRun>& runs);
 
 // For each worker rank that ran anything: the fraction of [from, to] during which it
 // ran a trial, as the worker measured it (a command trial's process lifetime, a
-// built-in's session), placed to end when its Finished arrived. The time an Assign
+// built-in objective's run), placed to end when its Finished arrived. The time an Assign
 // or a Finished spends on the wire and in the loops' sleeps is idle time. A run
 // still open counts as busy from its Assign until `to`.
 std::map<int, double> BusyFractionByRank(const std::vector<TrialRun>& runs, double from, double to);

@@ -94,7 +94,7 @@ Status Worker::HandleAssign(const AssignMsg& message) {
   running_->started_at = clock_.Now();
   ++trials_run_;
   const Assignment& assignment = running_->assignment;
-  if (Status status = StartSession(assignment.config, &message.restore_state); !status.ok()) {
+  if (Status status = StartEvaluation(assignment.config, &message.restore_state); !status.ok()) {
     return Finish(TrialOutcome::kFailed, status.message());
   }
   return Status::Ok();
@@ -117,9 +117,9 @@ Status Worker::HandleDecision(const DecisionMsg& message) {
   switch (decision.kind) {
     case DecisionKind::kExploit:
       if (!at_budget) {
-        // The donor's checkpoint is not sent with a decision: the session restarts
+        // The donor's checkpoint is not sent with a decision: the evaluation restarts
         // with the new config at this step (no scheduler makes Exploit decisions yet).
-        if (Status status = StartSession(decision.new_config, nullptr); !status.ok()) {
+        if (Status status = StartEvaluation(decision.new_config, nullptr); !status.ok()) {
           return Finish(TrialOutcome::kFailed, status.message());
         }
       }
@@ -132,7 +132,7 @@ Status Worker::HandleDecision(const DecisionMsg& message) {
       // waits for every answer, so the checkpoint is taken at the paused step.
       std::vector<std::uint8_t> checkpoint;
       Status saved = CallObjective([&] {
-        checkpoint = running_->session->Checkpoint();
+        checkpoint = running_->evaluation->Checkpoint();
         if (checkpoint.size() > kMaxCheckpointBytes) {
           return Status::Internal(fmt::format("trial {}: its checkpoint of {} bytes exceeds the limit of {} bytes", id,
                                               checkpoint.size(), kMaxCheckpointBytes));
@@ -154,7 +154,7 @@ Status Worker::AdvanceOneStep() {
   const double step = NextReportStep(trial.step, trial.assignment.budget, options_.report_every);
   double value = 0.0;
   if (Status status = CallObjective([&] {
-        value = trial.session->Advance(step);
+        value = trial.evaluation->Advance(step);
         return Status::Ok();
       });
       !status.ok()) {
@@ -168,13 +168,13 @@ Status Worker::AdvanceOneStep() {
 
 // Starts `config` at the running trial's step, restoring `checkpoint` when one came
 // (stateless objectives have none and evaluate at later budgets).
-Status Worker::StartSession(const Config& config, const std::vector<std::uint8_t>* checkpoint) {
+Status Worker::StartEvaluation(const Config& config, const std::vector<std::uint8_t>* checkpoint) {
   RunningTrial& trial = *running_;
   return CallObjective([&] {
-    trial.session = objective_.Start(config, trial.assignment.trial, trial.step);
-    if (!trial.session) return Status::Internal(fmt::format("objective '{}' returned no session", objective_.name()));
+    trial.evaluation = objective_.Start(config, trial.assignment.trial, trial.step);
+    if (!trial.evaluation) return Status::Internal(fmt::format("objective '{}' returned nothing to run", objective_.name()));
     if (trial.step <= 0.0 || checkpoint == nullptr || checkpoint->empty()) return Status::Ok();
-    return trial.session->Restore(*checkpoint);
+    return trial.evaluation->Restore(*checkpoint);
   });
 }
 

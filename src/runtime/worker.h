@@ -57,7 +57,7 @@ class Worker {
     double step = 0.0;  // the last step reported (or resume_step)
     double started_at = 0.0;
     int unanswered = 0;  // reports sent whose decision has not arrived
-    std::unique_ptr<ObjectiveSession> session;
+    std::unique_ptr<ObjectiveSession> evaluation;
   };
 
   Status Handle(const Message& message);
@@ -65,7 +65,7 @@ class Worker {
   Status HandleDecision(const DecisionMsg& message);
   bool CanAdvance() const;
   Status AdvanceOneStep();
-  Status StartSession(const Config& config, const std::vector<std::uint8_t>* checkpoint);
+  Status StartEvaluation(const Config& config, const std::vector<std::uint8_t>* checkpoint);
   Status Finish(TrialOutcome outcome, const std::string& message, std::vector<std::uint8_t> checkpoint = {});
 
   const Objective& objective_;

@@ -190,7 +190,7 @@ TEST(SgdObjectiveTest, MakeObjectiveBuildsItWithTheDefaultDevice) {
 // The device path against the CPU reference, ReLU and tanh, with momentum and weight
 // decay, over several epochs so that small differences would have time to grow.
 TEST(SgdObjectiveTest, CudaMatchesTheCpuReference) {
-  if (QueryGpus().count == 0) GTEST_SKIP() << "no CUDA device on this machine";
+  if (QueryGpus().count == 0) GTEST_SKIP() << "no CUDA device on this machine: the kernel can only be compared with the CPU reference on a GPU";
   for (const std::string activation : {"relu", "tanh"}) {
     const SearchSpace space = Space(0.01, 0.9, activation, 1e-3);
     const std::unique_ptr<Objective> cpu = Make(space, 7, SgdDevice::kCpu);
