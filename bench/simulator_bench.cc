@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "mpitune/objective.h"
-#include "mpitune/simulator.h"
+#include "sim/simulator.h"
 
 namespace mpitune {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "mpitune/clock.h"
+#include "base/clock.h"
 #include "mpitune/objective.h"
 
 namespace mpitune::testing {

@@ -22,7 +22,9 @@
 // rung. Ties are broken by trial id (the earlier trial wins).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,7 +35,7 @@
 #include "mpitune/space.h"
 #include "mpitune/status.h"
 #include "mpitune/trial.h"
-#include "mpitune/trial_table.h"
+#include "mpitune/trial_record.h"
 
 namespace mpitune {
 
@@ -77,6 +79,73 @@ std::vector<std::int64_t> HyperbandBracketSizes(int s_max, double eta);
 
 // Lower is better; NaN and +-Inf map to +Inf (worst).
 double NormalisedKey(double value, MetricMode mode);
+// The metric a finite key was made from.
+inline double RawValue(double key, MetricMode mode) { return mode == MetricMode::kMin ? key : -key; }
+
+// A rung as the scheduler ranks it: every trial recorded there, with the value it was
+// ranked on. That is "the value of a trial at a rung" wherever mpitune shows one: the
+// metric it reported on reaching the rung's budget or, when it ended by itself on its
+// way there, its last metric.
+struct RungEntry {
+  TrialId trial = -1;
+  double value = 0.0;     // the raw metric; NaN when it ranks worst (failed, lost, NaN/Inf)
+  bool promoted = false;  // went on to the next rung
+};
+struct RungSummary {
+  int bracket = 0;
+  int rung = 0;  // index into RungBudgets()
+  double budget = 0.0;
+  std::vector<RungEntry> entries;  // in the order they were recorded
+};
+
+// The best trial of a study: at the highest budget where any trial has a finite value,
+// the one with the best value in `mode`; ties go to the lower trial id. A failed, lost
+// or NaN trial is never the best. nullopt while no rung holds a finite value.
+std::optional<TrialId> BestTrialOf(const std::vector<RungSummary>& rungs, MetricMode mode);
+
+class Scheduler;
+
+// A read-only view of a scheduler's trial table, indexed by trial id.
+class TrialRecords {
+ public:
+  class Iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = TrialRecord;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const TrialRecord*;
+    using reference = const TrialRecord&;
+
+    Iterator() = default;
+    Iterator(const TrialRecords* records, std::size_t index) : records_(records), index_(index) {}
+    reference operator*() const { return (*records_)[index_]; }
+    pointer operator->() const { return &(*records_)[index_]; }
+    Iterator& operator++() {
+      ++index_;
+      return *this;
+    }
+    Iterator operator++(int) {
+      Iterator before = *this;
+      ++index_;
+      return before;
+    }
+    bool operator==(const Iterator& other) const { return index_ == other.index_; }
+
+   private:
+    const TrialRecords* records_ = nullptr;
+    std::size_t index_ = 0;
+  };
+
+  explicit TrialRecords(const Scheduler& scheduler) : scheduler_(scheduler) {}
+  std::size_t size() const;
+  bool empty() const { return size() == 0; }
+  const TrialRecord& operator[](std::size_t id) const;
+  Iterator begin() const { return Iterator(this, 0); }
+  Iterator end() const { return Iterator(this, size()); }
+
+ private:
+  const Scheduler& scheduler_;
+};
 
 class Scheduler {
  public:
@@ -95,14 +164,23 @@ class Scheduler {
 
   virtual const SchedulerOptions& options() const = 0;
   virtual const SearchSpace& space() const = 0;
-  virtual const TrialTable& trials() const = 0;
+  // Trials ever started, with ids 0..trial_count()-1.
+  virtual std::size_t trial_count() const = 0;
+  virtual const TrialRecord& trial(TrialId id) const = 0;
   // Trials currently on a worker.
   virtual std::int64_t running() const = 0;
-  // The best trial at the highest budget any trial has reached (see README).
-  virtual std::optional<TrialId> BestTrial() const = 0;
-  // Human-readable rung/bracket occupancy, one line per rung (for status output).
-  virtual std::vector<std::string> DescribeRungs() const = 0;
+  // Every rung of every bracket, with what is recorded there.
+  virtual std::vector<RungSummary> Rungs() const = 0;
+
+  TrialRecords trials() const { return TrialRecords(*this); }
+  // BestTrialOf(Rungs(), mode): copies every rung, so not for a hot path.
+  std::optional<TrialId> BestTrial() const { return BestTrialOf(Rungs(), options().mode); }
 };
+
+inline std::size_t TrialRecords::size() const { return scheduler_.trial_count(); }
+inline const TrialRecord& TrialRecords::operator[](std::size_t id) const {
+  return scheduler_.trial(static_cast<TrialId>(id));
+}
 
 // Options must have passed ValidateSchedulerOptions.
 std::unique_ptr<Scheduler> MakeScheduler(const SearchSpace& space, const SchedulerOptions& options);

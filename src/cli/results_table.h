@@ -1,32 +1,34 @@
-// The end-of-study report: the best trials as a table, counts by state and the
-// best configuration. Pure functions of the scheduler's records, so two runs with
-// the same seed print the same text.
+// The text people read about a study, at the end of a run and from `status`: pure
+// functions of the read model (mpitune/study.h), so two runs with the same seed print
+// the same text and `run` and `status` say the same.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <vector>
 
-#include "mpitune/scheduler.h"
+#include "mpitune/study.h"
 
 namespace mpitune::cli {
 
-// All trials, best first: the scheduler's BestTrial, then by the highest budget
-// reached, then by the value at that budget in the metric's direction, then by
-// id; failed and lost trials last.
-std::vector<const TrialRecord*> RankTrials(const Scheduler& scheduler);
-
-// The first `limit` ranked trials, columns trial, state, budget, <metric> and one
-// per parameter; lines end with '\n'.
-std::string FormatResultsTable(const Scheduler& scheduler, const std::string& metric, std::size_t limit);
+// The first `limit` trials by RankTrials, columns trial, state, budget, <metric> (its
+// value and the budget of the rung it has it at) and one per parameter.
+std::string FormatResultsTable(const Study& study, std::size_t limit);
 
 // "trials: 60 (completed 3, stopped 52, paused 0, ...)" with zero counts left out.
-std::string FormatStateCounts(const Scheduler& scheduler);
+std::string FormatStateCounts(const Study& study);
 
 // "best: trial 17, loss 0.398 at budget 27, x1=3.14 x2=2.27", or "best: none".
-std::string FormatBestTrial(const Scheduler& scheduler, const std::string& metric);
+std::string FormatBestTrial(const Study& study);
+
+// One line per rung: "bracket 0 rung 1 budget 3: 20 results, 6 promoted, best trial 35 (0.957)",
+// the best being the best value recorded at that rung.
+std::vector<std::string> FormatRungs(const Study& study);
 
 // Wall times for humans: "0.000412 s" for tiny runs, "12.345 s" otherwise.
 std::string FormatSeconds(double seconds);
+
+// A metric for tables: 6 significant digits, "-" for none, "nan" for a worst-ranked one.
+std::string FormatMetric(const std::optional<double>& value);
 
 }  // namespace mpitune::cli

@@ -14,34 +14,43 @@
 #include "cli/run_mpi.h"
 #include "cli/stop_signal.h"
 #include "cli/storage_check.h"
-#include "mpitune/clock.h"
-#include "mpitune/local_runner.h"
-#include "mpitune/mpi_runtime.h"
+#include "base/clock.h"
 #include "mpitune/scheduler.h"
-#include "runtime/command_trial_runner.h"
-#include "runtime/local_command_runner.h"
-#include "runtime/worker_device.h"
+#include "runtime/local_study.h"
+#include "runtime/mpi/mpi_runtime.h"
+#include "runtime/worker/worker_setup.h"
+#include "study/study_builder.h"
 
 namespace mpitune::cli {
 namespace {
 
 constexpr std::size_t kTableRows = 10;
 
-void PrintRungs(const Scheduler& scheduler) {
+void PrintStudy(const Study& study) {
   fmt::print("rungs:\n");
-  for (const std::string& line : scheduler.DescribeRungs()) fmt::print("  {}\n", line);
+  for (const std::string& line : FormatRungs(study)) fmt::print("  {}\n", line);
+  fmt::print("\n{}\n", FormatResultsTable(study, kTableRows));
+  fmt::print("{}\n", FormatStateCounts(study));
+  fmt::print("{}\n", FormatBestTrial(study));
+}
+
+void PrintRunFigures(const RunSummary& summary) {
+  if (summary.failures > 0) fmt::print("failures: {} (last: {})\n", summary.failures, summary.last_failure);
+  fmt::print("elapsed: {} wall, {} trials run, {} reports\n", FormatSeconds(summary.wall_seconds),
+             summary.trials_started, summary.reports);
 }
 
 }  // namespace
 
-void PrintResults(const StudyConfig& config, const Scheduler& scheduler, const LocalRunSummary& summary) {
-  PrintRungs(scheduler);
-  fmt::print("\n{}\n", FormatResultsTable(scheduler, config.metric, kTableRows));
-  fmt::print("{}\n", FormatStateCounts(scheduler));
-  fmt::print("{}\n", FormatBestTrial(scheduler, config.metric));
-  if (summary.failures > 0) fmt::print("failures: {} (last: {})\n", summary.failures, summary.last_failure);
-  fmt::print("elapsed: {} wall, {} trials run, {} reports\n", FormatSeconds(summary.wall_seconds),
-             summary.trials_started, summary.reports);
+void PrintResults(OpenedStudy& opened, const RunSummary& summary) {
+  StudyParts parts;
+  parts.path = opened.store ? opened.store->path() : "";
+  parts.definition = &opened.definition;
+  parts.scheduler = &opened.scheduler();
+  // The store has every run of the study, earlier processes' included.
+  parts.runs = opened.store ? &opened.store->history().runs : &summary.runs;
+  PrintStudy(BuildStudy(parts));
+  PrintRunFigures(summary);
 }
 
 CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options) {
@@ -98,7 +107,7 @@ int RunRunCommand(const RunCommandOptions& options) {
 }
 
 Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options) {
-  if (options.resume_path) return ReadStudyConfig(*options.resume_path);
+  if (options.resume_path) return ReadStoredConfig(*options.resume_path);
   Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
   if (!loaded.ok()) return loaded.status();
   StudyConfig config = std::move(*loaded);
@@ -119,12 +128,13 @@ Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options) {
 
 int ReportFinishedStudy(OpenedStudy& opened) {
   fmt::print("{}\n{}\n", DescribeStudy(opened.config), opened.note);
-  PrintResults(opened.config, opened.scheduler(), LocalRunSummary{});
+  PrintStudy(BuildStudy(*opened.finished, /*with_reports=*/false));
+  PrintRunFigures(RunSummary{});
   std::fflush(stdout);
   return kExitOk;
 }
 
-int EndRun(OpenedStudy& opened, const LocalRunSummary& summary) {
+int EndRun(OpenedStudy& opened, const RunSummary& summary) {
   if (opened.store) {
     const Status closed = opened.store->Close();
     if (!closed.ok()) return ReportError(closed);
@@ -148,39 +158,28 @@ int RunInThisProcess(const RunCommandOptions& options) {
   if (!opened.ok()) return ReportError(opened.status());
   if (opened->start == StudyStart::kFinished) return ReportFinishedStudy(*opened);
   const StudyConfig& config = opened->config;
-  std::unique_ptr<Objective> objective;
-  if (config.trial.command.empty()) {
-    Result<std::unique_ptr<Objective>> builtin = MakeBuiltinObjective(config, "");
-    if (!builtin.ok()) return ReportError(builtin.status());
-    objective = std::move(*builtin);
-  }
+  const std::unique_ptr<Clock> clock = MakeSteadyClock(opened->time_offset);
+  // This process is the only worker: it gets the first device, as worker 0 of 1.
+  Result<std::unique_ptr<WorkerSetup>> setup = PrepareWorker(config, 0, 1, *clock);
+  if (!setup.ok()) return ReportError(setup.status());
 
   fmt::print("{}\n", DescribeStudy(config));
   fmt::print("storage: {}\n", opened->note);
   std::fflush(stdout);
 
-  Scheduler& scheduler = opened->scheduler();
-  const std::unique_ptr<Clock> clock = MakeSteadyClock(opened->time_offset);
   const std::atomic<bool>& stop_requested = InstallStopSignalHandlers();
-  Result<LocalRunSummary> summary = Status::Internal("no runner");
-  if (objective) {
-    LocalRunOptions run_options;
-    run_options.report_every = config.trial.report_every;
-    run_options.observer = opened->store.get();
-    summary = RunInProcess(scheduler, *objective, *clock, run_options, &stop_requested);
-  } else {
-    // This process is the only worker: it gets the first device, as worker 0 of 1.
-    const CommandRunnerSettings settings =
-        MakeCommandRunnerSettings(config, PickWorkerDevice(0, 1, config.resources));
-    summary = RunCommandTrialsInProcess(scheduler, config, settings, *clock, &stop_requested, opened->store.get());
-  }
+  LocalStudyOptions local;
+  local.store = opened->store.get();
+  local.worker = (*setup)->options;
+  Result<RunSummary> summary =
+      RunStudyInProcess(opened->scheduler(), (*setup)->executions, *clock, &stop_requested, local);
   if (!summary.ok()) {
     // What was recorded stays: the file is the last snapshot plus the journal.
     if (opened->store) (void)opened->store->Close();
     return ReportError(summary.status());
   }
 
-  PrintResults(config, scheduler, *summary);
+  PrintResults(*opened, *summary);
   std::fflush(stdout);
   return EndRun(*opened, *summary);
 }

@@ -14,22 +14,18 @@
 
 #include "cli/cli_errors.h"
 #include "cli/stop_signal.h"
-#include "mpitune/clock.h"
-#include "mpitune/gpu.h"
-#include "mpitune/mpi_runtime.h"
-#include "runtime/command_trial_runner.h"
-#include "runtime/command_worker.h"
-#include "runtime/coordinator.h"
-#include "runtime/run_stats.h"
-#include "runtime/worker.h"
-#include "runtime/worker_device.h"
+#include "base/clock.h"
+#include "runtime/coordinator/coordinator.h"
+#include "runtime/coordinator/run_stats.h"
+#include "runtime/mpi/mpi_runtime.h"
+#include "runtime/worker/worker.h"
+#include "runtime/worker/worker_setup.h"
 
 namespace mpitune::cli {
 namespace {
 
 struct Setup {
   StudyConfig config;
-  std::unique_ptr<Objective> objective;
   std::optional<OpenedStudy> opened;  // rank 0: the study file
 };
 
@@ -47,31 +43,18 @@ Result<Setup> LoadSetup(const RunCommandOptions& options, bool coordinator) {
     if (!loaded.ok()) return loaded.status();
     setup.config = std::move(*loaded);
   }
-  // Command trials need no objective: each worker runs the command itself.
+  // A built-in objective that cannot be built fails every rank alike, before any work.
   if (setup.config.trial.command.empty()) {
     Result<std::unique_ptr<Objective>> objective = MakeBuiltinObjective(setup.config, "");
     if (!objective.ok()) return objective.status();
-    setup.objective = std::move(*objective);
   }
   return setup;
 }
 
-LocalRunSummary ToRunSummary(const CoordinatorSummary& summary) {
-  LocalRunSummary out;
-  out.trials_started = summary.trials_started;
-  out.assignments = summary.assignments;
-  out.reports = summary.reports;
-  out.failures = summary.failures;
-  out.wall_seconds = summary.wall_seconds;
-  out.interrupted = summary.interrupted;
-  out.last_failure = summary.last_failure;
-  return out;
-}
-
 // "trial runs by rank: 1 (cpu) 11, 2 (cpu) 10, 3 (cpu) 9"
-void PrintRunsByRank(const CoordinatorSummary& summary) {
+void PrintRunsByRank(const RunSummary& summary) {
   std::map<int, std::pair<std::string, int>> by_rank;
-  for (const TrialRun& run : summary.runs) {
+  for (const RunRecord& run : summary.runs) {
     auto& [device, count] = by_rank[run.rank];
     device = run.device;
     ++count;
@@ -87,7 +70,7 @@ void PrintRunsByRank(const CoordinatorSummary& summary) {
 
 // "turnaround (assign -> first report): median 0.21 ms, p99 1.30 ms over 1234 runs"
 // "worker busy until the last hand-out: min 98.1%, mean 98.9%; until the end: ..."
-void PrintRuntimeFigures(const CoordinatorSummary& summary) {
+void PrintRuntimeFigures(const RunSummary& summary) {
   const TurnaroundStats turnaround = MeasureTurnaround(summary.runs);
   if (turnaround.runs > 0) {
     fmt::print("turnaround (assign -> first report): median {:.2f} ms, p99 {:.2f} ms over {} runs\n",
@@ -96,7 +79,7 @@ void PrintRuntimeFigures(const CoordinatorSummary& summary) {
   if (summary.runs.empty()) return;
   const double first = summary.runs.front().assigned_at;
   double last_end = first;
-  for (const TrialRun& run : summary.runs) last_end = std::max(last_end, run.finished_at);
+  for (const RunRecord& run : summary.runs) last_end = std::max(last_end, run.finished_at);
   const auto describe = [&](double to) {
     const std::map<int, double> busy = BusyFractionByRank(summary.runs, first, to);
     double low = 1.0;
@@ -111,6 +94,11 @@ void PrintRuntimeFigures(const CoordinatorSummary& summary) {
   // runtime's; after it, workers wait for the last trials by the scheduler's design.
   fmt::print("worker busy until the last hand-out: {}; until the end: {}\n",
              summary.last_assignment_at > first ? describe(summary.last_assignment_at) : "n/a", describe(last_end));
+  const double span = last_end - first;
+  if (span > 0.0) {
+    fmt::print("assignments: {} in {:.3f} s, {:.0f}/s\n", summary.assignments, span,
+               static_cast<double>(summary.assignments) / span);
+  }
 }
 
 int RunCoordinator(Setup& setup, Transport& transport) {
@@ -127,10 +115,10 @@ int RunCoordinator(Setup& setup, Transport& transport) {
   CoordinatorOptions coordinator_options;
   coordinator_options.log = stdout;
   coordinator_options.lost_after_seconds = config.trial.lost_after_seconds;
-  coordinator_options.observer = opened.store.get();
+  coordinator_options.store = opened.store.get();
   // A finished study hands out nothing: the loop only sends the workers home.
   Coordinator coordinator(opened.scheduler(), transport, *clock, &stop_requested, coordinator_options);
-  Result<CoordinatorSummary> summary = coordinator.Run();
+  Result<RunSummary> summary = coordinator.Run();
   if (!summary.ok()) {
     // What was recorded stays: the file is the last snapshot plus the journal.
     if (opened.store) (void)opened.store->Close();
@@ -138,7 +126,7 @@ int RunCoordinator(Setup& setup, Transport& transport) {
   }
   if (finished) return ReportFinishedStudy(opened);
 
-  PrintResults(config, opened.scheduler(), ToRunSummary(*summary));
+  PrintResults(opened, *summary);
   PrintRunsByRank(*summary);
   PrintRuntimeFigures(*summary);
   std::fflush(stdout);
@@ -149,17 +137,10 @@ int RunCoordinator(Setup& setup, Transport& transport) {
                            summary->trials_started, config.storage));
     return kExitFailure;
   }
-  return EndRun(opened, ToRunSummary(*summary));
+  return EndRun(opened, *summary);
 }
 
-std::string HostName() {
-  char name[256] = {};
-  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown-host";
-  return name;
-}
-
-int RunWorker(Setup& setup, const RunCommandOptions& options, Transport& transport,
-              const std::optional<NodeWorkers>& place) {
+int RunWorker(Setup& setup, Transport& transport, const std::optional<NodeWorkers>& place) {
   const int rank = transport.rank();
   // mpirun forwards SIGTERM, SIGINT and SIGUSR1 (Slurm's --signal) to every rank, and
   // their default action kills. Rank 0 decides how the study stops and tells the
@@ -168,36 +149,12 @@ int RunWorker(Setup& setup, const RunCommandOptions& options, Transport& transpo
   signal(SIGUSR1, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
   signal(SIGINT, SIG_IGN);
-  Result<DeviceAssignment> device =
-      PickWorkerDevice(place ? std::optional<int>(place->index) : std::nullopt, place ? place->count : 1,
-                       setup.config.resources);
-  WorkerOptions worker_options;
-  worker_options.report_every = ReportEvery(setup.config, options.overrides);
-  worker_options.hostname = HostName();
-  if (device.ok()) {
-    worker_options.device = device->cpu() ? "cpu" : device->cuda_visible_devices;
-    worker_options.device_note = device->note;
-    if (!device->cpu()) {
-      if (Status selected = SelectGpu(device->select_ordinal); !selected.ok()) {
-        worker_options.device_note += "; " + selected.message();
-      }
-    }
-  } else {
-    // The trial still runs (built-in objectives need no GPU); the Hello says why.
-    worker_options.device_note = "cpu: " + device.status().message();
-  }
   const std::unique_ptr<Clock> clock = MakeSteadyClock();
-  if (!setup.objective) {
-    CommandWorkerOptions command_options;
-    command_options.hello = worker_options;
-    CommandWorker worker(setup.config, MakeCommandRunnerSettings(setup.config, device), transport, *clock,
-                         command_options);
-    if (Status status = worker.Run(); !status.ok()) {
-      return ReportError(status.WithContext(fmt::format("rank {}", rank)));
-    }
-    return kExitOk;
-  }
-  Worker worker(*setup.objective, transport, *clock, worker_options);
+  Result<std::unique_ptr<WorkerSetup>> worker_setup =
+      PrepareWorker(setup.config, place ? std::optional<int>(place->index) : std::nullopt, place ? place->count : 1,
+                    *clock);
+  if (!worker_setup.ok()) return ReportError(worker_setup.status().WithContext(fmt::format("rank {}", rank)));
+  Worker worker((*worker_setup)->executions, transport, *clock, (*worker_setup)->options);
   if (Status status = worker.Run(); !status.ok()) return ReportError(status.WithContext(fmt::format("rank {}", rank)));
   return kExitOk;
 }
@@ -227,7 +184,7 @@ int RunUnderMpirun(const RunCommandOptions& options) {
   if (!transport.ok()) return ReportError(transport.status().WithContext(fmt::format("rank {}", rank)));
   Result<std::optional<NodeWorkers>> place = FindNodeWorkers();
   if (!place.ok()) return ReportError(place.status().WithContext(fmt::format("rank {}", rank)));
-  return rank == 0 ? RunCoordinator(*setup, **transport) : RunWorker(*setup, options, **transport, *place);
+  return rank == 0 ? RunCoordinator(*setup, **transport) : RunWorker(*setup, **transport, *place);
 }
 
 }  // namespace mpitune::cli

@@ -3,9 +3,9 @@
 
 #include "cli/commands.h"
 #include "cli/study_open.h"
-#include "mpitune/local_runner.h"
+#include "runtime/run_summary.h"
 #include "mpitune/scheduler.h"
-#include "mpitune/study_config.h"
+#include "config/study_config.h"
 
 namespace mpitune::cli {
 
@@ -16,8 +16,9 @@ int RunUnderMpirun(const RunCommandOptions& options);
 // The whole study in this process, no MPI (run_command.cc).
 int RunInThisProcess(const RunCommandOptions& options);
 
-// The rungs, the results table, the state counts and the best trial (run_command.cc).
-void PrintResults(const StudyConfig& config, const Scheduler& scheduler, const LocalRunSummary& summary);
+// The rungs, the results table, the state counts, the best trial and the run's
+// figures (run_command.cc).
+void PrintResults(OpenedStudy& opened, const RunSummary& summary);
 
 // The effective config of a run or resume (every rank loads it itself).
 Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options);
@@ -26,6 +27,6 @@ Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options);
 // A finished study: its stored results, no work.
 int ReportFinishedStudy(OpenedStudy& opened);
 // Closes the store (final snapshot) and turns an interruption into its message.
-int EndRun(OpenedStudy& opened, const LocalRunSummary& summary);
+int EndRun(OpenedStudy& opened, const RunSummary& summary);
 
 }  // namespace mpitune::cli

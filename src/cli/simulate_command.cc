@@ -8,9 +8,11 @@
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
 #include "cli/results_table.h"
-#include "mpitune/clock.h"
+#include "base/clock.h"
 #include "mpitune/scheduler.h"
-#include "mpitune/simulator.h"
+#include "sim/simulator.h"
+#include "study/stored_config.h"
+#include "study/study_builder.h"
 
 namespace mpitune::cli {
 
@@ -65,8 +67,12 @@ int RunSimulateCommand(const SimulateCommandOptions& options) {
   fmt::print("events: {}\n", result.events);
   const double rate = wall > 0.0 ? static_cast<double>(result.events) / wall : 0.0;
   fmt::print("wall: {}, {:.0f} events/s\n", FormatSeconds(wall), rate);
+  const StudyDefinition definition = DefinitionOf(config);
+  StudyParts parts;
+  parts.definition = &definition;
+  parts.scheduler = scheduler.get();
   fmt::print("rungs:\n");
-  for (const std::string& line : scheduler->DescribeRungs()) fmt::print("  {}\n", line);
+  for (const std::string& line : FormatRungs(BuildStudy(parts))) fmt::print("  {}\n", line);
   return kExitOk;
 }
 

@@ -8,6 +8,10 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "config/study_changes.h"
+#include "study/stored_config.h"
 
 namespace mpitune::cli {
 namespace {
@@ -57,8 +61,10 @@ Result<OpenedStudy> CreateStudy(const StudyConfig& config, std::string note) {
   OpenedStudy opened;
   opened.start = StudyStart::kNew;
   opened.config = config;
+  opened.definition = DefinitionOf(config);
   opened.new_scheduler = MakeScheduler(config.space, config.scheduler);
-  Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(config.storage, config, *opened.new_scheduler);
+  Result<std::unique_ptr<StudyStore>> store =
+      StudyStore::Create(config.storage, opened.definition, *opened.new_scheduler);
   if (!store.ok()) return store.status();
   opened.store = std::move(*store);
   opened.note = std::move(note);
@@ -70,9 +76,11 @@ std::string Counts(const StoredStudy& study) {
                      study.history.runs.size());
 }
 
-Result<OpenedStudy> GoOn(StoredStudy stored) {
+// `config`: what the study goes on with (the stored config, or the one given now).
+Result<OpenedStudy> GoOn(StoredStudy stored, StudyConfig config) {
   OpenedStudy opened;
-  opened.config = stored.config;
+  opened.config = std::move(config);
+  opened.definition = stored.definition;
   opened.time_offset = stored.history.last_time;
   if (stored.history.done) {
     opened.start = StudyStart::kFinished;
@@ -102,6 +110,7 @@ Scheduler& OpenedStudy::scheduler() {
 Result<OpenedStudy> OpenUnstoredStudy(const StudyConfig& config) {
   OpenedStudy opened;
   opened.config = config;
+  opened.definition = DefinitionOf(config);
   opened.new_scheduler = MakeScheduler(config.space, config.scheduler);
   opened.note = "none (--no-store): nothing is saved";
   return opened;
@@ -119,22 +128,31 @@ Result<OpenedStudy> OpenStudyForRun(const StudyConfig& config, bool force_new) {
     return Status::BadInput(fmt::format("{}; nothing was changed (--force-new keeps it aside and starts afresh)",
                                         stored.status().message()));
   }
-  const std::vector<std::string> changes = StudyConfigChanges(stored->config, config);
+  Result<StudyConfig> stored_config = StoredConfig(stored->definition, config.storage);
+  if (!stored_config.ok()) return stored_config.status();
+  const std::vector<std::string> changes = StudyConfigChanges(*stored_config, config);
   if (!changes.empty()) {
     return Status::BadInput(fmt::format(
         "{}: holds another study than {} ({}); nothing was changed (--force-new keeps it aside and starts afresh)",
         config.storage, config.source, fmt::join(changes, "; ")));
   }
   // The stored study goes on under the settings given now (timeouts, resources...).
-  stored->config = config;
-  return GoOn(std::move(*stored));
+  return GoOn(std::move(*stored), config);
 }
 
 Result<OpenedStudy> OpenStoredStudy(const std::string& path) {
   if (!Exists(path)) return Status::BadInput(fmt::format("{}: no such study file", path));
   Result<StoredStudy> stored = ReadStudyFile(path);
   if (!stored.ok()) return stored.status();
-  return GoOn(std::move(*stored));
+  Result<StudyConfig> config = StoredConfig(stored->definition, path);
+  if (!config.ok()) return config.status();
+  return GoOn(std::move(*stored), std::move(*config));
+}
+
+Result<StudyConfig> ReadStoredConfig(const std::string& path) {
+  Result<StudyDefinition> definition = ReadStudyDefinition(path);
+  if (!definition.ok()) return definition.status();
+  return StoredConfig(*definition, path);
 }
 
 

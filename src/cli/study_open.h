@@ -8,8 +8,8 @@
 
 #include "mpitune/scheduler.h"
 #include "mpitune/status.h"
-#include "mpitune/study_config.h"
-#include "mpitune/study_store.h"
+#include "config/study_config.h"
+#include "store/study_store.h"
 
 namespace mpitune::cli {
 
@@ -18,6 +18,7 @@ enum class StudyStart { kNew, kResumed, kFinished };
 struct OpenedStudy {
   StudyStart start = StudyStart::kNew;
   StudyConfig config;  // the effective config: for a stored study, the stored one
+  StudyDefinition definition;  // what the study file keeps of it
   std::unique_ptr<Scheduler> new_scheduler;  // kNew: the scheduler the store records
   std::unique_ptr<StudyStore> store;         // kNew, kResumed; null with --no-store
   std::optional<StoredStudy> finished;       // kFinished: the study as stored
@@ -38,5 +39,9 @@ Result<OpenedStudy> OpenUnstoredStudy(const StudyConfig& config);
 
 // `mpitune resume FILE`: the study stored in FILE, with its stored config.
 Result<OpenedStudy> OpenStoredStudy(const std::string& path);
+
+// The config a stored study runs with (what the worker ranks of a resumed study
+// need), without reading and replaying its history.
+Result<StudyConfig> ReadStoredConfig(const std::string& path);
 
 }  // namespace mpitune::cli

@@ -9,7 +9,7 @@
 
 #include "mpitune/objective.h"
 #include "mpitune/status.h"
-#include "mpitune/study_config.h"
+#include "config/study_config.h"
 
 namespace mpitune::cli {
 

@@ -7,7 +7,7 @@
 
 #include <cstddef>
 
-#include "mpitune/chunked_vector.h"
+#include "base/chunked_vector.h"
 
 namespace mpitune {
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/dary_heap.h"
-#include "mpitune/chunked_vector.h"
+#include "base/chunked_vector.h"
 #include "mpitune/trial.h"
 
 namespace mpitune {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/trial_table.h"
 #include "mpitune/scheduler.h"
 
 namespace mpitune {
@@ -28,7 +29,8 @@ class SchedulerBase : public Scheduler {
 
   const SchedulerOptions& options() const final { return options_; }
   const SearchSpace& space() const final { return space_; }
-  const TrialTable& trials() const final { return trials_; }
+  std::size_t trial_count() const final { return trials_.size(); }
+  const TrialRecord& trial(TrialId id) const final { return trials_[static_cast<std::size_t>(id)]; }
   std::int64_t running() const final { return running_; }
 
  protected:

@@ -52,7 +52,8 @@ bool ShaScheduler::AdvanceRung(double now) {
     TrialRecord& loser = MutableTrial(id);
     if (loser.state == TrialState::kPaused) SetTerminal(loser, TrialState::kStopped, now);
   }
-  rung_sizes_.push_back(static_cast<std::int64_t>(members_.size()));
+  closed_members_.push_back(members_);
+  closed_keys_.push_back(member_keys_);
   if (next.empty()) {
     members_.clear();
     member_keys_.clear();
@@ -103,35 +104,32 @@ void ShaScheduler::OnEnded(TrialRecord& trial, double key, TrialState state, dou
 
 void ShaScheduler::OnPaused(TrialRecord& trial, double key, double /*now*/) { RecordResult(trial, key); }
 
-std::optional<TrialId> ShaScheduler::BestTrial() const {
-  // The furthest rung with a finite result decides; trials there ran the most budget.
-  std::optional<TrialId> best;
-  int best_rung = -1;
-  double best_key = HUGE_VAL;
-  for (const TrialRecord& trial : trials()) {
-    if (trial.reports == 0 || trial.state == TrialState::kFailed || trial.state == TrialState::kLost) continue;
-    if (trial.state == TrialState::kRunning || trial.state == TrialState::kPending) continue;
-    const double key = NormalisedKey(trial.last_value, options_.mode);
-    if (!std::isfinite(key)) continue;
-    if (trial.rung > best_rung || (trial.rung == best_rung && key < best_key)) {
-      best = trial.id;
-      best_rung = trial.rung;
-      best_key = key;
+std::vector<RungSummary> ShaScheduler::Rungs() const {
+  // Closed rungs first, then the open one; a trial was promoted when the next rung has it.
+  std::vector<const std::vector<TrialId>*> members;
+  std::vector<const std::vector<double>*> keys;
+  for (std::size_t k = 0; k < closed_members_.size(); ++k) {
+    members.push_back(&closed_members_[k]);
+    keys.push_back(&closed_keys_[k]);
+  }
+  if (!members_.empty() && static_cast<std::size_t>(rung_) == closed_members_.size()) {
+    members.push_back(&members_);
+    keys.push_back(&member_keys_);
+  }
+  std::vector<RungSummary> rungs;
+  for (std::size_t k = 0; k < members.size(); ++k) {
+    RungSummary summary{0, static_cast<int>(k), budgets_[k], {}};
+    for (std::size_t i = 0; i < members[k]->size(); ++i) {
+      const double key = (*keys[k])[i];
+      if (std::isnan(key)) continue;  // not in yet
+      const TrialId id = (*members[k])[i];
+      const bool promoted = k + 1 < members.size() &&
+                            std::binary_search(members[k + 1]->begin(), members[k + 1]->end(), id);
+      summary.entries.push_back(RungEntry{id, std::isfinite(key) ? RawValue(key, options_.mode) : NAN, promoted});
     }
+    rungs.push_back(std::move(summary));
   }
-  return best;
-}
-
-std::vector<std::string> ShaScheduler::DescribeRungs() const {
-  std::vector<std::string> lines;
-  for (std::size_t k = 0; k < rung_sizes_.size(); ++k) {
-    lines.push_back(fmt::format("rung {} budget {:g}: {} trials (closed)", k, budgets_[k], rung_sizes_[k]));
-  }
-  if (!members_.empty()) {
-    lines.push_back(fmt::format("rung {} budget {:g}: {} trials, {} results in", rung_,
-                                budgets_[static_cast<std::size_t>(rung_)], members_.size(), recorded_));
-  }
-  return lines;
+  return rungs;
 }
 
 void ShaScheduler::SavePolicy(SavedState& state) const {
@@ -140,7 +138,11 @@ void ShaScheduler::SavePolicy(SavedState& state) const {
   state.Put("sha/member_keys", member_keys_);
   state.PutInt("sha/launched", static_cast<std::int64_t>(launched_));
   state.PutInt("sha/rung0_open", rung0_open_);
-  state.Put("sha/rung_sizes", rung_sizes_);
+  state.PutInt("sha/closed_rungs", static_cast<std::int64_t>(closed_members_.size()));
+  for (std::size_t k = 0; k < closed_members_.size(); ++k) {
+    state.Put(fmt::format("sha/closed{}/trial", k), SavedState::Ints(closed_members_[k].begin(), closed_members_[k].end()));
+    state.Put(fmt::format("sha/closed{}/key", k), closed_keys_[k]);
+  }
 }
 
 Status ShaScheduler::LoadPolicy(const SavedState& state) {
@@ -149,10 +151,22 @@ Status ShaScheduler::LoadPolicy(const SavedState& state) {
   Result<SavedState::Doubles> keys = state.GetDoubles("sha/member_keys");
   Result<std::int64_t> launched = state.GetInt("sha/launched");
   Result<std::int64_t> open = state.GetInt("sha/rung0_open");
-  Result<SavedState::Ints> sizes = state.GetInts("sha/rung_sizes");
+  Result<std::int64_t> closed = state.GetInt("sha/closed_rungs");
   for (const Status* status : {&rung.status(), &members.status(), &keys.status(), &launched.status(),
-                               &open.status(), &sizes.status()}) {
+                               &open.status(), &closed.status()}) {
     if (!status->ok()) return *status;
+  }
+  if (*closed < 0 || *closed > top_rung() + 1) return Status::BadInput("scheduler state: inconsistent 'sha' section");
+  std::vector<std::vector<TrialId>> closed_members;
+  std::vector<std::vector<double>> closed_keys;
+  for (std::int64_t k = 0; k < *closed; ++k) {
+    Result<SavedState::Ints> trials = state.GetInts(fmt::format("sha/closed{}/trial", k));
+    Result<SavedState::Doubles> results = state.GetDoubles(fmt::format("sha/closed{}/key", k));
+    if (!trials.ok()) return trials.status();
+    if (!results.ok()) return results.status();
+    if (trials->size() != results->size()) return Status::BadInput("scheduler state: inconsistent 'sha' section");
+    closed_members.emplace_back(trials->begin(), trials->end());
+    closed_keys.push_back(std::move(*results));
   }
   if (*rung < 0 || *rung > top_rung() || keys->size() != members->size() || *launched < 0 ||
       static_cast<std::size_t>(*launched) > members->size()) {
@@ -165,7 +179,8 @@ Status ShaScheduler::LoadPolicy(const SavedState& state) {
   recorded_ = static_cast<std::size_t>(std::count_if(member_keys_.begin(), member_keys_.end(),
                                                      [](double key) { return !std::isnan(key); }));
   rung0_open_ = *open != 0;
-  rung_sizes_ = std::move(*sizes);
+  closed_members_ = std::move(closed_members);
+  closed_keys_ = std::move(closed_keys);
   return Status::Ok();
 }
 

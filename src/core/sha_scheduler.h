@@ -13,8 +13,7 @@ class ShaScheduler final : public SchedulerBase {
  public:
   ShaScheduler(const SearchSpace& space, const SchedulerOptions& options);
 
-  std::optional<TrialId> BestTrial() const override;
-  std::vector<std::string> DescribeRungs() const override;
+  std::vector<RungSummary> Rungs() const override;
 
  protected:
   NextAction PolicyNext(double now) override;
@@ -39,7 +38,9 @@ class ShaScheduler final : public SchedulerBase {
   std::size_t recorded_ = 0;
   // Rung 0 is filled by sampling; its size is max_trials unless the sampler runs dry.
   bool rung0_open_ = true;
-  std::vector<std::int64_t> rung_sizes_;  // sizes of closed rungs, for status output
+  // Closed rungs' members and results, for Rungs().
+  std::vector<std::vector<TrialId>> closed_members_;
+  std::vector<std::vector<double>> closed_keys_;
 };
 
 }  // namespace mpitune

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "mpitune/status.h"
-#include "store/posix_file.h"
+#include "base/posix_file.h"
 
 namespace mpitune::store {
 

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "store/byte_codec.h"
+#include "base/byte_codec.h"
 #include "store/crc32.h"
 
 namespace mpitune::store {
@@ -19,9 +19,9 @@ namespace {
 
 std::vector<std::uint8_t> JournalHeader() {
   ByteWriter header;
-  for (const std::uint8_t byte : kJournalMagic) header.PutU8(byte);
-  header.PutU32(kJournalVersion);
-  header.PutU32(0);
+  for (const std::uint8_t byte : kJournalMagic) header.U8(byte);
+  header.U32(kJournalVersion);
+  header.U32(0);
   return header.Take();
 }
 
@@ -34,7 +34,7 @@ Status CheckHeader(std::span<const std::uint8_t> bytes, const std::string& name)
     return Status::BadInput(fmt::format("{}: not an mpitune journal (bad magic)", name));
   }
   ByteReader reader(bytes.subspan(kJournalMagic.size()));
-  const std::uint32_t version = *reader.ReadU32();  // the caller checked the size
+  const std::uint32_t version = reader.U32("version");  // the caller checked the size
   if (version > kJournalVersion) {
     return Status::BadInput(
         fmt::format("{}: journal format version {} is newer than this build reads ({})", name, version, kJournalVersion));
@@ -69,9 +69,9 @@ Result<JournalContents> ParseJournal(std::span<const std::uint8_t> bytes, const 
       break;
     }
     ByteReader reader(rest);
-    const std::uint32_t length = *reader.ReadU32();
-    const std::uint8_t type = *reader.ReadU8();
-    const std::uint32_t crc = *reader.ReadU32();
+    const std::uint32_t length = reader.U32("length");
+    const std::uint8_t type = reader.U8("type");
+    const std::uint32_t crc = reader.U32("crc");
     if (length > reader.remaining()) {
       contents.tail_reason = "incomplete record payload";
       break;

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "mpitune/status.h"
-#include "store/posix_file.h"
+#include "base/posix_file.h"
 
 namespace mpitune::store {
 

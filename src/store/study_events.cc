@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "store/byte_codec.h"
+#include "base/byte_codec.h"
 
 namespace mpitune::store {
 namespace {
@@ -10,120 +10,73 @@ namespace {
 struct Encoder {
   ByteWriter& out;
   void operator()(const AssignEvent& e) {
-    out.PutF64(e.now);
-    out.PutI64(e.trial);
-    out.PutF64(e.budget);
-    out.PutF64(e.resume_step);
+    out.F64(e.now);
+    out.I64(e.trial);
+    out.F64(e.budget);
+    out.F64(e.resume_step);
   }
   void operator()(const ReportEvent& e) {
-    out.PutF64(e.now);
-    out.PutI64(e.trial);
-    out.PutF64(e.step);
-    out.PutF64(e.value);
-    out.PutU32(static_cast<std::uint32_t>(e.rank));
+    out.F64(e.now);
+    out.I64(e.trial);
+    out.F64(e.step);
+    out.F64(e.value);
+    out.U32(static_cast<std::uint32_t>(e.rank));
   }
   void operator()(const FinishedEvent& e) {
-    out.PutF64(e.now);
-    out.PutI64(e.trial);
-    out.PutU8(static_cast<std::uint8_t>(e.outcome));
+    out.F64(e.now);
+    out.I64(e.trial);
+    out.U8(static_cast<std::uint8_t>(e.outcome));
   }
-  void operator()(const DoneEvent& e) { out.PutF64(e.now); }
+  void operator()(const DoneEvent& e) { out.F64(e.now); }
   void operator()(const RunStartedEvent& e) {
-    out.PutI64(e.trial);
-    out.PutI64(e.rank);
-    out.PutString(e.device);
+    out.I64(e.trial);
+    out.I64(e.rank);
+    out.String(e.device);
   }
   void operator()(const RunEndedEvent& e) {
-    out.PutI64(e.trial);
-    out.PutI64(e.exit_code);
-    out.PutF64(e.duration);
-    out.PutString(e.message);
+    out.I64(e.trial);
+    out.I64(e.exit_code);
+    out.F64(e.duration);
+    out.String(e.message);
   }
   void operator()(const CheckpointEvent& e) {
-    out.PutI64(e.trial);
-    out.PutF64(e.step);
-    out.PutBytes(e.state);
+    out.I64(e.trial);
+    out.F64(e.step);
+    out.Bytes(e.state);
   }
-  void operator()(const WaitEvent& e) { out.PutF64(e.now); }
+  void operator()(const WaitEvent& e) { out.F64(e.now); }
 };
 
-// MPITUNE_RETURN_IF_ERROR for Result<T> reads into a field.
-#define MPITUNE_READ_INTO(target, expression)          \
-  do {                                                 \
-    auto read_result = (expression);                   \
-    if (!read_result.ok()) return read_result.status(); \
-    target = *read_result;                             \
-  } while (false)
-
-Result<StudyEvent> DecodeBody(std::uint8_t type, ByteReader& in) {
+StudyEvent DecodeBody(std::uint8_t type, ByteReader& in) {
   switch (type) {
-    case 1: {
-      AssignEvent e;
-      MPITUNE_READ_INTO(e.now, in.ReadF64());
-      MPITUNE_READ_INTO(e.trial, in.ReadI64());
-      MPITUNE_READ_INTO(e.budget, in.ReadF64());
-      MPITUNE_READ_INTO(e.resume_step, in.ReadF64());
-      return StudyEvent(e);
-    }
-    case 2: {
-      ReportEvent e;
-      MPITUNE_READ_INTO(e.now, in.ReadF64());
-      MPITUNE_READ_INTO(e.trial, in.ReadI64());
-      MPITUNE_READ_INTO(e.step, in.ReadF64());
-      MPITUNE_READ_INTO(e.value, in.ReadF64());
-      MPITUNE_READ_INTO(e.rank, in.ReadU32());
-      return StudyEvent(e);
-    }
+    case 1:
+      return AssignEvent{in.F64("now"), in.I64("trial"), in.F64("budget"), in.F64("resume_step")};
+    case 2:
+      return ReportEvent{in.F64("now"), in.I64("trial"), in.F64("step"), in.F64("value"), in.U32("rank")};
     case 3: {
-      FinishedEvent e;
-      std::uint8_t outcome = 0;
-      MPITUNE_READ_INTO(e.now, in.ReadF64());
-      MPITUNE_READ_INTO(e.trial, in.ReadI64());
-      MPITUNE_READ_INTO(outcome, in.ReadU8());
+      FinishedEvent e{in.F64("now"), in.I64("trial")};
+      const std::uint8_t outcome = in.U8("outcome");
       if (outcome > static_cast<std::uint8_t>(TrialOutcome::kInterrupted)) {
-        return Status::BadInput(fmt::format("unknown trial outcome {}", outcome));
+        in.Fail(fmt::format("outcome: unknown trial outcome {}", outcome));
       }
       e.outcome = static_cast<TrialOutcome>(outcome);
-      return StudyEvent(e);
+      return e;
     }
-    case 4: {
-      DoneEvent e;
-      MPITUNE_READ_INTO(e.now, in.ReadF64());
-      return StudyEvent(e);
-    }
-    case 5: {
-      RunStartedEvent e;
-      MPITUNE_READ_INTO(e.trial, in.ReadI64());
-      MPITUNE_READ_INTO(e.rank, in.ReadI64());
-      MPITUNE_READ_INTO(e.device, in.ReadString());
-      return StudyEvent(e);
-    }
-    case 6: {
-      RunEndedEvent e;
-      MPITUNE_READ_INTO(e.trial, in.ReadI64());
-      MPITUNE_READ_INTO(e.exit_code, in.ReadI64());
-      MPITUNE_READ_INTO(e.duration, in.ReadF64());
-      MPITUNE_READ_INTO(e.message, in.ReadString());
-      return StudyEvent(e);
-    }
-    case 7: {
-      CheckpointEvent e;
-      MPITUNE_READ_INTO(e.trial, in.ReadI64());
-      MPITUNE_READ_INTO(e.step, in.ReadF64());
-      MPITUNE_READ_INTO(e.state, in.ReadBytes());
-      return StudyEvent(std::move(e));
-    }
-    case 8: {
-      WaitEvent e;
-      MPITUNE_READ_INTO(e.now, in.ReadF64());
-      return StudyEvent(e);
-    }
+    case 4:
+      return DoneEvent{in.F64("now")};
+    case 5:
+      return RunStartedEvent{in.I64("trial"), in.I64("rank"), in.String("device")};
+    case 6:
+      return RunEndedEvent{in.I64("trial"), in.I64("exit_code"), in.F64("duration"), in.String("message")};
+    case 7:
+      return CheckpointEvent{in.I64("trial"), in.F64("step"), in.Bytes("state")};
+    case 8:
+      return WaitEvent{in.F64("now")};
     default:
-      return Status::BadInput(fmt::format("unknown record type {}", type));
+      in.Fail(fmt::format("unknown record type {}", type));
+      return WaitEvent{};
   }
 }
-
-#undef MPITUNE_READ_INTO
 
 }  // namespace
 
@@ -137,19 +90,18 @@ std::vector<std::uint8_t> EncodeEvent(std::int64_t sequence, const StudyEvent& e
 
 void EncodeEventInto(ByteWriter& out, std::int64_t sequence, const StudyEvent& event) {
   out.Clear();
-  out.PutI64(sequence);
+  out.I64(sequence);
   std::visit(Encoder{out}, event);
 }
 
 Result<SequencedEvent> DecodeEvent(std::uint8_t type, std::span<const std::uint8_t> payload,
                                    const std::string& where) {
   ByteReader in(payload);
-  Result<std::int64_t> sequence = in.ReadI64();
-  if (!sequence.ok()) return Status::BadInput(fmt::format("{}: {}", where, sequence.status().message()));
-  Result<StudyEvent> event = DecodeBody(type, in);
-  if (!event.ok()) return Status::BadInput(fmt::format("{}: {}", where, event.status().message()));
-  if (!in.done()) return Status::BadInput(fmt::format("{}: {} bytes left over", where, in.remaining()));
-  return SequencedEvent{*sequence, std::move(*event)};
+  SequencedEvent decoded{in.I64("sequence"), WaitEvent{}};
+  decoded.event = DecodeBody(type, in);
+  if (in.ok() && !in.done()) in.Fail(fmt::format("{} bytes left over", in.remaining()));
+  MPITUNE_RETURN_IF_ERROR(in.status(where));
+  return decoded;
 }
 
 }  // namespace mpitune::store

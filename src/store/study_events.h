@@ -30,7 +30,7 @@
 
 #include "mpitune/status.h"
 #include "mpitune/trial.h"
-#include "store/byte_codec.h"
+#include "base/byte_codec.h"
 
 namespace mpitune::store {
 

@@ -8,7 +8,7 @@
 namespace mpitune::store {
 namespace {
 
-StoredRun* OpenRun(StudyHistory& history, TrialId trial) {
+RunRecord* OpenRun(StudyHistory& history, TrialId trial) {
   const auto it = history.open_runs.find(trial);
   if (it == history.open_runs.end()) return nullptr;
   return &history.runs[it->second];
@@ -18,7 +18,7 @@ StoredRun* OpenRun(StudyHistory& history, TrialId trial) {
 
 void ApplyToHistory(StudyHistory& history, const StudyEvent& event) {
   if (const auto* assign = std::get_if<AssignEvent>(&event)) {
-    StoredRun run;
+    RunRecord run;
     run.trial = assign->trial;
     run.assigned_at = assign->now;
     history.open_runs[assign->trial] = history.runs.size();
@@ -27,9 +27,12 @@ void ApplyToHistory(StudyHistory& history, const StudyEvent& event) {
   } else if (const auto* report = std::get_if<ReportEvent>(&event)) {
     history.reports.push_back(
         {report->trial, report->step, report->value, report->now, static_cast<int>(report->rank)});
+    if (RunRecord* run = OpenRun(history, report->trial); run != nullptr && run->first_report_at < 0.0) {
+      run->first_report_at = report->now;
+    }
     history.last_time = std::max(history.last_time, report->now);
   } else if (const auto* finished = std::get_if<FinishedEvent>(&event)) {
-    if (StoredRun* run = OpenRun(history, finished->trial)) {
+    if (RunRecord* run = OpenRun(history, finished->trial)) {
       run->finished = true;
       run->finished_at = finished->now;
       run->outcome = finished->outcome;
@@ -42,12 +45,12 @@ void ApplyToHistory(StudyHistory& history, const StudyEvent& event) {
   } else if (const auto* wait = std::get_if<WaitEvent>(&event)) {
     history.last_time = std::max(history.last_time, wait->now);
   } else if (const auto* started = std::get_if<RunStartedEvent>(&event)) {
-    if (StoredRun* run = OpenRun(history, started->trial)) {
+    if (RunRecord* run = OpenRun(history, started->trial)) {
       run->rank = static_cast<int>(started->rank);
       run->device = started->device;
     }
   } else if (const auto* ended = std::get_if<RunEndedEvent>(&event)) {
-    if (StoredRun* run = OpenRun(history, ended->trial)) {
+    if (RunRecord* run = OpenRun(history, ended->trial)) {
       run->exit_code = ended->exit_code;
       run->duration = ended->duration;
       run->message = ended->message;

@@ -5,7 +5,7 @@
 
 #include "mpitune/scheduler.h"
 #include "mpitune/status.h"
-#include "mpitune/study_store.h"
+#include "store/study_store.h"
 #include "store/study_events.h"
 
 namespace mpitune::store {

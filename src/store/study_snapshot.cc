@@ -8,8 +8,9 @@
 
 #include <fmt/format.h>
 
+#include "base/posix_file.h"
+#include "store/definition_h5.h"
 #include "store/h5_file.h"
-#include "store/posix_file.h"
 #include "store/saved_state_h5.h"
 
 namespace mpitune::store {
@@ -24,7 +25,7 @@ std::vector<T> Column(const Rows& rows, T (*get)(const Field&)) {
 }
 
 Status WriteTrials(H5File& file, const Scheduler& scheduler) {
-  const TrialTable& trials = scheduler.trials();
+  const TrialRecords trials = scheduler.trials();
   const std::size_t n = trials.size();
   std::vector<std::int64_t> id(n), bracket(n), rung(n), reports(n), parent(n);
   std::vector<double> target(n), last_step(n), checkpoint_step(n), last_value(n), best_value(n), start(n), end(n);
@@ -68,11 +69,6 @@ Status WriteTrials(H5File& file, const Scheduler& scheduler) {
     const std::string path = "/params/" + params[p].name;
     MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(path, values[p]));
     MPITUNE_RETURN_IF_ERROR(file.WriteAttribute(path, "type", ParamTypeName(params[p].type)));
-    if (params[p].type == ParamType::kChoice || params[p].type == ParamType::kConstant) {
-      std::vector<std::string> choices;
-      for (const ParamValue& value : params[p].choices) choices.push_back(FormatParamValue(value));
-      MPITUNE_RETURN_IF_ERROR(file.WriteStrings("/space/" + params[p].name + "/choices", choices));
-    }
   }
   return Status::Ok();
 }
@@ -107,7 +103,7 @@ Status ReadReportColumns(const H5File& file, ReportColumns& columns) {
 Status WriteHistory(H5File& file, const StudyHistory& history, const H5File* earlier) {
   ReportColumns columns;
   if (earlier != nullptr) MPITUNE_RETURN_IF_ERROR(ReadReportColumns(*earlier, columns));
-  for (const StoredReport& report : history.reports) {
+  for (const ReportRecord& report : history.reports) {
     columns.trial.push_back(report.trial);
     columns.step.push_back(report.step);
     columns.value.push_back(report.value);
@@ -121,25 +117,27 @@ Status WriteHistory(H5File& file, const StudyHistory& history, const H5File* ear
   MPITUNE_RETURN_IF_ERROR(file.WriteInts("/reports/rank", columns.rank));
   const auto& runs = history.runs;
   MPITUNE_RETURN_IF_ERROR(
-      file.WriteInts("/runs/trial_id", Column<std::int64_t, StoredRun>(runs, [](const StoredRun& r) { return r.trial; })));
-  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/runs/rank", Column<std::int64_t, StoredRun>(runs, [](const StoredRun& r) {
+      file.WriteInts("/runs/trial_id", Column<std::int64_t, RunRecord>(runs, [](const RunRecord& r) { return r.trial; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/runs/rank", Column<std::int64_t, RunRecord>(runs, [](const RunRecord& r) {
                                            return static_cast<std::int64_t>(r.rank);
                                          })));
   MPITUNE_RETURN_IF_ERROR(
-      file.WriteStrings("/runs/device", Column<std::string, StoredRun>(runs, [](const StoredRun& r) { return r.device; })));
+      file.WriteStrings("/runs/device", Column<std::string, RunRecord>(runs, [](const RunRecord& r) { return r.device; })));
   MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
-      "/runs/assigned_at", Column<double, StoredRun>(runs, [](const StoredRun& r) { return r.assigned_at; })));
+      "/runs/assigned_at", Column<double, RunRecord>(runs, [](const RunRecord& r) { return r.assigned_at; })));
   MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
-      "/runs/finished_at", Column<double, StoredRun>(runs, [](const StoredRun& r) { return r.finished_at; })));
-  MPITUNE_RETURN_IF_ERROR(file.WriteStrings("/runs/outcome", Column<std::string, StoredRun>(runs, [](const StoredRun& r) {
+      "/runs/first_report_at", Column<double, RunRecord>(runs, [](const RunRecord& r) { return r.first_report_at; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
+      "/runs/finished_at", Column<double, RunRecord>(runs, [](const RunRecord& r) { return r.finished_at; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteStrings("/runs/outcome", Column<std::string, RunRecord>(runs, [](const RunRecord& r) {
                                               return std::string(r.finished ? TrialOutcomeName(r.outcome) : "running");
                                             })));
   MPITUNE_RETURN_IF_ERROR(file.WriteInts(
-      "/runs/exit_code", Column<std::int64_t, StoredRun>(runs, [](const StoredRun& r) { return r.exit_code; })));
+      "/runs/exit_code", Column<std::int64_t, RunRecord>(runs, [](const RunRecord& r) { return r.exit_code; })));
   MPITUNE_RETURN_IF_ERROR(
-      file.WriteDoubles("/runs/duration", Column<double, StoredRun>(runs, [](const StoredRun& r) { return r.duration; })));
+      file.WriteDoubles("/runs/duration", Column<double, RunRecord>(runs, [](const RunRecord& r) { return r.duration; })));
   MPITUNE_RETURN_IF_ERROR(
-      file.WriteStrings("/runs/message", Column<std::string, StoredRun>(runs, [](const StoredRun& r) { return r.message; })));
+      file.WriteStrings("/runs/message", Column<std::string, RunRecord>(runs, [](const RunRecord& r) { return r.message; })));
   MPITUNE_RETURN_IF_ERROR(file.CreateGroup("/checkpoints"));
   for (const auto& [trial, checkpoint] : history.checkpoints) {
     const std::string path = fmt::format("/checkpoints/{}", trial);
@@ -149,29 +147,20 @@ Status WriteHistory(H5File& file, const StudyHistory& history, const H5File* ear
   return Status::Ok();
 }
 
-Status WriteContents(H5File& file, const StudyConfig& config, const Scheduler& scheduler,
+Status WriteContents(H5File& file, const StudyDefinition& definition, const Scheduler& scheduler,
                      const StudyHistory& history, std::int64_t last_sequence, const H5File* earlier) {
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "format", kStudyFormatName));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "format_version", kStudyFormatVersion));
-  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "name", config.name));
-  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "config_yaml", config.yaml_text));
-  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "seed", std::bit_cast<std::int64_t>(config.seed)));
-  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "max_trials", config.scheduler.max_trials));
-  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "report_every", config.trial.report_every));
-  MPITUNE_RETURN_IF_ERROR(
-      file.WriteAttribute("/", "space_hash", std::bit_cast<std::int64_t>(scheduler.space().Hash())));
+  MPITUNE_RETURN_IF_ERROR(WriteDefinition(file, definition));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "last_sequence", last_sequence));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "study_time", history.last_time));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "done", static_cast<std::int64_t>(history.done ? 1 : 0)));
-  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "metric", config.metric));
-  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "mode", MetricModeName(config.mode)));
   MPITUNE_RETURN_IF_ERROR(WriteTrials(file, scheduler));
   MPITUNE_RETURN_IF_ERROR(WriteHistory(file, history, earlier));
   SavedState state;
   scheduler.Save(state);
   return WriteSavedState(file, "/scheduler", state);
 }
-
 
 Result<TrialOutcome> ParseOutcome(const std::string& name, bool& finished) {
   finished = name != "running";
@@ -194,28 +183,31 @@ Status ReadHistory(const H5File& file, StudyHistory& history) {
 
   std::vector<std::int64_t> run_trial, run_rank, exit_code;
   std::vector<std::string> device, outcome, message;
-  std::vector<double> assigned_at, finished_at, duration;
+  std::vector<double> assigned_at, first_report_at, finished_at, duration;
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/runs/trial_id"), run_trial));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/runs/rank"), run_rank));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStrings("/runs/device"), device));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/runs/assigned_at"), assigned_at));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/runs/first_report_at"), first_report_at));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/runs/finished_at"), finished_at));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStrings("/runs/outcome"), outcome));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/runs/exit_code"), exit_code));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/runs/duration"), duration));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStrings("/runs/message"), message));
   const std::size_t runs = run_trial.size();
-  for (std::size_t size : {run_rank.size(), device.size(), assigned_at.size(), finished_at.size(), outcome.size(),
+  for (std::size_t size : {run_rank.size(), device.size(), assigned_at.size(), first_report_at.size(),
+                           finished_at.size(), outcome.size(),
                            exit_code.size(), duration.size(), message.size()}) {
     if (size != runs) return Status::BadInput(fmt::format("{}: /runs: columns of different lengths", file.path()));
   }
   history.runs.resize(runs);
   for (std::size_t i = 0; i < runs; ++i) {
-    StoredRun& run = history.runs[i];
+    RunRecord& run = history.runs[i];
     run.trial = run_trial[i];
     run.rank = static_cast<int>(run_rank[i]);
     run.device = device[i];
     run.assigned_at = assigned_at[i];
+    run.first_report_at = first_report_at[i];
     run.finished_at = finished_at[i];
     Result<TrialOutcome> parsed = ParseOutcome(outcome[i], run.finished);
     if (!parsed.ok()) return Status::BadInput(fmt::format("{}: {}", file.path(), parsed.status().message()));
@@ -251,7 +243,7 @@ Status ReadHistory(const H5File& file, StudyHistory& history) {
 
 }  // namespace
 
-Status WriteSnapshotFile(const std::string& path, const StudyConfig& config, const Scheduler& scheduler,
+Status WriteSnapshotFile(const std::string& path, const StudyDefinition& definition, const Scheduler& scheduler,
                          const StudyHistory& history, std::int64_t last_sequence, ReportsBefore reports_before) {
   const std::string temporary = path + ".tmp";
   {
@@ -263,7 +255,7 @@ Status WriteSnapshotFile(const std::string& path, const StudyConfig& config, con
     }
     Result<H5File> file = H5File::Create(temporary);
     if (!file.ok()) return file.status();
-    Status written = WriteContents(*file, config, scheduler, history, last_sequence, earlier ? &*earlier : nullptr);
+    Status written = WriteContents(*file, definition, scheduler, history, last_sequence, earlier ? &*earlier : nullptr);
     Status closed = file->Close();
     if (!written.ok() || !closed.ok()) {
       std::remove(temporary.c_str());
@@ -290,21 +282,16 @@ Result<SnapshotContents> ReadSnapshotFile(const std::string& path, SnapshotPart 
   }
   Result<std::int64_t> version = file.ReadIntAttribute("/", "format_version");
   if (!version.ok()) return version.status();
-  if (*version > kStudyFormatVersion || *version < 1) {
-    return Status::BadInput(fmt::format("{}: study format version {}; this mpitune reads versions 1 to {}", path,
-                                        *version, kStudyFormatVersion));
+  if (*version != kStudyFormatVersion) {
+    return Status::BadInput(fmt::format("{}: study format version {}; this mpitune reads version {}{}", path,
+                                        *version, kStudyFormatVersion,
+                                        *version < kStudyFormatVersion ? " (the file is from an earlier release)" : ""));
   }
   SnapshotContents contents;
-  std::int64_t seed = 0;
-  std::int64_t space_hash = 0;
-  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStringAttribute("/", "config_yaml"), contents.config_yaml));
-  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "seed"), seed));
-  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "max_trials"), contents.max_trials));
-  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "report_every"), contents.report_every));
-  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "space_hash"), space_hash));
+  Result<StudyDefinition> definition = ReadDefinition(file);
+  if (!definition.ok()) return Status::BadInput(fmt::format("{}: {}", path, definition.status().message()));
+  contents.definition = std::move(*definition);
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "last_sequence"), contents.last_sequence));
-  contents.seed = std::bit_cast<std::uint64_t>(seed);
-  contents.space_hash = std::bit_cast<std::uint64_t>(space_hash);
   if (part == SnapshotPart::kAttributes) return contents;
   MPITUNE_RETURN_IF_ERROR(ReadInto(ReadSavedState(file, "/scheduler"), contents.scheduler_state));
   MPITUNE_RETURN_IF_ERROR(ReadHistory(file, contents.history));

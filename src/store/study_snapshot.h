@@ -1,12 +1,11 @@
 // The HDF5 snapshot of a study: written whole to "<path>.tmp", fsync'ed and renamed
 // over <path>, so the file at <path> is always one complete snapshot. Layout (see
 // the README's "Study file" section):
-//   /                    attributes: format, format_version, name, config_yaml, seed,
-//                        max_trials, report_every, space_hash, last_sequence,
-//                        study_time, done, metric, mode
+//   /                    attributes: format, format_version, last_sequence, study_time,
+//                        done, and the study definition (definition_h5.h)
 //   /trials/<column>     one row per trial, the scheduler's view
 //   /params/<name>       one row per trial: the native value (choice: index)
-//   /space/<name>/choices  a choice parameter's options, as text
+//   /space/<name>        the search space (definition_h5.h)
 //   /reports/<column>    every report the scheduler saw, in order
 //   /runs/<column>       every run (start or resume) of a trial on a worker
 //   /checkpoints/<id>    a built-in objective's state (attribute: step)
@@ -19,8 +18,8 @@
 #include "mpitune/saved_state.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/status.h"
-#include "mpitune/study_config.h"
-#include "mpitune/study_store.h"
+#include "store/study_definition.h"
+#include "store/study_store.h"
 
 namespace mpitune::store {
 
@@ -35,16 +34,12 @@ enum class ReportsBefore {
   kInTheFile,  // the snapshot now at `path` holds the earlier ones
 };
 
-Status WriteSnapshotFile(const std::string& path, const StudyConfig& config, const Scheduler& scheduler,
+Status WriteSnapshotFile(const std::string& path, const StudyDefinition& definition, const Scheduler& scheduler,
                          const StudyHistory& history, std::int64_t last_sequence,
                          ReportsBefore reports_before = ReportsBefore::kNone);
 
 struct SnapshotContents {
-  std::string config_yaml;
-  std::uint64_t seed = 0;
-  std::int64_t max_trials = 0;
-  double report_every = 1.0;
-  std::uint64_t space_hash = 0;
+  StudyDefinition definition;
   std::int64_t last_sequence = 0;
   SavedState scheduler_state;
   StudyHistory history;
@@ -52,7 +47,7 @@ struct SnapshotContents {
 
 enum class SnapshotPart {
   kAll,
-  kAttributes,  // the root attributes only (config, seed, ...): no state, no history
+  kAttributes,  // the definition and the root attributes only: no state, no history
 };
 
 // Errors are BadInput and name the file: not HDF5, not an mpitune study, a newer

@@ -1,4 +1,4 @@
-#include "mpitune/study_store.h"
+#include "store/study_store.h"
 
 #include <unistd.h>
 
@@ -13,10 +13,10 @@
 
 #include <fmt/format.h>
 
-#include "mpitune/forwarding_scheduler.h"
+#include "core/forwarding_scheduler.h"
 #include "store/background_sync.h"
 #include "store/journal.h"
-#include "store/posix_file.h"
+#include "base/posix_file.h"
 #include "store/study_events.h"
 #include "store/study_replay.h"
 #include "store/study_snapshot.h"
@@ -42,36 +42,14 @@ Status AsBadInput(const Status& status, const std::string& path) {
 // One attempt at reading the snapshot and the journal after it. A journal that does
 // not start right after the snapshot means a writer replaced both between our two
 // reads (status of a running study): the caller reads again.
-// The config a snapshot stores: its YAML text with the effective overrides.
-Result<StudyConfig> StoredConfig(const store::SnapshotContents& snapshot, const std::string& path) {
-  const std::string source = path + " (stored config)";
-  Result<StudyConfig> config = ParseStudyConfig(snapshot.config_yaml, source);
-  if (!config.ok()) return Status::BadInput(config.status().message());
-  config->seed = snapshot.seed;
-  config->scheduler.seed = snapshot.seed;
-  config->scheduler.max_trials = snapshot.max_trials;
-  config->trial.report_every = snapshot.report_every;
-  config->storage = path;
-  if (Status valid = ValidateSchedulerOptions(config->scheduler); !valid.ok()) {
-    return Status::BadInput(fmt::format("{}: {}", source, valid.message()));
-  }
-  if (config->space.Hash() != snapshot.space_hash) {
-    return Status::BadInput(fmt::format("{}: the stored search space does not match its hash (corrupt file)", path));
-  }
-  return config;
-}
-
 Result<StoredStudy> ReadOnce(const std::string& path, bool& gap) {
   gap = false;
   Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(path);
   if (!snapshot.ok()) return AsBadInput(snapshot.status(), path);
-  Result<StudyConfig> config = StoredConfig(*snapshot, path);
-  if (!config.ok()) return config.status();
   StoredStudy study;
   study.path = path;
-  study.config = std::move(*config);
-  study.space_hash = snapshot->space_hash;
-  study.scheduler = MakeScheduler(study.config.space, study.config.scheduler);
+  study.definition = std::move(snapshot->definition);
+  study.scheduler = MakeScheduler(study.definition.space, study.definition.scheduler);
   if (Status loaded = study.scheduler->Load(snapshot->scheduler_state); !loaded.ok()) {
     return Status::BadInput(fmt::format("{}: /scheduler: {}", path, loaded.message()));
   }
@@ -106,10 +84,10 @@ Result<StoredStudy> ReadOnce(const std::string& path, bool& gap) {
 
 }  // namespace
 
-Result<StudyConfig> ReadStudyConfig(const std::string& path) {
+Result<StudyDefinition> ReadStudyDefinition(const std::string& path) {
   Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(path, store::SnapshotPart::kAttributes);
   if (!snapshot.ok()) return AsBadInput(snapshot.status(), path);
-  return StoredConfig(*snapshot, path);
+  return std::move(snapshot->definition);
 }
 
 Result<StoredStudy> ReadStudyFile(const std::string& path) {
@@ -126,8 +104,8 @@ Result<StoredStudy> ReadStudyFile(const std::string& path) {
 
 class StudyStore::Impl {
  public:
-  Impl(std::string path, StudyConfig config, Scheduler& scheduler)
-      : path_(std::move(path)), config_(std::move(config)), inner_(scheduler) {}
+  Impl(std::string path, StudyDefinition definition, Scheduler& scheduler)
+      : path_(std::move(path)), definition_(std::move(definition)), inner_(scheduler) {}
 
   Status OpenJournal(bool fresh) {
     Result<store::JournalWriter> journal = store::JournalWriter::Open(JournalPath(path_));
@@ -150,7 +128,10 @@ class StudyStore::Impl {
       // No row is kept for a report: the journal has it, and a snapshot reads it back
       // from there (millions of rows cost more than all the rest of recording, in
       // first-touch page faults).
-      report->rank = RankOfOpenRun(report->trial);
+      if (RunRecord* run = OpenRun(report->trial)) {
+        report->rank = run->rank;
+        if (run->first_report_at < 0.0) run->first_report_at = report->now;
+      }
       history_.last_time = std::max(history_.last_time, report->now);
     } else {
       store::ApplyToHistory(history_, event);
@@ -189,9 +170,9 @@ class StudyStore::Impl {
     return Fail(journal_->Sync());
   }
 
-  std::int64_t RankOfOpenRun(TrialId trial) const {
+  RunRecord* OpenRun(TrialId trial) {
     const auto it = history_.open_runs.find(trial);
-    return it == history_.open_runs.end() ? 0 : history_.runs[it->second].rank;
+    return it == history_.open_runs.end() ? nullptr : &history_.runs[it->second];
   }
 
   // The reports recorded since the last snapshot, read back from the journal.
@@ -223,7 +204,7 @@ class StudyStore::Impl {
     }
     if (status.ok()) {
       status = store::WriteSnapshotFile(
-          path_, config_, inner_, history_, sequence_,
+          path_, definition_, inner_, history_, sequence_,
           reports_in_file_ ? store::ReportsBefore::kInTheFile : store::ReportsBefore::kNone);
     }
     if (status.ok()) {
@@ -248,9 +229,9 @@ class StudyStore::Impl {
     syncer_.reset();
     journal_.reset();
     if (::unlink(JournalPath(path_).c_str()) != 0 && errno != ENOENT) {
-      return Fail(store::ErrnoStatus(JournalPath(path_), "remove", errno));
+      return Fail(ErrnoStatus(JournalPath(path_), "remove", errno));
     }
-    return Fail(store::SyncParentDirectory(path_));
+    return Fail(SyncParentDirectory(path_));
   }
 
   Status Fail(Status status) {
@@ -261,7 +242,7 @@ class StudyStore::Impl {
   }
 
   std::string path_;
-  StudyConfig config_;
+  StudyDefinition definition_;
   Scheduler& inner_;
   std::unique_ptr<Scheduler> owned_scheduler_;  // Continue: the stored study's
   std::unique_ptr<Scheduler> recorder_;
@@ -271,7 +252,7 @@ class StudyStore::Impl {
   std::unique_ptr<store::BackgroundSync> syncer_;
   bool reports_in_file_ = false;  // the snapshot at path_ holds the reports not in history_
   std::int64_t snapshot_sequence_ = 0;  // the last event in the snapshot at path_
-  store::ByteWriter encoded_;  // reused for every record
+  ByteWriter encoded_;  // reused for every record
   Status error_;
   double now_ = 0.0;
   double last_write_ = 0.0;
@@ -337,20 +318,20 @@ StudyStore::StudyStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 
 StudyStore::~StudyStore() = default;
 
-Result<std::unique_ptr<StudyStore>> StudyStore::Create(const std::string& path, const StudyConfig& config,
+Result<std::unique_ptr<StudyStore>> StudyStore::Create(const std::string& path, const StudyDefinition& definition,
                                                        Scheduler& scheduler) {
   if (::access(path.c_str(), F_OK) == 0) {
     return Status::BadInput(fmt::format("{}: a study file is already there", path));
   }
-  auto impl = std::make_unique<Impl>(path, config, scheduler);
-  MPITUNE_RETURN_IF_ERROR(store::WriteSnapshotFile(path, config, scheduler, impl->history_, 0));
+  auto impl = std::make_unique<Impl>(path, definition, scheduler);
+  MPITUNE_RETURN_IF_ERROR(store::WriteSnapshotFile(path, definition, scheduler, impl->history_, 0));
   impl->reports_in_file_ = true;
   MPITUNE_RETURN_IF_ERROR(impl->OpenJournal(/*fresh=*/true));
   return std::unique_ptr<StudyStore>(new StudyStore(std::move(impl)));
 }
 
 Result<std::unique_ptr<StudyStore>> StudyStore::Continue(StoredStudy& study, double now) {
-  auto impl = std::make_unique<Impl>(study.path, study.config, *study.scheduler);
+  auto impl = std::make_unique<Impl>(study.path, study.definition, *study.scheduler);
   impl->owned_scheduler_ = std::move(study.scheduler);
   impl->history_ = std::move(study.history);
   impl->sequence_ = study.last_sequence;
@@ -390,7 +371,7 @@ void StudyStore::RunStarted(TrialId trial, int rank, const std::string& device) 
   impl_->Record(store::RunStartedEvent{trial, rank, device}, std::nullopt);
 }
 
-void StudyStore::RunEnded(TrialId trial, int exit_code, double duration, const std::string& message) {
+void StudyStore::RunEnded(TrialId trial, std::int64_t exit_code, double duration, const std::string& message) {
   impl_->Record(store::RunEndedEvent{trial, exit_code, duration, message}, std::nullopt);
 }
 
@@ -398,9 +379,9 @@ void StudyStore::Checkpointed(TrialId trial, double step, std::vector<std::uint8
   impl_->Record(store::CheckpointEvent{trial, step, std::move(state)}, std::nullopt);
 }
 
-const std::vector<std::uint8_t>* StudyStore::FindCheckpoint(TrialId trial) const {
+const StoredCheckpoint* StudyStore::FindCheckpoint(TrialId trial) const {
   const auto it = impl_->history_.checkpoints.find(trial);
-  return it == impl_->history_.checkpoints.end() ? nullptr : &it->second.state;
+  return it == impl_->history_.checkpoints.end() ? nullptr : &it->second;
 }
 
 Status StudyStore::Tick(double now) { return impl_->Tick(now); }

@@ -259,7 +259,6 @@ class CurveObjective final : public Objective {
 
 }  // namespace
 
-std::vector<std::string> BuiltinObjectiveNames() { return {"branin", "hartmann6", "curve", "sgd"}; }
 
 Result<std::unique_ptr<Objective>> MakeObjective(const std::string& name, const SearchSpace& space,
                                                  double max_budget, std::uint64_t seed) {

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "mpitune/command_trial.h"
+#include "trial/command_trial.h"
 
 namespace mpitune {
 namespace {

@@ -1,6 +1,6 @@
 // A command trial's lifetime: spawn, pump output, stop/timeout, reap (see
 // command_trial.h).
-#include "mpitune/command_trial.h"
+#include "trial/command_trial.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -24,7 +24,7 @@
 #include "trial/line_splitter.h"
 #include "trial/metric_parser.h"
 #include "trial/spawn_process.h"
-#include "trial/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace mpitune {
 namespace {

@@ -25,7 +25,7 @@
 #include <regex>
 #pragma GCC diagnostic pop
 
-#include "mpitune/command_trial.h"
+#include "trial/command_trial.h"
 #include "mpitune/status.h"
 
 namespace mpitune {

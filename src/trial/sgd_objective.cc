@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "mpitune/gpu.h"
+#include "gpu/gpu.h"
 #include "mpitune/rng.h"
 #include "trial/objective_params.h"
 #include "trial/sgd_data.h"

@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/protocol_wire.h"
+#include "base/byte_codec.h"
 
 namespace mpitune::sgd {
 namespace {
@@ -108,7 +108,7 @@ bool SgdSession::ParamsFinite() const {
 }
 
 std::vector<std::uint8_t> SgdSession::Checkpoint() const {
-  wire::Writer w;
+  ByteWriter w;
   w.U8(kCheckpointVersion);
   w.U32(static_cast<std::uint32_t>(shape_.width));
   w.I64(epoch_);
@@ -122,7 +122,7 @@ std::vector<std::uint8_t> SgdSession::Checkpoint() const {
 }
 
 Status SgdSession::Restore(const std::vector<std::uint8_t>& bytes) {
-  wire::Reader r(bytes);
+  ByteReader r(bytes);
   if (const std::uint8_t version = r.U8("version"); r.ok() && version != kCheckpointVersion) {
     r.Fail(fmt::format("version: {} is not the supported {}", version, kCheckpointVersion));
   }

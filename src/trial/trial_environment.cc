@@ -13,7 +13,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "mpitune/command_trial.h"
+#include "trial/command_trial.h"
+#include "trial/params_json.h"
 
 namespace mpitune {
 namespace {
@@ -37,10 +38,6 @@ class EnvironmentBuilder {
   std::map<std::string, std::size_t, std::less<>> index_;
   std::vector<std::string> entries_;
 };
-
-nlohmann::ordered_json ToJson(const ParamValue& value) {
-  return std::visit([](const auto& v) { return nlohmann::ordered_json(v); }, value);
-}
 
 }  // namespace
 
@@ -66,14 +63,10 @@ std::vector<std::string> BuildTrialEnvironment(const TrialSpec& spec, const Tria
 }
 
 std::string ParamsJson(TrialId trial, double budget, const SearchSpace& space, const Config& config) {
-  nlohmann::ordered_json params = nlohmann::ordered_json::object();
-  for (std::size_t i = 0; i < space.size() && i < config.values.size(); ++i) {
-    params[space.param(i).name] = ToJson(space.Value(config, i));
-  }
   nlohmann::ordered_json doc;
   doc["trial_id"] = trial;
   doc["budget"] = budget;
-  doc["params"] = std::move(params);
+  doc["params"] = ParamsJsonObject(space, config);
   // replace: a choice string with invalid UTF-8 must not throw here.
   return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

@@ -1,4 +1,4 @@
-#include "mpitune/study_config.h"
+#include "config/study_config.h"
 
 #include <gtest/gtest.h>
 

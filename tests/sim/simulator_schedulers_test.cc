@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "mpitune/objective.h"
-#include "mpitune/forwarding_scheduler.h"
+#include "core/forwarding_scheduler.h"
 #include "mpitune/scheduler.h"
-#include "mpitune/simulator.h"
+#include "sim/simulator.h"
 #include "mpitune/space.h"
 
 namespace mpitune {

@@ -1,7 +1,7 @@
 // The simulator against hand-written schedulers and objectives whose timings can be
 // worked out on paper (the real schedulers are exercised in
 // simulator_schedulers_test.cc).
-#include "mpitune/simulator.h"
+#include "sim/simulator.h"
 
 #include <gtest/gtest.h>
 
@@ -108,19 +108,16 @@ class ScriptedScheduler final : public Scheduler {
   Status Load(const SavedState& /*state*/) override { return Status::Ok(); }
   const SchedulerOptions& options() const override { return options_; }
   const SearchSpace& space() const override { return space_; }
-  const TrialTable& trials() const override { return records_; }
+  std::size_t trial_count() const override { return records_.size(); }
+  const TrialRecord& trial(TrialId id) const override { return records_[static_cast<std::size_t>(id)]; }
   std::int64_t running() const override { return running_; }
-  // The lowest last value: enough to check the simulator copies it through.
-  std::optional<TrialId> BestTrial() const override {
-    std::optional<TrialId> best;
-    for (const TrialRecord& record : records_) {
-      if (!best || record.last_value < records_[static_cast<std::size_t>(*best)].last_value) {
-        best = record.id;
-      }
-    }
-    return best;
+  // One rung of every trial's last value, so the best is the lowest: enough to check
+  // the simulator copies it through.
+  std::vector<RungSummary> Rungs() const override {
+    RungSummary rung;
+    for (const TrialRecord& record : records_) rung.entries.push_back(RungEntry{record.id, record.last_value, false});
+    return {rung};
   }
-  std::vector<std::string> DescribeRungs() const override { return {}; }
 
   std::vector<ReportLog> reports;
 
@@ -129,7 +126,7 @@ class ScriptedScheduler final : public Scheduler {
   std::size_t next_ = 0;
   std::size_t finished_ = 0;
   std::int64_t running_ = 0;
-  TrialTable records_;
+  std::vector<TrialRecord> records_;
   SchedulerOptions options_;
   SearchSpace space_;
 };

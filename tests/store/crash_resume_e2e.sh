@@ -16,7 +16,7 @@ kills=${3:-20}
 RANDOM=${4:-$$}
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 export OMPI_MCA_rmaps_base_oversubscribe=1
-max_trials=${CRASH_TEST_MAX_TRIALS:-$((kills * 60 + 1500))}
+max_trials=${CRASH_TEST_MAX_TRIALS:-$((kills * 150 + 1500))}
 
 tmp=$(mktemp -d)
 trap 'pkill -9 -f "$tmp/" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -99,6 +99,7 @@ while [[ $done_kills -lt $kills ]]; do
   wait_started || break  # the study finished before its ranks could be seen
   sleep 0.$((RANDOM % 5))$((RANDOM % 10))
   mapfile -t pids < <(rank_pids)
+  [[ ${#pids[@]} -gt 0 ]] || break  # the study finished meanwhile
   case $((done_kills % 3)) in
     0) what="SIGKILL of the whole job"; kill -9 -- -"$(ps -o pgid= "${pids[0]}" | tr -d ' ')" 2>/dev/null ;;
     1) what="SIGKILL of rank 0"; kill -9 "${pids[0]}" 2>/dev/null ;;

@@ -13,7 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/store_test_util.h"
+#include "test_files.h"
 
 namespace mpitune::store {
 namespace {

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "store/h5_file.h"
-#include "store/store_test_util.h"
+#include "test_files.h"
 
 namespace mpitune::store {
 namespace {

@@ -12,8 +12,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/byte_codec.h"
-#include "store/store_test_util.h"
+#include "base/byte_codec.h"
+#include "test_files.h"
 
 namespace mpitune::store {
 namespace {
@@ -70,11 +70,11 @@ TEST_F(JournalTest, RecordLayoutIsLengthTypeCrcPayload) {
   const std::vector<std::uint8_t> bytes = ReadBytes(path);
   ASSERT_EQ(bytes.size(), kJournalHeaderSize + kJournalRecordHeaderSize + 3);
   ByteReader reader(std::span<const std::uint8_t>(bytes).subspan(kJournalHeaderSize));
-  EXPECT_EQ(*reader.ReadU32(), 3u);
-  EXPECT_EQ(*reader.ReadU8(), 5);
+  EXPECT_EQ(reader.U32("length"), 3u);
+  EXPECT_EQ(reader.U8("type"), 5);
   // zlib.crc32(b"\x05abc")
-  EXPECT_EQ(*reader.ReadU32(), 0xDCFFB7FEu);
-  EXPECT_EQ(*reader.ReadU8(), 'a');
+  EXPECT_EQ(reader.U32("crc"), 0xDCFFB7FEu);
+  EXPECT_EQ(reader.U8("payload"), 'a');
 }
 
 TEST_F(JournalTest, ManyRecordsRoundTripAcrossReopens) {

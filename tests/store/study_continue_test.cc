@@ -12,9 +12,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "mpitune/study_store.h"
+#include "store/study_store.h"
 #include "store/h5_file.h"
-#include "store/store_test_util.h"
+#include "test_files.h"
 #include "store/study_test_util.h"
 
 namespace mpitune {
@@ -34,7 +34,7 @@ constexpr std::uint64_t kDriverSeed = 21;
 template <typename Reports>
 std::vector<ReportKey> SortedKeys(const Reports& reports) {
   std::vector<ReportKey> keys;
-  for (const StoredReport& report : reports) keys.push_back(KeyOf(report));
+  for (const ReportRecord& report : reports) keys.push_back(KeyOf(report));
   std::sort(keys.begin(), keys.end());
   return keys;
 }
@@ -52,7 +52,7 @@ TEST_P(StudyContinueTest, CrashAndContinueRepeatedlyFinishesTheStudy) {
   const StudyConfig config = ParseConfigOrDie(testing::StudyYaml(GetParam()));
   const std::string path = PathOf("study.h5");
   auto scheduler = MakeScheduler(config.space, config.scheduler);
-  Result<std::unique_ptr<StudyStore>> created = StudyStore::Create(path, config, *scheduler);
+  Result<std::unique_ptr<StudyStore>> created = StudyStore::Create(path, DefinitionOf(config), *scheduler);
   ASSERT_TRUE(created.ok()) << created.status().message();
   std::unique_ptr<StudyStore> store = std::move(*created);
 
@@ -77,7 +77,7 @@ TEST_P(StudyContinueTest, CrashAndContinueRepeatedlyFinishesTheStudy) {
     if (crashes == 3) {
       ASSERT_TRUE(store->Snapshot().ok());
     }
-    const std::vector<StoredReport> before = testing::AllReportsOf(*store);
+    const std::vector<ReportRecord> before = testing::AllReportsOf(*store);
     const std::int64_t recorded = store->last_sequence();
     store.reset();  // the crash
     ++crashes;
@@ -86,7 +86,7 @@ TEST_P(StudyContinueTest, CrashAndContinueRepeatedlyFinishesTheStudy) {
     ASSERT_TRUE(study.ok()) << study.status().message();
     // What was read back is what the store had, up to its last durable record.
     ASSERT_LE(study->history.reports.size(), before.size());
-    EXPECT_TRUE(SameReports(study->history.reports, std::vector<StoredReport>(
+    EXPECT_TRUE(SameReports(study->history.reports, std::vector<ReportRecord>(
                                                         before.begin(), before.begin() + static_cast<std::ptrdiff_t>(
                                                                                              study->history.reports.size()))));
     if (sync) {
@@ -114,7 +114,7 @@ TEST_P(StudyContinueTest, CrashAndContinueRepeatedlyFinishesTheStudy) {
     EXPECT_TRUE(store->history().open_runs.empty());
     EXPECT_EQ(store->scheduler().running(), 0);
     for (std::size_t run : open_runs) {
-      const StoredRun& stored = store->history().runs[run];
+      const RunRecord& stored = store->history().runs[run];
       EXPECT_TRUE(stored.finished);
       EXPECT_EQ(stored.outcome, TrialOutcome::kInterrupted) << "trial " << stored.trial;
       EXPECT_EQ(stored.finished_at, driver.now());
@@ -146,7 +146,7 @@ TEST_P(StudyContinueTest, CrashAndContinueRepeatedlyFinishesTheStudy) {
   }
   for (const std::vector<ReportKey>& synced : acknowledged) EXPECT_TRUE(HoldsAll(testing::AllReportsOf(*store), synced));
   const SavedState state = StateOf(final_scheduler);
-  const std::vector<StoredReport> reports = testing::AllReportsOf(*store);
+  const std::vector<ReportRecord> reports = testing::AllReportsOf(*store);
   const std::int64_t recorded = store->last_sequence();
   ASSERT_TRUE(store->Close().ok());
   EXPECT_FALSE(std::filesystem::exists(path + ".journal"));
@@ -160,7 +160,7 @@ TEST_P(StudyContinueTest, CrashAndContinueRepeatedlyFinishesTheStudy) {
   EXPECT_TRUE(StateOf(*study->scheduler) == state);
   EXPECT_TRUE(SameReports(study->history.reports, reports));
   EXPECT_TRUE(study->history.open_runs.empty());
-  for (const StoredRun& run : study->history.runs) EXPECT_TRUE(run.finished) << "trial " << run.trial;
+  for (const RunRecord& run : study->history.runs) EXPECT_TRUE(run.finished) << "trial " << run.trial;
 
   // The file's own trial table: one row per trial, no id twice, all terminal.
   Result<store::H5File> file = store::H5File::OpenReadOnly(path);
@@ -188,7 +188,7 @@ TEST_F(StudyContinueFromStartTest, ContinueRightAfterCreate) {
   const std::string path = PathOf("study.h5");
   auto scheduler = MakeScheduler(config.space, config.scheduler);
   {
-    Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, config, *scheduler);
+    Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, DefinitionOf(config), *scheduler);
     ASSERT_TRUE(store.ok()) << store.status().message();
   }
   Result<StoredStudy> study = ReadStudyFile(path);

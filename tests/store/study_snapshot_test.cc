@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "store/store_test_util.h"
+#include "test_files.h"
 #include "store/study_test_util.h"
 
 namespace mpitune::store {
@@ -55,7 +55,7 @@ TEST_P(StudySnapshotTest, EveryStateRoundTripsAndDecidesLikeTheOriginal) {
     if (cut > 0) last = driver.Step(*scheduler, nullptr);
     const SavedState written = StateOf(*scheduler);
     ASSERT_TRUE(written == reference.states[cut]);
-    ASSERT_TRUE(WriteSnapshotFile(path, config, *scheduler, history, static_cast<std::int64_t>(cut)).ok());
+    ASSERT_TRUE(WriteSnapshotFile(path, DefinitionOf(config), *scheduler, history, static_cast<std::int64_t>(cut)).ok());
     Result<SnapshotContents> read = ReadSnapshotFile(path);
     ASSERT_TRUE(read.ok()) << read.status().message();
     ASSERT_TRUE(read->scheduler_state == written);
@@ -102,7 +102,7 @@ class StudySnapshotFileTest : public mpitune::testing::StoreTest {};
 
 StudyHistory SampleHistory() {
   StudyHistory history;
-  StoredRun finished;
+  RunRecord finished;
   finished.trial = 0;
   finished.rank = 2;
   finished.device = "gpu1";
@@ -113,7 +113,7 @@ StudyHistory SampleHistory() {
   finished.exit_code = -9;
   finished.duration = 0.75;
   finished.message = "killed after 30 s: \"timeout\"\nlast line ✓";
-  StoredRun open;
+  RunRecord open;
   open.trial = 1;
   open.rank = 3;
   open.assigned_at = 1.0;
@@ -141,15 +141,15 @@ TEST_F(StudySnapshotFileTest, HistoryAndAttributesRoundTripExactly) {
   (void)scheduler->Next(1.0);
   const StudyHistory history = SampleHistory();
   const std::string path = PathOf("study.h5");
-  ASSERT_TRUE(WriteSnapshotFile(path, config, *scheduler, history, 1234).ok());
+  ASSERT_TRUE(WriteSnapshotFile(path, DefinitionOf(config), *scheduler, history, 1234).ok());
 
   Result<SnapshotContents> read = ReadSnapshotFile(path);
   ASSERT_TRUE(read.ok()) << read.status().message();
-  EXPECT_EQ(read->config_yaml, config.yaml_text);
-  EXPECT_EQ(read->seed, 0xFEDCBA9876543210u);
-  EXPECT_EQ(read->max_trials, 77);
-  EXPECT_EQ(read->report_every, 0.5);
-  EXPECT_EQ(read->space_hash, config.space.Hash());
+  EXPECT_EQ(read->definition.config_yaml, config.yaml_text);
+  EXPECT_EQ(read->definition.scheduler.seed, 0xFEDCBA9876543210u);
+  EXPECT_EQ(read->definition.scheduler.max_trials, 77);
+  EXPECT_EQ(read->definition.report_every, 0.5);
+  EXPECT_EQ(read->definition.space.Hash(), config.space.Hash());
   EXPECT_EQ(read->last_sequence, 1234);
   EXPECT_TRUE(read->scheduler_state == StateOf(*scheduler));
 
@@ -157,8 +157,8 @@ TEST_F(StudySnapshotFileTest, HistoryAndAttributesRoundTripExactly) {
   EXPECT_TRUE(SameReports(got.reports, history.reports));
   ASSERT_EQ(got.runs.size(), 2u);
   for (std::size_t i = 0; i < 2; ++i) {
-    const StoredRun& a = got.runs[i];
-    const StoredRun& b = history.runs[i];
+    const RunRecord& a = got.runs[i];
+    const RunRecord& b = history.runs[i];
     EXPECT_EQ(a.trial, b.trial);
     EXPECT_EQ(a.rank, b.rank);
     EXPECT_EQ(a.device, b.device);
@@ -187,14 +187,14 @@ TEST_F(StudySnapshotFileTest, ASecondSnapshotReplacesTheFirst) {
   auto scheduler = MakeScheduler(config.space, config.scheduler);
   const std::string path = PathOf("study.h5");
   StudyHistory history = SampleHistory();
-  ASSERT_TRUE(WriteSnapshotFile(path, config, *scheduler, history, 7).ok());
+  ASSERT_TRUE(WriteSnapshotFile(path, DefinitionOf(config), *scheduler, history, 7).ok());
   for (int i = 0; i < 4; ++i) (void)scheduler->Next(1.0 + i);
   history.reports.resize(1);
   history.runs.clear();
   history.open_runs.clear();
   history.checkpoints.clear();
   history.done = false;
-  ASSERT_TRUE(WriteSnapshotFile(path, config, *scheduler, history, 8).ok());
+  ASSERT_TRUE(WriteSnapshotFile(path, DefinitionOf(config), *scheduler, history, 8).ok());
   Result<SnapshotContents> read = ReadSnapshotFile(path);
   ASSERT_TRUE(read.ok()) << read.status().message();
   EXPECT_EQ(read->last_sequence, 8);

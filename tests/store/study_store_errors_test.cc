@@ -13,10 +13,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "mpitune/study_store.h"
+#include "store/study_store.h"
 #include "store/h5_file.h"
 #include "store/journal.h"
-#include "store/store_test_util.h"
+#include "test_files.h"
 #include "store/study_test_util.h"
 
 namespace mpitune {
@@ -60,7 +60,7 @@ class StudyFileErrorsTest : public testing::StoreTest {
   // (every event in the journal, none in a snapshot). Returns its last sequence.
   std::int64_t MakeStudy(const std::string& path, int calls, bool close) {
     auto scheduler = MakeScheduler(config_.space, config_.scheduler);
-    Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, config_, *scheduler);
+    Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, DefinitionOf(config_), *scheduler);
     EXPECT_TRUE(store.ok()) << store.status().message();
     if (!store.ok()) return -1;
     StudyDriver driver(3, 8);
@@ -223,7 +223,7 @@ INSTANTIATE_TEST_SUITE_P(Damages, JournalDamageTest,
 TEST_F(StudyFileErrorsTest, JournalThatDoesNotFollowTheSnapshot) {
   const std::string path = PathOf("study.h5");
   auto scheduler = MakeScheduler(config_.space, config_.scheduler);
-  Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, config_, *scheduler);
+  Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, DefinitionOf(config_), *scheduler);
   ASSERT_TRUE(store.ok()) << store.status().message();
   const std::vector<std::uint8_t> first_snapshot = ReadBytes(path);
   StudyDriver driver(3, 8);
@@ -241,7 +241,7 @@ TEST_F(StudyFileErrorsTest, CreateOnAnExistingStudyFails) {
   MakeStudy(path, 30, /*close=*/false);
   const Files before = DirFiles();
   auto scheduler = MakeScheduler(config_.space, config_.scheduler);
-  Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, config_, *scheduler);
+  Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, DefinitionOf(config_), *scheduler);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().kind(), ErrorKind::kBadInput);
   EXPECT_THAT(store.status().message(), HasSubstr(path));
@@ -253,7 +253,7 @@ TEST_F(StudyFileErrorsTest, CreateOnAnyExistingFileFails) {
   testing::WriteText(path, "not mine to overwrite");
   const Files before = DirFiles();
   auto scheduler = MakeScheduler(config_.space, config_.scheduler);
-  Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, config_, *scheduler);
+  Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, DefinitionOf(config_), *scheduler);
   ASSERT_FALSE(store.ok());
   EXPECT_THAT(store.status().message(), HasSubstr(path));
   EXPECT_EQ(DirFiles(), before);
@@ -267,7 +267,7 @@ TEST_F(StudyFileErrorsTest, CreateIgnoresAStaleJournal) {
   const std::string path = PathOf("study.h5");
   std::filesystem::rename(old_path + ".journal", path + ".journal");
   auto scheduler = MakeScheduler(config_.space, config_.scheduler);
-  Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, config_, *scheduler);
+  Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, DefinitionOf(config_), *scheduler);
   ASSERT_TRUE(store.ok()) << store.status().message();
   store->reset();
   Result<StoredStudy> study = ReadStudyFile(path);
@@ -277,15 +277,17 @@ TEST_F(StudyFileErrorsTest, CreateIgnoresAStaleJournal) {
   EXPECT_TRUE(study->scheduler->trials().empty());
 }
 
-// What the workers of a resumed MPI study read: the stored config alone, with the
+// What the workers of a resumed MPI study read: the stored definition alone, with the
 // effective overrides, from a study that is still running (killed: all in the journal).
-TEST_F(StudyFileErrorsTest, ReadStudyConfigGivesTheStoredConfigWithoutTheHistory) {
+TEST_F(StudyFileErrorsTest, ReadStudyDefinitionGivesTheStoredConfigWithoutTheHistory) {
   const std::string path = PathOf("study.h5");
   config_.scheduler.max_trials = 9;  // as an override would
   config_.trial.report_every = 0.5;
   MakeStudy(path, 25, /*close=*/false);
   const Files before = DirFiles();
-  Result<StudyConfig> config = ReadStudyConfig(path);
+  Result<StudyDefinition> definition = ReadStudyDefinition(path);
+  ASSERT_TRUE(definition.ok()) << definition.status().message();
+  Result<StudyConfig> config = StoredConfig(*definition, path);
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(DirFiles(), before);
   EXPECT_EQ(config->scheduler.max_trials, 9);
@@ -295,7 +297,7 @@ TEST_F(StudyFileErrorsTest, ReadStudyConfigGivesTheStoredConfigWithoutTheHistory
   EXPECT_EQ(config->storage, path);
 
   testing::WriteText(PathOf("notes.h5"), "not a study\n");
-  Result<StudyConfig> text = ReadStudyConfig(PathOf("notes.h5"));
+  Result<StudyDefinition> text = ReadStudyDefinition(PathOf("notes.h5"));
   ASSERT_FALSE(text.ok());
   EXPECT_EQ(text.status().kind(), ErrorKind::kBadInput);
   EXPECT_THAT(text.status().message(), HasSubstr(PathOf("notes.h5")));

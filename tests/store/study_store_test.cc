@@ -2,7 +2,7 @@
 // without Close, after a Sync or not, right after a snapshot or long after one) reads
 // back as exactly the scheduler state and report history of the calls it recorded, as
 // the same calls leave a plain scheduler.
-#include "mpitune/study_store.h"
+#include "store/study_store.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "store/store_test_util.h"
+#include "test_files.h"
 #include "store/study_test_util.h"
 
 namespace mpitune {
@@ -64,7 +64,7 @@ class StudyStoreResumeTest : public testing::StoreTest, public ::testing::WithPa
   void Start(StoreDrive& run, const std::string& name) {
     run.path = PathOf(name);
     run.scheduler = MakeScheduler(config_.space, config_.scheduler);
-    Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(run.path, config_, *run.scheduler);
+    Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(run.path, DefinitionOf(config_), *run.scheduler);
     ASSERT_TRUE(store.ok()) << store.status().message();
     run.store = std::move(*store);
     run.driver.set_after_call([&run] { run.sequence_after.push_back(run.store->last_sequence()); });
@@ -115,7 +115,7 @@ class StudyStoreResumeTest : public testing::StoreTest, public ::testing::WithPa
         << "the scheduler read back is not the one after call " << applied << ":"
         << testing::StateDiff(StateOf(*study->scheduler), reference_.states[applied]);
     const auto reports = run.driver.reports().begin();
-    const std::vector<StoredReport> made(reports, reports + static_cast<std::ptrdiff_t>(reference_.reports_after[applied]));
+    const std::vector<ReportRecord> made(reports, reports + static_cast<std::ptrdiff_t>(reference_.reports_after[applied]));
     EXPECT_TRUE(SameReports(study->history.reports, made));
     EXPECT_EQ(study->history.done, reference_.done_after[applied]);
 
@@ -242,7 +242,7 @@ class StudyStoreCrashTest : public testing::StoreTest {
     config_ = ParseConfigOrDie(testing::StudyYaml({"fifo", "fifo", "", 5}));
     scheduler_ = MakeScheduler(config_.space, config_.scheduler);
     path_ = PathOf("study.h5");
-    Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path_, config_, *scheduler_);
+    Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path_, DefinitionOf(config_), *scheduler_);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
   }
@@ -309,7 +309,7 @@ TEST_F(StudyStoreCrashTest, JournalRecordsAlreadyInTheSnapshotAreSkipped) {
   ASSERT_TRUE(store_->Snapshot().ok());
   const std::int64_t recorded = store_->last_sequence();
   const SavedState state = StateOf(*scheduler_);
-  const std::vector<StoredReport> reports = testing::AllReportsOf(*store_);
+  const std::vector<ReportRecord> reports = testing::AllReportsOf(*store_);
   store_.reset();
   testing::WriteBytes(path_ + ".journal", journal);  // as if Reset never ran
 
@@ -332,8 +332,8 @@ TEST_F(StudyStoreCrashTest, AfterCloseNothingIsRecordedAndNextSaysDone) {
   const std::vector<std::uint8_t> file = testing::ReadBytes(path_);
   const std::int64_t recorded = store_->last_sequence();
   const std::size_t runs = store_->history().runs.size();
-  const std::vector<std::uint8_t>* checkpoint = store_->FindCheckpoint(0);
-  const std::vector<std::uint8_t> checkpoint_before = checkpoint ? *checkpoint : std::vector<std::uint8_t>{};
+  const StoredCheckpoint* checkpoint = store_->FindCheckpoint(0);
+  const std::vector<std::uint8_t> checkpoint_before = checkpoint ? checkpoint->state : std::vector<std::uint8_t>{};
 
   EXPECT_TRUE(std::holds_alternative<Done>(store_->scheduler().Next(100.0)));
   store_->scheduler().Finished(0, TrialOutcome::kFailed, 100.0);
@@ -346,7 +346,7 @@ TEST_F(StudyStoreCrashTest, AfterCloseNothingIsRecordedAndNextSaysDone) {
   EXPECT_EQ(store_->last_sequence(), recorded);
   EXPECT_EQ(store_->history().runs.size(), runs);
   checkpoint = store_->FindCheckpoint(0);
-  EXPECT_EQ(checkpoint ? *checkpoint : std::vector<std::uint8_t>{}, checkpoint_before);
+  EXPECT_EQ(checkpoint ? checkpoint->state : std::vector<std::uint8_t>{}, checkpoint_before);
   EXPECT_EQ(testing::ReadBytes(path_), file);
   EXPECT_FALSE(std::filesystem::exists(path_ + ".journal"));
 }
@@ -360,7 +360,7 @@ TEST_F(StudyStoreWaitTest, AWaitThatChangesTheSchedulerIsReplayed) {
   const StudyConfig config = ParseConfigOrDie(testing::StudyYaml({"sha", "sha", "", 3}));
   auto scheduler = MakeScheduler(config.space, config.scheduler);
   const std::string path = PathOf("study.h5");
-  Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, config, *scheduler);
+  Result<std::unique_ptr<StudyStore>> store = StudyStore::Create(path, DefinitionOf(config), *scheduler);
   ASSERT_TRUE(store.ok()) << store.status().message();
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(std::holds_alternative<Assignment>((*store)->scheduler().Next(1.0 + i)));
   const SavedState before = StateOf(*scheduler);

@@ -18,10 +18,10 @@
 #include <gtest/gtest.h>
 
 #include "mpitune/rng.h"
-#include "mpitune/run_observer.h"
+#include "study/stored_config.h"
 #include "mpitune/scheduler.h"
-#include "mpitune/study_config.h"
-#include "mpitune/study_store.h"
+#include "config/study_config.h"
+#include "store/study_store.h"
 
 namespace mpitune::testing {
 
@@ -105,7 +105,7 @@ inline std::string StateDiff(const SavedState& got, const SavedState& want) {
 }
 
 // Every report a store holds (its file's snapshot and the newer ones).
-inline std::vector<StoredReport> AllReportsOf(StudyStore& store) {
+inline std::vector<ReportRecord> AllReportsOf(StudyStore& store) {
   Result<StoredReports> reports = store.AllReports();
   EXPECT_TRUE(reports.ok()) << reports.status().message();
   if (!reports.ok()) return {};
@@ -114,13 +114,13 @@ inline std::vector<StoredReport> AllReportsOf(StudyStore& store) {
 
 // A report as a comparable value: doubles by their bits, so NaN equals NaN.
 using ReportKey = std::tuple<TrialId, std::uint64_t, std::uint64_t>;  // trial, step, value
-inline ReportKey KeyOf(const StoredReport& report) {
+inline ReportKey KeyOf(const ReportRecord& report) {
   return {report.trial, std::bit_cast<std::uint64_t>(report.step), std::bit_cast<std::uint64_t>(report.value)};
 }
-inline std::string Describe(const StoredReport& r) {
+inline std::string Describe(const ReportRecord& r) {
   return fmt::format("trial {} step {} value {} time {} rank {}", r.trial, r.step, r.value, r.time, r.rank);
 }
-inline bool SameReport(const StoredReport& a, const StoredReport& b) {
+inline bool SameReport(const ReportRecord& a, const ReportRecord& b) {
   return KeyOf(a) == KeyOf(b) && std::bit_cast<std::uint64_t>(a.time) == std::bit_cast<std::uint64_t>(b.time) &&
          a.rank == b.rank;
 }
@@ -157,7 +157,7 @@ class StudyDriver {
   bool finished() const { return retired_ == workers_.size(); }
   void set_after_call(std::function<void()> after_call) { after_call_ = std::move(after_call); }
   double now() const { return now_; }
-  const std::vector<StoredReport>& reports() const { return reports_; }
+  const std::vector<ReportRecord>& reports() const { return reports_; }
   const std::vector<Assignment>& assignments() const { return assignments_; }
   // Steps that were a Next answered with Wait.
   std::int64_t waits() const { return waits_; }
@@ -165,7 +165,7 @@ class StudyDriver {
   std::int64_t nan_reports() const { return nan_reports_; }
 
   // One scheduler call; returns its trace line ("" when every worker has retired).
-  std::string Step(Scheduler& scheduler, RunObserver* observer) {
+  std::string Step(Scheduler& scheduler, StudyStore* observer) {
     if (finished()) return "";
     now_ += tick_;
     std::size_t index = rng_.Below(workers_.size());
@@ -214,7 +214,7 @@ class StudyDriver {
         nan_reports_ += nan ? 1 : 0;
         const Decision decision = scheduler.Report(trial, worker.step, value, now_);
         AfterCall();
-        reports_.push_back(StoredReport{trial, worker.step, value, now_, rank});
+        reports_.push_back(ReportRecord{trial, worker.step, value, now_, rank});
         if (observer && decision.kind != DecisionKind::kStop) {
           observer->Checkpointed(trial, worker.step, {static_cast<std::uint8_t>(trial), static_cast<std::uint8_t>(worker.step)});
         }
@@ -262,7 +262,7 @@ class StudyDriver {
   std::size_t retired_ = 0;
   double tick_;
   double now_;
-  std::vector<StoredReport> reports_;
+  std::vector<ReportRecord> reports_;
   std::vector<Assignment> assignments_;
   std::int64_t waits_ = 0;
   std::int64_t failures_ = 0;

@@ -1,7 +1,7 @@
 // Command trials with real child processes: /bin/sh scripts in a temporary
 // directory (and python3 for the example training script). Every test ends in well
 // under two seconds; nothing sleeps long.
-#include "mpitune/command_trial.h"
+#include "trial/command_trial.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -23,9 +23,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mpitune/clock.h"
+#include "base/clock.h"
 #include "mpitune/space.h"
-#include "mpitune/study_config.h"
+#include "config/study_config.h"
 #include "trial/line_splitter.h"
 #include "trial/metric_parser.h"
 

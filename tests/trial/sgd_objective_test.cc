@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "mpitune/objective.h"
-#include "mpitune/gpu.h"
+#include "gpu/gpu.h"
 #include "mpitune/space.h"
 #include "trial/sgd_objective.h"
 

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <mpi.h>
 
-#include "mpitune/mpi_runtime.h"
+#include "runtime/mpi/mpi_runtime.h"
 #include "runtime/mpi/mpi_error.h"
 
 namespace mpitune {

@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 #include <mpi.h>
 
-#include "mpitune/mpi_runtime.h"
-#include "runtime/idle_backoff.h"
+#include "runtime/mpi/mpi_runtime.h"
+#include "runtime/poll_loop.h"
 #include "runtime/mpi/mpi_error.h"
 
 namespace mpitune {
@@ -76,10 +76,10 @@ class MpiTransport final : public Transport {
   }
 
   Status Flush() override {
-    IdleBackoff backoff;
+    IdlePacer pacer;
     while (!pending_.empty()) {
       MPITUNE_RETURN_IF_ERROR(TestPending());
-      if (!pending_.empty()) backoff.Sleep();
+      if (!pending_.empty()) pacer.Sleep();
     }
     return Status::Ok();
   }

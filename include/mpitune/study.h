@@ -1,0 +1,99 @@
+// The read model of a study: what a study file holds, decoded for people and
+// programs. Trials come with their parameters in their own types, the value each was
+// ranked on at every rung it reached, every run and report; "the best trial" and "the
+// value of a trial" are defined here once (see BestTrialOf in scheduler.h), so
+// `status`, the end-of-run table, `best`, exports and reports all say the same.
+//
+// ReadStudy reads a study file without MPI and without changing it, also while the
+// study runs (it replays the journal up to its last whole record).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mpitune/run_record.h"
+#include "mpitune/scheduler.h"
+#include "mpitune/space.h"
+#include "mpitune/status.h"
+#include "mpitune/trial.h"
+
+namespace mpitune {
+
+// finished: the scheduler said Done; open: its journal is there (the study runs now,
+// or its writer was killed); stopped: closed before the end (a signal, an error).
+enum class StudyState { kFinished, kOpen, kStopped };
+const char* StudyStateName(StudyState state);  // "finished", "open", "stopped"
+
+struct StudyTrial {
+  TrialId id = -1;
+  TrialState state = TrialState::kPending;
+  TrialOutcome last_outcome = TrialOutcome::kExited;
+  int bracket = 0;
+  int rung = 0;                  // the rung it runs towards, or was last recorded at
+  double target_budget = 0.0;    // budget of its current (or last) assignment
+  double last_step = 0.0;        // highest step reported
+  double last_value = 0.0;       // the metric of its last report (NaN: none)
+  std::int64_t reports = 0;
+  TrialId parent = -1;           // population-based training: the donor it last copied
+  double start_time = 0.0;
+  double end_time = 0.0;
+  std::vector<ParamValue> params;  // in the space's order, each in its own type
+  // Indexed by rung (RungBudgets): the value it was ranked on there (NaN: ranked
+  // worst: failed, lost, NaN/Inf), or nullopt where it has no result.
+  std::vector<std::optional<double>> rung_values;
+  // Its value: the one at the highest rung it has a result at, with that rung's
+  // budget; nullopt while it has none (running towards its first rung, or failed).
+  std::optional<double> value;
+  double value_budget = 0.0;
+};
+
+struct StudyRung {
+  int bracket = 0;
+  int rung = 0;
+  double budget = 0.0;
+  std::int64_t results = 0;
+  std::int64_t promoted = 0;
+  std::optional<TrialId> best;  // the best finite value there
+  double best_value = 0.0;
+};
+
+struct Study {
+  std::string path;  // the study file; empty for a study that is not stored
+  std::string name;
+  std::string metric;
+  MetricMode mode = MetricMode::kMin;
+  std::string config_yaml;
+  SearchSpace space;
+  SchedulerOptions scheduler;
+  std::vector<double> rung_budgets;
+
+  StudyState state = StudyState::kOpen;
+  std::int64_t events = 0;    // scheduler events recorded over the study's life
+  bool torn_tail = false;     // the journal ended in a partial record (a crash), dropped
+  double study_time = 0.0;    // the latest study time recorded
+
+  std::vector<StudyTrial> trials;  // indexed by trial id
+  std::vector<StudyRung> rungs;
+  std::vector<RunRecord> runs;     // in the order they were handed out
+  std::vector<ReportRecord> reports;  // every report, in order (empty when not kept)
+  bool has_reports = false;
+  std::optional<TrialId> best;
+
+  const StudyTrial* best_trial() const { return best ? &trials[static_cast<std::size_t>(*best)] : nullptr; }
+  std::int64_t Count(TrialState state) const;
+  // Runs that have not finished (running now, or cut short by a crash).
+  std::vector<const RunRecord*> OpenRuns() const;
+};
+
+// Every trial, best first: the best trial; then trials that did not fail, by the
+// budget of their value (higher first) and their value; then those without a value;
+// failed and lost last; ties by id.
+std::vector<const StudyTrial*> RankTrials(const Study& study);
+
+// Reads the study file at `path` (a missing, foreign or damaged file is a BadInput
+// error naming it). `with_reports` false skips the report rows.
+Result<Study> ReadStudy(const std::string& path, bool with_reports = true);
+
+}  // namespace mpitune

@@ -1,0 +1,238 @@
+#include "runtime/coordinator/dispatcher.h"
+
+#include <algorithm>
+#include <utility>
+#include <variant>
+
+#include <fmt/format.h>
+
+namespace mpitune {
+
+Dispatcher::Dispatcher(Scheduler& scheduler, int worker_slots, DispatcherOptions options)
+    : scheduler_(scheduler), options_(options), checkpoints_(options.store),
+      slots_(static_cast<std::size_t>(std::max(worker_slots, 0))) {}
+
+Dispatcher::Slot* Dispatcher::Find(int worker) {
+  if (worker < 0 || worker >= static_cast<int>(slots_.size())) return nullptr;
+  return &slots_[static_cast<std::size_t>(worker)];
+}
+
+void Dispatcher::Join(int worker, int rank, const std::string& device, double now) {
+  Slot* slot = Find(worker);
+  if (slot == nullptr || slot->joined) return;
+  slot->joined = true;
+  slot->rank = rank;
+  slot->device = device;
+  slot->last_heard = now;
+  idle_.push(worker);
+}
+
+void Dispatcher::Heard(int worker, double now) {
+  if (Slot* slot = Find(worker)) slot->last_heard = now;
+}
+
+Status Dispatcher::HandOut(double now, const AssignFn& assign) {
+  while (!done_ && !stopping_ && !idle_.empty()) {
+    const int worker = idle_.top();
+    Slot& slot = slots_[static_cast<std::size_t>(worker)];
+    if (!slot.joined || slot.released || slot.running) {
+      idle_.pop();  // stale entry
+      continue;
+    }
+    NextAction action = scheduler_.Next(now);
+    if (std::holds_alternative<Done>(action)) {
+      done_ = true;
+      break;
+    }
+    if (std::holds_alternative<Wait>(action)) {
+      // Only a running trial's Report or Finished can change the scheduler's mind.
+      if (running_ == 0) {
+        return Status::Internal(fmt::format("scheduler '{}' asked every worker to wait while no trial is running",
+                                            SchedulerKindName(scheduler_.options().kind)));
+      }
+      break;
+    }
+    idle_.pop();
+    const Assignment& assignment = std::get<Assignment>(action);
+    slot.running = true;
+    slot.ending = false;
+    slot.stop_sent = false;
+    slot.segment = 0;
+    slot.trial = assignment.trial;
+    slot.last_heard = now;
+    ++running_;
+    ++summary_.assignments;
+    summary_.last_assignment_at = now;
+    const auto index = static_cast<std::size_t>(assignment.trial);
+    if (index >= started_.size()) started_.resize(std::max(index + 1, 2 * started_.size()), 0);
+    if (started_[index] == 0) {
+      started_[index] = 1;
+      ++summary_.trials_started;
+    }
+    if (options_.keep_runs) {
+      slot.run_index = summary_.runs.size();
+      RunRecord run;
+      run.trial = assignment.trial;
+      run.rank = slot.rank;
+      run.device = slot.device;
+      run.assigned_at = now;
+      summary_.runs.push_back(std::move(run));
+    }
+    if (options_.store != nullptr) options_.store->RunStarted(assignment.trial, slot.rank, slot.device);
+    static const std::vector<std::uint8_t> kNoState;
+    const std::vector<std::uint8_t>* restore = &kNoState;
+    if (assignment.resume_step > 0.0) {
+      if (const StoredCheckpoint* checkpoint = checkpoints_.Find(assignment.restore_from.value_or(assignment.trial))) {
+        restore = &checkpoint->state;
+      }
+    }
+    MPITUNE_RETURN_IF_ERROR(assign(worker, assignment, *restore));
+  }
+  return Status::Ok();
+}
+
+std::optional<ReportAnswer> Dispatcher::Report(int worker, TrialId trial, std::uint32_t segment,
+                                               std::span<const double> steps, std::span<const double> values,
+                                               double now) {
+  Slot* slot = Find(worker);
+  if (slot == nullptr || slot->lost) return std::nullopt;
+  slot->last_heard = now;
+  if (!slot->running || slot->trial != trial || slot->ending || slot->segment != segment) return std::nullopt;
+  if (options_.keep_runs) {
+    RunRecord& run = summary_.runs[slot->run_index];
+    if (run.first_report_at < 0.0) run.first_report_at = now;
+  }
+  ReportAnswer answer;
+  const std::size_t count = std::min(steps.size(), values.size());
+  for (std::size_t i = 0; i < count; ++i) {
+    ++summary_.reports;
+    answer.decision = scheduler_.Report(trial, steps[i], values[i], now);
+    answer.answered = static_cast<std::uint32_t>(i + 1);
+    if (answer.decision.kind == DecisionKind::kContinue) continue;
+    if (answer.decision.kind == DecisionKind::kExploit) {
+      ++slot->segment;
+      const TrialId donor = answer.decision.donor;
+      if (const StoredCheckpoint* checkpoint = checkpoints_.Find(donor)) {
+        answer.restore_step = checkpoint->step;
+        answer.restore_state = &checkpoint->state;
+      } else if (donor >= 0 && static_cast<std::size_t>(donor) < scheduler_.trial_count()) {
+        answer.restore_step = scheduler_.trial(donor).checkpoint_step;
+      }
+    } else {
+      slot->ending = true;
+    }
+    break;
+  }
+  return answer;
+}
+
+void Dispatcher::CountFailure(const Slot& slot, TrialId trial, const std::string& message) {
+  ++summary_.failures;
+  summary_.last_failure = options_.name_ranks ? fmt::format("trial {} on rank {}: {}", trial, slot.rank, message)
+                                              : fmt::format("trial {}: {}", trial, message);
+}
+
+void Dispatcher::EndRun(Slot& slot, const RunEnd& end, double now) {
+  const TrialId trial = slot.trial;
+  if (end.outcome == TrialOutcome::kFailed || end.outcome == TrialOutcome::kTimedOut ||
+      end.outcome == TrialOutcome::kLost) {
+    CountFailure(slot, trial, end.message);
+  }
+  if (!end.checkpoint.empty()) checkpoints_.Keep(trial, end.checkpoint_step, end.checkpoint);
+  if (options_.store != nullptr) options_.store->RunEnded(trial, end.exit_code, end.duration, end.message);
+  scheduler_.Finished(trial, end.outcome, now);
+  if (options_.keep_runs) {
+    RunRecord& run = summary_.runs[slot.run_index];
+    run.finished = true;
+    run.outcome = end.outcome;
+    run.finished_at = now;
+    run.exit_code = end.exit_code;
+    run.duration = end.duration;
+    run.message = end.message;
+  }
+  --running_;
+  slot.running = false;
+  slot.ending = false;
+  slot.stop_sent = false;
+  slot.trial = -1;
+}
+
+void Dispatcher::Finished(int worker, TrialId trial, RunEnd end, double now) {
+  Slot* slot = Find(worker);
+  if (slot == nullptr || slot->lost) return;
+  slot->last_heard = now;
+  if (!slot->running || slot->trial != trial) return;  // stale: it crossed a Stop on the wire
+  EndRun(*slot, end, now);
+  if (!slot->released) idle_.push(worker);
+}
+
+std::vector<std::pair<int, TrialId>> Dispatcher::RequestStop() {
+  std::vector<std::pair<int, TrialId>> interrupt;
+  if (stopping_) return interrupt;
+  stopping_ = true;
+  summary_.interrupted = true;
+  for (std::size_t worker = 0; worker < slots_.size(); ++worker) {
+    Slot& slot = slots_[worker];
+    if (!slot.running || slot.stop_sent) continue;
+    slot.stop_sent = true;
+    interrupt.emplace_back(static_cast<int>(worker), slot.trial);
+  }
+  return interrupt;
+}
+
+std::vector<int> Dispatcher::DeclareLost(double now) {
+  std::vector<int> lost;
+  // A scan of every worker, so not on every pass: silence is measured in minutes.
+  if (options_.lost_after_seconds <= 0.0 || now < next_lost_check_) return lost;
+  next_lost_check_ = now + std::min(1.0, options_.lost_after_seconds / 10.0);
+  for (std::size_t worker = 0; worker < slots_.size(); ++worker) {
+    Slot& slot = slots_[worker];
+    if (!slot.running || now - slot.last_heard < options_.lost_after_seconds) continue;
+    RunEnd end;
+    end.outcome = TrialOutcome::kLost;
+    end.exit_code = -1;
+    end.message = "the worker sent nothing for " + fmt::format("{:.0f}", now - slot.last_heard) +
+                  " s and is taken as lost";
+    if (options_.keep_runs) end.duration = now - summary_.runs[slot.run_index].assigned_at;
+    ++summary_.lost_workers;
+    EndRun(slot, end, now);
+    slot.lost = true;
+    if (!slot.released) {
+      slot.released = true;
+      ++released_;
+    }
+    lost.push_back(static_cast<int>(worker));
+  }
+  return lost;
+}
+
+std::vector<int> Dispatcher::TakeWorkersToRelease() {
+  std::vector<int> release;
+  if (!done_ && !stopping_) return release;
+  for (std::size_t worker = 0; worker < slots_.size(); ++worker) {
+    Slot& slot = slots_[worker];
+    // A worker that has not said Hello yet is waited for, so that no message of its is
+    // still in flight when the ranks finalise.
+    if (!slot.joined || slot.released || slot.running) continue;
+    slot.released = true;
+    ++released_;
+    release.push_back(static_cast<int>(worker));
+  }
+  return release;
+}
+
+bool Dispatcher::AllReleased() const { return released_ == static_cast<std::int64_t>(slots_.size()); }
+
+std::vector<int> Dispatcher::ReleaseAll() {
+  std::vector<int> release;
+  for (std::size_t worker = 0; worker < slots_.size(); ++worker) {
+    Slot& slot = slots_[worker];
+    if (slot.released) continue;
+    slot.released = true;
+    ++released_;
+    release.push_back(static_cast<int>(worker));
+  }
+  return release;
+}
+
+}  // namespace mpitune

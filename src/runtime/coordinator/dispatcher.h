@@ -1,0 +1,130 @@
+// Rank 0's side of a study, free of messages: which worker runs which trial, what the
+// scheduler answers to each report, how runs end, when workers are lost, stopped or
+// sent home. The coordinator (coordinator.h) feeds it from the transport; the simulator
+// feeds it from its event queue in virtual time; so a study behaves the same whichever
+// way it runs, and a new rule (a deadline, say) is written here once.
+//
+// Costs O(log workers) per hand-out and O(1) per report, so thousands of workers and
+// millions of reports per second are fine.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <queue>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mpitune/scheduler.h"
+#include "mpitune/status.h"
+#include "runtime/coordinator/checkpoint_book.h"
+#include "runtime/run_summary.h"
+#include "runtime/worker/trial_execution.h"
+#include "store/study_store.h"
+
+namespace mpitune {
+
+struct DispatcherOptions {
+  // A worker whose running trial has sent nothing for this long is lost: the trial
+  // ends as kLost and the worker gets no more work. 0 = never.
+  double lost_after_seconds = 0.0;
+  // The study store (null: not stored): told where runs go and how they end, and it
+  // keeps the built-in objectives' checkpoints.
+  StudyStore* store = nullptr;
+  // Keep a RunRecord per run in the summary (the end-of-run figures).
+  bool keep_runs = true;
+  // Name the worker's rank in failure lines ("trial 3 on rank 2: ...").
+  bool name_ranks = true;
+};
+
+// Rank 0's answer to one Report message.
+struct ReportAnswer {
+  std::uint32_t answered = 0;  // reports it answers (all, or up to the decisive one)
+  Decision decision;           // Continue, or the first other decision
+  double restore_step = 0.0;   // Exploit: the donor checkpoint's step
+  const std::vector<std::uint8_t>* restore_state = nullptr;  // Exploit of a built-in objective
+};
+
+class Dispatcher {
+ public:
+  // Starts `assignment` on `worker`, with the built-in objective's checkpoint to resume
+  // from (empty for none).
+  using AssignFn =
+      std::function<Status(int worker, const Assignment& assignment, const std::vector<std::uint8_t>& restore_state)>;
+
+  // Workers are numbered 0..worker_slots-1 (the coordinator uses transport ranks).
+  Dispatcher(Scheduler& scheduler, int worker_slots, DispatcherOptions options);
+
+  // `worker` is ready for work; `rank` and `device` go into its runs' records.
+  void Join(int worker, int rank, const std::string& device, double now);
+  // Any message from `worker` shows it is alive.
+  void Heard(int worker, double now);
+
+  // Hands trials to idle workers, lowest number first, until the scheduler has none;
+  // nothing once the study is done or stopping. A scheduler that waits while nothing
+  // runs can never go on: an Internal error.
+  Status HandOut(double now, const AssignFn& assign);
+
+  // A Report message of `worker`'s run. nullopt: nothing to answer (stale: the run has
+  // ended or moved on to another segment, so the reports are moot).
+  std::optional<ReportAnswer> Report(int worker, TrialId trial, std::uint32_t segment, std::span<const double> steps,
+                                     std::span<const double> values, double now);
+  // `worker`'s run of `trial` ended (a stale Finished is ignored).
+  void Finished(int worker, TrialId trial, RunEnd end, double now);
+
+  // Stop the study: no new work from now. Returns the workers whose runs to
+  // interrupt, with their trials.
+  std::vector<std::pair<int, TrialId>> RequestStop();
+  // Runs whose workers were silent past lost_after_seconds end as kLost; returns those
+  // workers, which get no more work (tell them to leave).
+  std::vector<int> DeclareLost(double now);
+  // Idle workers that will get no more work (the study is done or stopping); each is
+  // returned once. Workers that have not joined yet are waited for.
+  std::vector<int> TakeWorkersToRelease();
+  bool AllReleased() const;
+  // Ends the study's loop at once (an error): every worker not yet released.
+  std::vector<int> ReleaseAll();
+
+  bool done() const { return done_; }
+  bool stopping() const { return stopping_; }
+  std::int64_t running() const { return running_; }
+  const RunSummary& summary() const { return summary_; }
+  RunSummary& summary() { return summary_; }
+
+ private:
+  struct Slot {
+    bool joined = false;
+    bool released = false;   // told to leave (or lost): no more work
+    bool lost = false;
+    bool running = false;
+    bool ending = false;     // a Stop/Pause answer was given: later reports are moot
+    bool stop_sent = false;  // interrupted by a stop request
+    std::uint32_t segment = 0;
+    TrialId trial = -1;
+    double last_heard = 0.0;
+    int rank = 0;
+    std::string device = "cpu";
+    std::size_t run_index = 0;  // into summary_.runs
+  };
+
+  void EndRun(Slot& slot, const RunEnd& end, double now);
+  void CountFailure(const Slot& slot, TrialId trial, const std::string& message);
+  Slot* Find(int worker);
+
+  Scheduler& scheduler_;
+  DispatcherOptions options_;
+  CheckpointBook checkpoints_;
+  std::vector<Slot> slots_;
+  std::priority_queue<int, std::vector<int>, std::greater<>> idle_;  // may hold stale entries
+  std::vector<char> started_;  // by trial id: has had a worker
+  std::int64_t running_ = 0;
+  std::int64_t released_ = 0;
+  double next_lost_check_ = 0.0;
+  bool done_ = false;
+  bool stopping_ = false;
+  RunSummary summary_;
+};
+
+}  // namespace mpitune

@@ -1,0 +1,30 @@
+// A study in this one process: the coordinator and one worker over the in-process
+// transport, stepped in turn on this thread. It is the very code of an MPI study with
+// world size 1, so whatever a decision does (a pause, an exploit, a stop) is done the
+// same way in both.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "base/clock.h"
+#include "mpitune/scheduler.h"
+#include "mpitune/status.h"
+#include "runtime/run_summary.h"
+#include "runtime/worker/worker.h"
+#include "store/study_store.h"
+
+namespace mpitune {
+
+struct LocalStudyOptions {
+  StudyStore* store = nullptr;  // null: the study is not stored
+  WorkerOptions worker;         // its device, for the runs' records
+};
+
+// Drives `scheduler` until it says Done, or until `*stop_requested` (may be null)
+// turns true, in which case the running trial is interrupted (a resumed study
+// re-queues it) and the summary says interrupted. A failing trial fails only itself.
+Result<RunSummary> RunStudyInProcess(Scheduler& scheduler, ExecutionFactory executions, Clock& clock,
+                                     const std::atomic<bool>* stop_requested, const LocalStudyOptions& options);
+
+}  // namespace mpitune

@@ -1,0 +1,27 @@
+// What a run of a study did, for the lines printed at its end and the tests: the same
+// for a single-process study, an MPI study and the simulator.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mpitune/run_record.h"
+
+namespace mpitune {
+
+struct RunSummary {
+  std::int64_t trials_started = 0;  // distinct trials that got a worker
+  std::int64_t assignments = 0;     // starts and resumes
+  std::int64_t reports = 0;         // metrics passed to Scheduler::Report
+  std::int64_t failures = 0;        // runs that ended kFailed, kTimedOut or kLost
+  std::int64_t lost_workers = 0;    // declared lost (silent past lost_after_seconds)
+  double wall_seconds = 0.0;        // of the study loop, on its clock
+  double last_assignment_at = -1.0; // clock time of the last hand-out
+  bool interrupted = false;         // stopped by a stop request, not by Done
+  bool all_workers_lost = false;    // ended because no worker was left
+  std::string last_failure;         // "trial N: <message>" (with the rank under MPI)
+  std::vector<RunRecord> runs;      // in the order they were handed out (when kept)
+};
+
+}  // namespace mpitune

@@ -1,0 +1,36 @@
+// What a worker needs before its loop starts, the same for an MPI worker rank and for
+// the single process of a `mpitune run` without mpirun: its device (from its place on
+// the node, the environment and the study's resources; a GPU selected for in-process
+// objectives), and the factory of its trials' executions (the built-in objective, or
+// the study's command with the worker's devices).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "config/study_config.h"
+#include "mpitune/objective.h"
+#include "mpitune/status.h"
+#include "runtime/worker/command_execution.h"
+#include "runtime/worker/worker.h"
+
+namespace mpitune {
+
+struct WorkerSetup {
+  WorkerOptions options;  // hostname, device and its note for the Hello
+  std::unique_ptr<Objective> objective;  // built-in objectives
+  CommandRunnerSettings command;         // command trials
+  ExecutionFactory executions;           // refers to the two above
+};
+
+// `local_index`/`local_workers`: this worker among the worker ranks on its node, when
+// known (else SLURM_LOCALID is used). The setup refers to `clock`, which must outlive
+// it. A bad objective is a BadInput error naming the config file.
+Result<std::unique_ptr<WorkerSetup>> PrepareWorker(const StudyConfig& config, std::optional<int> local_index,
+                                                   int local_workers, Clock& clock);
+
+std::string HostName();
+
+}  // namespace mpitune

@@ -1,0 +1,36 @@
+#include "study/stored_config.h"
+
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace mpitune {
+
+StudyDefinition DefinitionOf(const StudyConfig& config) {
+  StudyDefinition definition;
+  definition.name = config.name;
+  definition.metric = config.metric;
+  definition.space = config.space;
+  definition.scheduler = config.scheduler;
+  definition.scheduler.mode = config.mode;
+  definition.scheduler.seed = config.seed;
+  definition.report_every = config.trial.report_every;
+  definition.config_yaml = config.yaml_text;
+  return definition;
+}
+
+Result<StudyConfig> StoredConfig(const StudyDefinition& definition, const std::string& path) {
+  const std::string source = path + " (stored config)";
+  Result<StudyConfig> config = ParseStudyConfig(definition.config_yaml, source);
+  if (!config.ok()) return Status::BadInput(config.status().message());
+  if (config->space.Hash() != definition.space.Hash()) {
+    return Status::BadInput(fmt::format("{}: the stored config's space is not the stored space (corrupt file)", path));
+  }
+  config->seed = definition.scheduler.seed;
+  config->scheduler = definition.scheduler;
+  config->trial.report_every = definition.report_every;
+  config->storage = path;
+  return config;
+}
+
+}  // namespace mpitune

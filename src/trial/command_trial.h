@@ -1,0 +1,158 @@
+// Command trials: the user's own training command, run as a child process on a
+// worker. The MPI worker loop drives one CommandTrial per assigned trial:
+//
+//   auto argv = ExpandCommand(spec, space, config, context);       // no I/O
+//   WriteParamsJson(context.params_json_path, context.trial, context.budget, space, config);
+//   auto env = BuildTrialEnvironment(spec, context, environ);
+//   auto trial = CommandTrial::Start(*argv, env, trial_dir, options, clock.Now());
+//   while ((*trial)->Running()) {
+//     (*trial)->WaitForOutput(0.1);
+//     for (const MetricReport& r : (*trial)->Poll(clock.Now())) { ...scheduler.Report... }
+//     if (decision is Stop/Pause) (*trial)->RequestStop(clock.Now());
+//   }
+//   TrialExit exit = (*trial)->Finish();
+//
+// The command never goes through a shell unless the spec asks for one, and then
+// every substituted value is single-quoted. The child runs in its own process group
+// so that a stop, a timeout or the end of the trial reaches everything it spawned.
+// No fork(): the worker is an MPI process, so children are made with posix_spawnp.
+// Time is passed in (`now`, seconds on any steady clock); nothing here reads a clock.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mpitune/space.h"
+#include "mpitune/status.h"
+#include "config/study_config.h"
+#include "mpitune/trial.h"
+
+namespace mpitune {
+
+// What the worker knows about this run of a trial, for the placeholders
+// {trial_id}, {budget}, {checkpoint_dir}, {restore_from}, {params_json} and the
+// MPITUNE_* environment variables.
+struct TrialContext {
+  TrialId trial = -1;
+  double budget = 0.0;
+  std::string checkpoint_dir;
+  std::string restore_from;  // checkpoint to resume from; empty = fresh start
+  std::string params_json_path;
+  // Unset: CUDA_VISIBLE_DEVICES is inherited. "" hides every GPU from the trial.
+  std::optional<std::string> cuda_visible_devices;
+};
+
+// The argv to spawn. With spec.shell false, each template element becomes exactly
+// one argv element, whatever the substituted values contain. With spec.shell true,
+// the result is {"/bin/sh", "-c", line} where line joins the elements with spaces,
+// the template text kept as written (so pipes and redirections work) and every
+// substituted value single-quoted. Fails on an unknown placeholder or an empty
+// command.
+Result<std::vector<std::string>> ExpandCommand(const TrialSpec& spec, const SearchSpace& space,
+                                               const Config& config, const TrialContext& context);
+
+// `value` as one /bin/sh word: 'it'\''s' for it's.
+std::string ShellQuote(const std::string& value);
+
+// {"trial_id": .., "budget": .., "params": {name: value}}, each value with its JSON
+// type (number, integer, bool, string). Written to a temporary file and renamed, so
+// a reader never sees half a file.
+std::string ParamsJson(TrialId trial, double budget, const SearchSpace& space, const Config& config);
+Status WriteParamsJson(const std::string& path, TrialId trial, double budget, const SearchSpace& space,
+                       const Config& config);
+
+// `parent` (NAME=value strings, e.g. from `environ`, may be null) with spec.env on
+// top, then MPITUNE_TRIAL_ID, MPITUNE_BUDGET, MPITUNE_CHECKPOINT_DIR,
+// MPITUNE_RESTORE_FROM, MPITUNE_PARAMS_JSON and CUDA_VISIBLE_DEVICES (when the
+// context sets it). The worker's values win over spec.env: the GPU pinning and the
+// trial's identity are not the user's to override. Later values replace earlier ones
+// of the same name, so every name appears once.
+std::vector<std::string> BuildTrialEnvironment(const TrialSpec& spec, const TrialContext& context,
+                                               const char* const* parent);
+
+// One metric value the trial printed.
+struct MetricReport {
+  double step = 0.0;
+  double value = 0.0;  // may be NaN or +-Inf; the scheduler ranks those worst
+};
+
+struct CommandTrialOptions {
+  std::string metric = "loss";             // the key read from "mpitune: step=.. <metric>=.." lines
+  std::string metric_regex;                // optional ECMAScript regex: group 1 value, group 2 step
+  double timeout_seconds = 0.0;            // from Start; 0 = no limit
+  double stop_grace_seconds = 10.0;        // SIGTERM -> SIGKILL after this long
+  bool parse_stderr = true;                // metric lines count on stderr too (Python logging)
+  std::size_t max_line_bytes = 64 * 1024;  // longer lines are cut for parsing
+  std::size_t stderr_tail_lines = 20;
+};
+
+struct TrialExit {
+  TrialOutcome outcome = TrialOutcome::kFailed;
+  std::optional<int> exit_code;  // set when the process exited by itself
+  int signal = 0;                // the signal that ended it, 0 if it exited
+  bool stop_requested = false;   // RequestStop or Kill was called
+  bool killed_after_grace = false;
+  bool timed_out = false;
+  double duration_seconds = 0.0;         // from Start until Poll saw it end
+  std::string message;                   // one line: "exited with code 3", "cannot run ...", ...
+  std::vector<std::string> stderr_tail;  // the last lines of stderr, control bytes as '?'
+  std::int64_t reports = 0;              // metric reports returned by Poll
+  std::int64_t garbage_lines = 0;        // malformed metric lines, cut-off lines
+  std::int64_t ignored_lines = 0;        // well-formed mpitune: lines without our metric
+};
+
+class CommandTrial {
+ public:
+  // Spawns argv[0] (searched on the worker's PATH) with `env`, in a new process
+  // group, stdin from /dev/null, stdout and stderr into pipes whose bytes are
+  // appended to <trial_dir>/stdout.log and stderr.log. Creates trial_dir. Fails only
+  // when the worker cannot set the trial up (directory, logs, pipes, a bad
+  // metric_regex); a command that cannot be run gives a trial that has already
+  // ended with kFailed and says why in its message and stderr.log.
+  static Result<std::unique_ptr<CommandTrial>> Start(const std::vector<std::string>& argv,
+                                                     const std::vector<std::string>& env,
+                                                     const std::string& trial_dir,
+                                                     const CommandTrialOptions& options, double now);
+
+  CommandTrial(const CommandTrial&) = delete;
+  CommandTrial& operator=(const CommandTrial&) = delete;
+  // Kills the whole group and reaps the process if it is still running.
+  ~CommandTrial();
+
+  // Never blocks: reads what the pipes hold, appends it to the logs, parses metric
+  // lines, reaps the process if it ended (killing whatever it left behind in its
+  // group and reading its last output), and enforces the timeout and the stop grace
+  // period against `now`. Returns the reports since the last call.
+  std::vector<MetricReport> Poll(double now);
+
+  // Blocks until a pipe has something to read or `max_seconds` have passed. The
+  // process ending is not a wake-up of its own, so keep max_seconds short.
+  void WaitForOutput(double max_seconds);
+
+  // True until Poll has seen the process end.
+  bool Running() const;
+  pid_t pid() const;
+
+  // SIGTERM to the whole group; SIGKILL once stop_grace_seconds have passed (checked
+  // by Poll). The trial then ends as kExited however it went down.
+  void RequestStop(double now);
+  // SIGKILL to the whole group at once; also counts as a requested stop.
+  void Kill();
+
+  // How the trial ended. Call once Running() is false; if it is still running it is
+  // killed and reaped first.
+  TrialExit Finish();
+
+ private:
+  class Impl;
+  explicit CommandTrial(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mpitune
