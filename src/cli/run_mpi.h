@@ -10,10 +10,10 @@
 
 namespace mpitune::cli {
 
-// Starts MPI; with one rank it runs the study as RunInThisProcess does. Refuses
-// (exit code 2, before any file is opened) when MPI fails to start or its world is
-// not the tasks `launch` announced. Exit codes as RunRunCommand's; only rank 0
-// prints the results.
+// Starts MPI; with one rank it runs the study as RunInThisProcess does. When
+// `launch` announced several tasks and MPI fails to start, or its world does not
+// hold them all, it refuses (exit code 2) before any file is opened. Exit codes as
+// RunRunCommand's; only rank 0 prints the results.
 int RunUnderMpirun(const RunCommandOptions& options, const LaunchEnvironment& launch);
 
 // A launch refused: the first task prints `refusal`, the others exit quietly with
