@@ -1,7 +1,6 @@
 // `mpitune run` and `mpitune resume`: a whole study in this process, one trial at a
 // time, or under mpirun over MPI (run_mpi.cc); either way stored in its study file.
 #include <csignal>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <utility>
@@ -17,7 +16,9 @@
 #include "base/clock.h"
 #include "mpitune/scheduler.h"
 #include "runtime/local_study.h"
+#include "runtime/mpi/launch_environment.h"
 #include "runtime/mpi/mpi_runtime.h"
+#include "runtime/mpi/pmi2_support.h"
 #include "runtime/worker/worker_setup.h"
 #include "study/study_builder.h"
 
@@ -81,29 +82,23 @@ CLI::App* AddResumeCommand(CLI::App& app, RunCommandOptions& options) {
   return command;
 }
 
-namespace {
-
-// The rank mpirun gave this process, from its environment (MPI is not started yet).
-bool IsWorkerRank() {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK"}) {
-    if (const char* value = std::getenv(name)) return std::string(value) != "0";
-  }
-  return false;
-}
-
-}  // namespace
-
 int RunRunCommand(const RunCommandOptions& options) {
-  // mpirun forwards SIGTERM/SIGINT/SIGUSR1 to every rank at any moment, loading and
-  // resuming included, and their default action kills: rank 0 (or the single
-  // process) turns them into a clean stop from the start; workers ignore them and
-  // wait for rank 0's word.
-  if (LaunchedByMpirun() && IsWorkerRank()) {
+  // Decided before MPI starts (and before any file is opened): a launch whose tasks
+  // MPI cannot join must not run one study per task against the same file.
+  const LaunchEnvironment launch = ClassifyThisLaunch();
+  const LaunchPlan plan = PlanLaunch(launch, MpiSupportsPmi2);
+  if (plan.action == LaunchAction::kRefuse) return ReportLaunchRefusal(launch, plan.refusal);
+  // mpirun and srun forward SIGTERM/SIGINT/SIGUSR1 to every rank at any moment,
+  // loading and resuming included, and their default action kills: rank 0 (or the
+  // single process) turns them into a clean stop from the start; workers ignore
+  // them and wait for rank 0's word.
+  const bool start_mpi = plan.action == LaunchAction::kStartMpi;
+  if (start_mpi && !launch.first_task()) {
     for (int signal_number : {SIGTERM, SIGINT, SIGUSR1}) std::signal(signal_number, SIG_IGN);
   } else {
     InstallStopSignalHandlers();
   }
-  return LaunchedByMpirun() ? RunUnderMpirun(options) : RunInThisProcess(options);
+  return start_mpi ? RunUnderMpirun(options, launch) : RunInThisProcess(options);
 }
 
 Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options) {

@@ -161,9 +161,18 @@ int RunWorker(Setup& setup, Transport& transport, const std::optional<NodeWorker
 
 }  // namespace
 
-int RunUnderMpirun(const RunCommandOptions& options) {
+int ReportLaunchRefusal(const LaunchEnvironment& launch, const Status& refusal) {
+  return launch.first_task() ? ReportError(refusal) : ExitCodeFor(refusal);
+}
+
+int RunUnderMpirun(const RunCommandOptions& options, const LaunchEnvironment& launch) {
   Result<std::unique_ptr<MpiSession>> session = MpiSession::Start();
-  if (!session.ok()) return ReportError(session.status());
+  if (!session.ok()) return ReportLaunchRefusal(launch, MpiStartFailure(launch, session.status()));
+  // Tasks that MPI did not join are each a world of their own, all rank 0: only the
+  // launcher's rank can tell them apart.
+  if (Status world = CheckMpiWorld(launch, (*session)->world_size()); !world.ok()) {
+    return ReportLaunchRefusal(launch, world);
+  }
   const int rank = (*session)->world_rank();
   if ((*session)->world_size() == 1) return RunInThisProcess(options);
 

@@ -6,12 +6,19 @@
 #include "runtime/run_summary.h"
 #include "mpitune/scheduler.h"
 #include "config/study_config.h"
+#include "runtime/mpi/launch_environment.h"
 
 namespace mpitune::cli {
 
-// Starts MPI; with one rank it runs the study as RunInThisProcess does. Exit codes
-// as RunRunCommand's; only rank 0 prints the results.
-int RunUnderMpirun(const RunCommandOptions& options);
+// Starts MPI; with one rank it runs the study as RunInThisProcess does. When
+// `launch` announced several tasks and MPI fails to start, or its world does not
+// hold them all, it refuses (exit code 2) before any file is opened. Exit codes as
+// RunRunCommand's; only rank 0 prints the results.
+int RunUnderMpirun(const RunCommandOptions& options, const LaunchEnvironment& launch);
+
+// A launch refused: the first task prints `refusal`, the others exit quietly with
+// the same code (all tasks print at once otherwise).
+int ReportLaunchRefusal(const LaunchEnvironment& launch, const Status& refusal);
 
 // The whole study in this process, no MPI (run_command.cc).
 int RunInThisProcess(const RunCommandOptions& options);

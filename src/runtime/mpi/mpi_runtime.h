@@ -14,11 +14,6 @@
 
 namespace mpitune {
 
-// True when a launcher started this process as part of an MPI job (Open MPI's
-// mpirun sets OMPI_COMM_WORLD_SIZE, PMIx launchers PMIX_RANK). Without it the CLI
-// never touches MPI, so `mpitune run` works on a machine with no MPI set up.
-bool LaunchedByMpirun();
-
 // MPI_Init_thread (MPI_THREAD_FUNNELED: only the main thread calls MPI) in Start,
 // MPI_Finalize in the destructor. One per process.
 class MpiSession {

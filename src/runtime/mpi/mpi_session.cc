@@ -1,4 +1,3 @@
-#include <cstdlib>
 #include <memory>
 #include <optional>
 
@@ -9,10 +8,6 @@
 #include "runtime/mpi/mpi_error.h"
 
 namespace mpitune {
-
-bool LaunchedByMpirun() {
-  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr;
-}
 
 Result<std::unique_ptr<MpiSession>> MpiSession::Start() {
   int provided = 0;

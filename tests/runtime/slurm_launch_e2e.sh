@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# End-to-end: how `mpitune run` is launched under a real one-node Slurm.
+# Usage: slurm_launch_e2e.sh MPITUNE_BINARY SOURCE_DIR
+#
+#   (a) srun --mpi=pmix -n 3: one study, rank 0 coordinating 2 workers
+#   (b) srun --mpi=pmi2 -n 3 and srun --mpi=none -n 3: refused with exit code 2 and
+#       one line from task 0, no study file (or, with an Open MPI that has PMI-2
+#       support, one study as in (a))
+#   (c) sbatch --wait of a batch script calling `mpitune run` (no srun): the batch
+#       shell runs the study as a single process
+#   (d) mpirun inside an sbatch allocation of 3 tasks: one study over 3 ranks
+#   (e) a step announcing 3 tasks whose MPI world is 1: refused after MPI_Init
+#   (f) srun --mpi=none -n 1: a lone task runs the study without MPI
+#
+# The cluster comes from slurm-localhost.sh, found at $MPITUNE_SLURM_TOOL (default
+# /work/shared/tools/slurm-localhost.sh). It is used as it is when already up;
+# otherwise this script starts it (as root) and stops it again at the end. Exits
+# 77 (ctest: skipped) with one line saying why when Slurm is not there or cannot
+# be started.
+set -u
+binary=$(realpath "$1")
+source_dir=$(realpath "$2")
+tool=${MPITUNE_SLURM_TOOL:-/work/shared/tools/slurm-localhost.sh}
+
+skip() {
+  echo "slurm_launch_e2e: SKIP: $*"
+  exit 77
+}
+fail() {
+  echo "slurm_launch_e2e: FAIL: $*" >&2
+  exit 1
+}
+
+[[ -f $tool ]] || skip "no Slurm tool at $tool (set MPITUNE_SLURM_TOOL to slurm-localhost.sh)"
+export PATH="$PATH:/usr/sbin:/sbin"
+for command in srun sbatch slurmctld slurmd munged; do
+  [[ -x $(command -v "$command") ]] || skip "Slurm is not installed ($command not found; as root: $tool install)"
+done
+
+tmp=$(mktemp -d)
+started=0
+cleanup() {
+  if [[ $started -eq 1 ]]; then bash "$tool" stop >/dev/null 2>&1; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if ! bash "$tool" status >/dev/null 2>&1; then
+  [[ $(id -u) -eq 0 ]] || skip "Slurm is not running and starting it needs root ($tool start)"
+  started=1
+  bash "$tool" start >"$tmp/start.log" 2>&1
+  code=$?
+  if [[ $code -ne 0 ]]; then
+    why=$(grep -m1 'ERROR' "$tmp/start.log" || echo "exit code $code after: $(tail -n 1 "$tmp/start.log")")
+    skip "cannot start Slurm with $tool start ($why; logs in ${SLURM_LOCAL_DIR:-/tmp/slurm-localhost}/log)"
+  fi
+fi
+eval "$(bash "$tool" env)"
+export SLURM_CONF
+
+# Open MPI leaks by design at finalize (see mpirun_e2e.sh); the jobs run as root.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+config="$source_dir/configs/default.yaml"
+trials=12
+t0=$SECONDS
+
+# Checks that the study file holds `trials` trials and is finished.
+check_study() {
+  local file=$1 status
+  status=$("$binary" status "$file" 2>&1) || fail "$file: status failed: $status"
+  grep -q 'file: .*(finished)' <<<"$status" || fail "$file is not marked finished: $status"
+  grep -q "trials: $trials" <<<"$status" || fail "$file does not hold $trials trials: $status"
+}
+
+# One line from mpitune on stderr (srun adds its own "srun: error: ... exit code"
+# lines), naming `what` and saying what to use instead.
+check_refusal() {
+  local name=$1 code=$2 what=$3 lines
+  [[ $code -eq 2 ]] || fail "$name: exit code $code, expected 2: $(cat "$tmp/$name.err")"
+  lines=$(grep -v '^srun: ' "$tmp/$name.err")
+  [[ $(wc -l <<<"$lines") -eq 1 ]] || fail "$name: expected one line on stderr, got: $lines"
+  grep -q "^mpitune: error: .*$what" <<<"$lines" || fail "$name: the line does not name '$what': $lines"
+  grep -q 'srun --mpi=pmix\|mpirun' <<<"$lines" || fail "$name: the line says nothing to use instead: $lines"
+  [[ ! -e $tmp/$name.h5 ]] || fail "$name: a study file was created"
+  echo "$name: refused: $lines"
+}
+
+run_step() {
+  local name=$1
+  shift
+  timeout 120 srun "$@" "$binary" run "$config" --max-trials $trials --storage "$tmp/$name.h5" \
+    >"$tmp/$name.out" 2>"$tmp/$name.err"
+}
+
+# (a)
+run_step pmix --mpi=pmix -n 3
+code=$?
+[[ $code -eq 0 ]] || fail "pmix: exit code $code: $(cat "$tmp/pmix.err")"
+grep -q '^mpi: rank 0 coordinates 2 worker ranks' "$tmp/pmix.out" || fail "pmix: no 'rank 0 coordinates 2 worker ranks'"
+[[ $(grep -c '^trials: ' "$tmp/pmix.out") -eq 1 ]] || fail "pmix: expected one study's results"
+check_study "$tmp/pmix.h5"
+echo "pmix: one study, rank 0 coordinating 2 workers"
+
+# (b)
+run_step pmi2 --mpi=pmi2 -n 3
+code=$?
+if [[ $code -eq 0 ]] && grep -q '^mpi: rank 0 coordinates 2 worker ranks' "$tmp/pmi2.out"; then
+  check_study "$tmp/pmi2.h5"
+  echo "pmi2: this Open MPI supports PMI-2: one study, rank 0 coordinating 2 workers"
+else
+  check_refusal pmi2 $code "srun --mpi=pmi2 started 3 tasks"
+fi
+run_step none --mpi=none -n 3
+check_refusal none $? "srun --mpi=none started 3 tasks"
+
+# (e) MPI joins the one task srun started, but the task is told the step has 3.
+timeout 120 srun --mpi=pmix -n 1 env SLURM_STEP_NUM_TASKS=3 "$binary" run "$config" --max-trials $trials \
+  --storage "$tmp/world.h5" >"$tmp/world.out" 2>"$tmp/world.err"
+check_refusal world $? "MPI sees a world of 1"
+
+# (f)
+run_step lone --mpi=none -n 1
+code=$?
+[[ $code -eq 0 ]] || fail "lone: exit code $code: $(cat "$tmp/lone.err")"
+! grep -q '^mpi: ' "$tmp/lone.out" || fail "lone: ran under MPI"
+check_study "$tmp/lone.h5"
+echo "lone: srun --mpi=none -n 1 ran the study in its one task"
+
+# (c) and (d): batch jobs of 1 and 3 tasks fit the node's 4 CPUs together, so they
+# run side by side (sbatch --wait polls: each may return ~10 s after its job ends).
+printf '#!/bin/bash\nexec "%s" run "%s" --max-trials %s --storage "%s"\n' \
+  "$binary" "$config" $trials "$tmp/single.h5" >"$tmp/single.sh"
+printf '#!/bin/bash\nexec mpirun "%s" run "%s" --max-trials %s --storage "%s"\n' \
+  "$binary" "$config" $trials "$tmp/mpirun.h5" >"$tmp/mpirun.sh"
+submit() {
+  local name=$1
+  shift
+  (cd "$tmp" && timeout 150 sbatch --wait --quiet --time=00:02:00 -o "$tmp/$name.out" "$@" "$tmp/$name.sh")
+  echo $? >"$tmp/$name.code"
+}
+submit single -n 1 &
+single_job=$!
+submit mpirun -n 3 &
+mpirun_job=$!
+
+# (c)
+wait $single_job
+code=$(cat "$tmp/single.code")
+[[ $code -eq 0 ]] || fail "sbatch single: exit code $code: $(cat "$tmp/single.out" 2>/dev/null)"
+! grep -q '^mpi: ' "$tmp/single.out" || fail "sbatch single: ran under MPI: $(cat "$tmp/single.out")"
+[[ $(grep -c '^trials: ' "$tmp/single.out") -eq 1 ]] || fail "sbatch single: expected one study's results"
+check_study "$tmp/single.h5"
+echo "sbatch: the batch shell ran the study as a single process"
+
+# (d)
+wait $mpirun_job
+code=$(cat "$tmp/mpirun.code")
+[[ $code -eq 0 ]] || fail "sbatch mpirun: exit code $code: $(cat "$tmp/mpirun.out" 2>/dev/null)"
+grep -q '^mpi: rank 0 coordinates 2 worker ranks' "$tmp/mpirun.out" ||
+  fail "sbatch mpirun: no 'rank 0 coordinates 2 worker ranks': $(cat "$tmp/mpirun.out")"
+[[ $(grep -c '^trials: ' "$tmp/mpirun.out") -eq 1 ]] || fail "sbatch mpirun: expected one study's results"
+check_study "$tmp/mpirun.h5"
+echo "sbatch + mpirun: one study, rank 0 coordinating 2 workers"
+
+echo "slurm_launch_e2e: OK in $((SECONDS - t0)) s"
