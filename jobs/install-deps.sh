@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mpitune builds and tests with, skipping those already
 # present (so it is cheap to call every time). Needs root when anything is missing.
+# With --tests it also installs what only the test suite uses: a one-node Slurm
+# (slurm-wlm, munge) for the launch tests.
 set -euo pipefail
 
 packages=(
@@ -12,6 +14,9 @@ packages=(
   libsqlite3-dev sqlite3
   python3
 )
+if [[ ${1:-} == --tests ]]; then
+  packages+=(slurm-wlm munge)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -123,7 +123,7 @@ Result<OpenedStudy> OpenStudyForRun(const StudyConfig& config, bool force_new) {
     if (!aside.ok()) return aside.status();
     return CreateStudy(config, fmt::format("new study file {} (the old one is now {})", config.storage, *aside));
   }
-  Result<StoredStudy> stored = ReadStudyFile(config.storage);
+  Result<StoredStudy> stored = ReadStudyFile(config.storage, &LegacyDefinitionUpgrade());
   if (!stored.ok()) {
     return Status::BadInput(fmt::format("{}; nothing was changed (--force-new keeps it aside and starts afresh)",
                                         stored.status().message()));
@@ -142,7 +142,7 @@ Result<OpenedStudy> OpenStudyForRun(const StudyConfig& config, bool force_new) {
 
 Result<OpenedStudy> OpenStoredStudy(const std::string& path) {
   if (!Exists(path)) return Status::BadInput(fmt::format("{}: no such study file", path));
-  Result<StoredStudy> stored = ReadStudyFile(path);
+  Result<StoredStudy> stored = ReadStudyFile(path, &LegacyDefinitionUpgrade());
   if (!stored.ok()) return stored.status();
   Result<StudyConfig> config = StoredConfig(stored->definition, path);
   if (!config.ok()) return config.status();
@@ -150,7 +150,7 @@ Result<OpenedStudy> OpenStoredStudy(const std::string& path) {
 }
 
 Result<StudyConfig> ReadStoredConfig(const std::string& path) {
-  Result<StudyDefinition> definition = ReadStudyDefinition(path);
+  Result<StudyDefinition> definition = ReadStudyDefinition(path, &LegacyDefinitionUpgrade());
   if (!definition.ok()) return definition.status();
   return StoredConfig(*definition, path);
 }

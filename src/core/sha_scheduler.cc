@@ -105,26 +105,25 @@ void ShaScheduler::OnEnded(TrialRecord& trial, double key, TrialState state, dou
 void ShaScheduler::OnPaused(TrialRecord& trial, double key, double /*now*/) { RecordResult(trial, key); }
 
 std::vector<RungSummary> ShaScheduler::Rungs() const {
-  // Closed rungs first, then the open one; a trial was promoted when the next rung has it.
-  std::vector<const std::vector<TrialId>*> members;
-  std::vector<const std::vector<double>*> keys;
-  for (std::size_t k = 0; k < closed_members_.size(); ++k) {
-    members.push_back(&closed_members_[k]);
-    keys.push_back(&closed_keys_[k]);
+  // Closed rungs k = 0, 1, ... and the open one at rung_; a trial was promoted when
+  // the next rung has it.
+  std::vector<std::pair<const std::vector<TrialId>*, const std::vector<double>*>> by_rung(budgets_.size(),
+                                                                                        {nullptr, nullptr});
+  for (std::size_t k = 0; k < closed_members_.size() && k < by_rung.size(); ++k) {
+    by_rung[k] = {&closed_members_[k], &closed_keys_[k]};
   }
-  if (!members_.empty() && static_cast<std::size_t>(rung_) == closed_members_.size()) {
-    members.push_back(&members_);
-    keys.push_back(&member_keys_);
-  }
+  if (!members_.empty()) by_rung[static_cast<std::size_t>(rung_)] = {&members_, &member_keys_};
   std::vector<RungSummary> rungs;
-  for (std::size_t k = 0; k < members.size(); ++k) {
+  for (std::size_t k = 0; k < by_rung.size(); ++k) {
+    const auto [members, keys] = by_rung[k];
+    if (members == nullptr) continue;
+    const std::vector<TrialId>* next = k + 1 < by_rung.size() ? by_rung[k + 1].first : nullptr;
     RungSummary summary{0, static_cast<int>(k), budgets_[k], {}};
-    for (std::size_t i = 0; i < members[k]->size(); ++i) {
-      const double key = (*keys[k])[i];
+    for (std::size_t i = 0; i < members->size(); ++i) {
+      const double key = (*keys)[i];
       if (std::isnan(key)) continue;  // not in yet
-      const TrialId id = (*members[k])[i];
-      const bool promoted = k + 1 < members.size() &&
-                            std::binary_search(members[k + 1]->begin(), members[k + 1]->end(), id);
+      const TrialId id = (*members)[i];
+      const bool promoted = next != nullptr && std::binary_search(next->begin(), next->end(), id);
       summary.entries.push_back(RungEntry{id, std::isfinite(key) ? RawValue(key, options_.mode) : NAN, promoted});
     }
     rungs.push_back(std::move(summary));
@@ -151,7 +150,9 @@ Status ShaScheduler::LoadPolicy(const SavedState& state) {
   Result<SavedState::Doubles> keys = state.GetDoubles("sha/member_keys");
   Result<std::int64_t> launched = state.GetInt("sha/launched");
   Result<std::int64_t> open = state.GetInt("sha/rung0_open");
-  Result<std::int64_t> closed = state.GetInt("sha/closed_rungs");
+  // A state saved before closed rungs were kept (study format 1) has none: its
+  // decisions are the same, only Rungs() cannot list the rungs it closed.
+  Result<std::int64_t> closed = state.Has("sha/closed_rungs") ? state.GetInt("sha/closed_rungs") : std::int64_t{0};
   for (const Status* status : {&rung.status(), &members.status(), &keys.status(), &launched.status(),
                                &open.status(), &closed.status()}) {
     if (!status->ok()) return *status;

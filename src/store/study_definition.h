@@ -5,10 +5,13 @@
 // attributes and datasets, so reading a study needs no YAML.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "mpitune/scheduler.h"
 #include "mpitune/space.h"
+#include "mpitune/status.h"
 
 namespace mpitune {
 
@@ -20,5 +23,21 @@ struct StudyDefinition {
   double report_every = 1.0;   // built-in objectives' report interval (an effective override)
   std::string config_yaml;     // the config's text, kept for the user and for resuming
 };
+
+// What a format-1 study file (written before definitions were stored) holds instead
+// of one: its config text and the effective values the run overrode.
+struct LegacyDefinition {
+  std::string name;
+  std::string config_yaml;
+  std::uint64_t seed = 0;
+  std::int64_t max_trials = 0;
+  double report_every = 1.0;
+  std::uint64_t space_hash = 0;
+};
+
+// Makes the definition of a format-1 file by parsing its config text, which is not
+// the store's job: the layer that knows the config passes this in. Without one, such
+// a file is refused as an older format.
+using DefinitionUpgrade = std::function<Result<StudyDefinition>(const LegacyDefinition&)>;
 
 }  // namespace mpitune

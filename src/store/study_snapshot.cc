@@ -188,7 +188,11 @@ Status ReadHistory(const H5File& file, StudyHistory& history) {
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/runs/rank"), run_rank));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStrings("/runs/device"), device));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/runs/assigned_at"), assigned_at));
-  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/runs/first_report_at"), first_report_at));
+  if (file.Exists("/runs/first_report_at")) {  // format 1 has none
+    MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/runs/first_report_at"), first_report_at));
+  } else {
+    first_report_at.assign(run_trial.size(), -1.0);
+  }
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/runs/finished_at"), finished_at));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStrings("/runs/outcome"), outcome));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts("/runs/exit_code"), exit_code));
@@ -241,6 +245,27 @@ Status ReadHistory(const H5File& file, StudyHistory& history) {
   return Status::Ok();
 }
 
+// A format-1 file's definition, made by `upgrade` from its config text.
+Result<StudyDefinition> UpgradeDefinition(const H5File& file, const DefinitionUpgrade& upgrade) {
+  LegacyDefinition legacy;
+  std::int64_t seed = 0;
+  std::int64_t space_hash = 0;
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStringAttribute("/", "name"), legacy.name));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStringAttribute("/", "config_yaml"), legacy.config_yaml));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "seed"), seed));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "max_trials"), legacy.max_trials));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "report_every"), legacy.report_every));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "space_hash"), space_hash));
+  legacy.seed = std::bit_cast<std::uint64_t>(seed);
+  legacy.space_hash = std::bit_cast<std::uint64_t>(space_hash);
+  Result<StudyDefinition> definition = upgrade(legacy);
+  if (!definition.ok()) return definition.status();
+  if (definition->space.Hash() != legacy.space_hash) {
+    return Status::BadInput("the stored search space does not match its hash (corrupt file)");
+  }
+  return definition;
+}
+
 }  // namespace
 
 Status WriteSnapshotFile(const std::string& path, const StudyDefinition& definition, const Scheduler& scheduler,
@@ -271,7 +296,8 @@ Status WriteSnapshotFile(const std::string& path, const StudyDefinition& definit
   return SyncParentDirectory(path);
 }
 
-Result<SnapshotContents> ReadSnapshotFile(const std::string& path, SnapshotPart part) {
+Result<SnapshotContents> ReadSnapshotFile(const std::string& path, SnapshotPart part,
+                                          const DefinitionUpgrade* upgrade) {
   Result<H5File> opened = H5File::OpenReadOnly(path);
   if (!opened.ok()) return opened.status();
   const H5File& file = *opened;
@@ -282,13 +308,13 @@ Result<SnapshotContents> ReadSnapshotFile(const std::string& path, SnapshotPart 
   }
   Result<std::int64_t> version = file.ReadIntAttribute("/", "format_version");
   if (!version.ok()) return version.status();
-  if (*version != kStudyFormatVersion) {
-    return Status::BadInput(fmt::format("{}: study format version {}; this mpitune reads version {}{}", path,
-                                        *version, kStudyFormatVersion,
-                                        *version < kStudyFormatVersion ? " (the file is from an earlier release)" : ""));
+  const bool legacy = *version == 1 && upgrade != nullptr;
+  if (*version != kStudyFormatVersion && !legacy) {
+    return Status::BadInput(fmt::format("{}: study format version {}; this mpitune reads versions 1 to {}", path,
+                                        *version, kStudyFormatVersion));
   }
   SnapshotContents contents;
-  Result<StudyDefinition> definition = ReadDefinition(file);
+  Result<StudyDefinition> definition = legacy ? UpgradeDefinition(file, *upgrade) : ReadDefinition(file);
   if (!definition.ok()) return Status::BadInput(fmt::format("{}: {}", path, definition.status().message()));
   contents.definition = std::move(*definition);
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "last_sequence"), contents.last_sequence));

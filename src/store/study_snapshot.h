@@ -52,6 +52,8 @@ enum class SnapshotPart {
 
 // Errors are BadInput and name the file: not HDF5, not an mpitune study, a newer
 // format, a missing or mistyped dataset.
-Result<SnapshotContents> ReadSnapshotFile(const std::string& path, SnapshotPart part = SnapshotPart::kAll);
+// `upgrade` (may be null) turns a format-1 file's config text into its definition.
+Result<SnapshotContents> ReadSnapshotFile(const std::string& path, SnapshotPart part = SnapshotPart::kAll,
+                                          const DefinitionUpgrade* upgrade = nullptr);
 
 }  // namespace mpitune::store

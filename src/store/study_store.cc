@@ -42,9 +42,9 @@ Status AsBadInput(const Status& status, const std::string& path) {
 // One attempt at reading the snapshot and the journal after it. A journal that does
 // not start right after the snapshot means a writer replaced both between our two
 // reads (status of a running study): the caller reads again.
-Result<StoredStudy> ReadOnce(const std::string& path, bool& gap) {
+Result<StoredStudy> ReadOnce(const std::string& path, const DefinitionUpgrade* upgrade, bool& gap) {
   gap = false;
-  Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(path);
+  Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(path, store::SnapshotPart::kAll, upgrade);
   if (!snapshot.ok()) return AsBadInput(snapshot.status(), path);
   StoredStudy study;
   study.path = path;
@@ -84,17 +84,17 @@ Result<StoredStudy> ReadOnce(const std::string& path, bool& gap) {
 
 }  // namespace
 
-Result<StudyDefinition> ReadStudyDefinition(const std::string& path) {
-  Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(path, store::SnapshotPart::kAttributes);
+Result<StudyDefinition> ReadStudyDefinition(const std::string& path, const DefinitionUpgrade* upgrade) {
+  Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(path, store::SnapshotPart::kAttributes, upgrade);
   if (!snapshot.ok()) return AsBadInput(snapshot.status(), path);
   return std::move(snapshot->definition);
 }
 
-Result<StoredStudy> ReadStudyFile(const std::string& path) {
+Result<StoredStudy> ReadStudyFile(const std::string& path, const DefinitionUpgrade* upgrade) {
   constexpr int kAttempts = 20;
   for (int attempt = 1;; ++attempt) {
     bool gap = false;
-    Result<StoredStudy> study = ReadOnce(path, gap);
+    Result<StoredStudy> study = ReadOnce(path, upgrade, gap);
     if (study.ok() || !gap || attempt == kAttempts) return study;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

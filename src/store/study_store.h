@@ -68,12 +68,12 @@ struct StoredStudy {
 
 // Reads the study at `path` (an HDF5 snapshot plus its journal) without changing
 // anything. Missing, truncated, foreign (not an mpitune study) and newer-format files
-// are BadInput errors naming the file.
-Result<StoredStudy> ReadStudyFile(const std::string& path);
+// are BadInput errors naming the file; a format-1 file needs `upgrade`.
+Result<StoredStudy> ReadStudyFile(const std::string& path, const DefinitionUpgrade* upgrade = nullptr);
 
 // Only the definition a study file stores (with its effective seed, max_trials and
 // report_every), without reading and replaying its history.
-Result<StudyDefinition> ReadStudyDefinition(const std::string& path);
+Result<StudyDefinition> ReadStudyDefinition(const std::string& path, const DefinitionUpgrade* upgrade = nullptr);
 
 class StudyStore final {
  public:

@@ -33,4 +33,26 @@ Result<StudyConfig> StoredConfig(const StudyDefinition& definition, const std::s
   return config;
 }
 
+namespace {
+
+Result<StudyDefinition> UpgradeLegacyDefinition(const LegacyDefinition& legacy) {
+  Result<StudyConfig> config = ParseStudyConfig(legacy.config_yaml, legacy.name + " (stored config)");
+  if (!config.ok()) return Status::BadInput(config.status().message());
+  config->seed = legacy.seed;
+  config->scheduler.seed = legacy.seed;
+  config->scheduler.max_trials = legacy.max_trials;
+  config->trial.report_every = legacy.report_every;
+  if (Status valid = ValidateSchedulerOptions(config->scheduler); !valid.ok()) {
+    return Status::BadInput(valid.message());
+  }
+  return DefinitionOf(*config);
+}
+
+}  // namespace
+
+const DefinitionUpgrade& LegacyDefinitionUpgrade() {
+  static const DefinitionUpgrade upgrade = UpgradeLegacyDefinition;
+  return upgrade;
+}
+
 }  // namespace mpitune

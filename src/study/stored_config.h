@@ -20,4 +20,8 @@ StudyDefinition DefinitionOf(const StudyConfig& config);
 // BadInput error naming the file.
 Result<StudyConfig> StoredConfig(const StudyDefinition& definition, const std::string& path);
 
+// The definition of a format-1 study file from its config text: the DefinitionUpgrade
+// to pass to ReadStudyFile.
+const DefinitionUpgrade& LegacyDefinitionUpgrade();
+
 }  // namespace mpitune

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "study/stored_config.h"
 #include "study/study_builder.h"
 
 namespace mpitune {
@@ -129,7 +130,7 @@ Study BuildStudy(const StoredStudy& stored, bool with_reports) {
 
 Result<Study> ReadStudy(const std::string& path, bool with_reports) {
   if (::access(path.c_str(), F_OK) != 0) return Status::BadInput(path + ": no such study file");
-  Result<StoredStudy> stored = ReadStudyFile(path);
+  Result<StoredStudy> stored = ReadStudyFile(path, &LegacyDefinitionUpgrade());
   if (!stored.ok()) return stored.status();
   return BuildStudy(*stored, with_reports);
 }

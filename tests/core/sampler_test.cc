@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/space_test_util.h"
@@ -135,7 +136,7 @@ TEST(HaltonTest, FirstDimensionIsVanDerCorput) {
 
 TEST(HaltonTest, LowerDiscrepancyThanRandom) {
   std::vector<ParamSpec> params;
-  for (int d = 0; d < 8; ++d) params.push_back(Spec("x" + std::to_string(d), ParamType::kUniform, 0, 1));
+  for (int d = 0; d < 8; ++d) params.push_back(Spec(fmt::format("x{}", d), ParamType::kUniform, 0, 1));
   SearchSpace space = MustCreate(params);
   constexpr int kPoints = 1024;
   const std::vector<Config> quasi = DrawFresh(space, SamplerKind::kQuasiRandom, 3, kPoints);

@@ -13,14 +13,14 @@
 #   (f) srun --mpi=none -n 1: a lone task runs the study without MPI
 #
 # The cluster comes from slurm-localhost.sh, found at $MPITUNE_SLURM_TOOL (default
-# /work/shared/tools/slurm-localhost.sh). It is used as it is when already up;
-# otherwise this script starts it (as root) and stops it again at the end. Exits
-# 77 (ctest: skipped) with one line saying why when Slurm is not there or cannot
-# be started.
+# tests/tools/slurm-localhost.sh, a copy of the team's one-node Slurm tool). It is
+# used as it is when already up; otherwise this script starts it (as root) and stops
+# it again at the end. Exits 77 (ctest: skipped) with one line saying why when Slurm
+# is not there or cannot be started (`jobs/install-deps.sh --tests` installs it).
 set -u
 binary=$(realpath "$1")
 source_dir=$(realpath "$2")
-tool=${MPITUNE_SLURM_TOOL:-/work/shared/tools/slurm-localhost.sh}
+tool=${MPITUNE_SLURM_TOOL:-$source_dir/tests/tools/slurm-localhost.sh}
 
 skip() {
   echo "slurm_launch_e2e: SKIP: $*"

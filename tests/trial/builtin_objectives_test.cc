@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -49,7 +50,7 @@ SearchSpace BraninSpace() { return MakeSpace({Uniform("x1", -5, 10), Uniform("x2
 
 SearchSpace HartmannSpace() {
   std::vector<ParamSpec> params;
-  for (int i = 1; i <= 6; ++i) params.push_back(Uniform("x" + std::to_string(i), 0, 1));
+  for (int i = 1; i <= 6; ++i) params.push_back(Uniform(fmt::format("x{}", i), 0, 1));
   return MakeSpace(params);
 }
 
@@ -169,7 +170,7 @@ TEST(Hartmann6Test, MinimumAtFullFidelity) {
 
 TEST(Hartmann6Test, MissingParameterIsNamed) {
   std::vector<ParamSpec> params;
-  for (int i = 1; i <= 5; ++i) params.push_back(Uniform("x" + std::to_string(i), 0, 1));
+  for (int i = 1; i <= 5; ++i) params.push_back(Uniform(fmt::format("x{}", i), 0, 1));
   Result<std::unique_ptr<Objective>> objective =
       MakeObjective("hartmann6", MakeSpace(params), 10, 0);
   ASSERT_FALSE(objective.ok());
