@@ -33,7 +33,7 @@ struct LaterEvent {
 // What a busy virtual worker is doing. The run's current segment costs `cost` virtual
 // seconds per budget unit from (base_time, base_step).
 struct WorkerSlot {
-  std::optional<ObjectiveRun> run;
+  ObjectiveRun run;
   std::uint32_t segment = 0;
   double base_time = 0.0;
   double base_step = 0.0;
@@ -89,33 +89,31 @@ class Simulation {
     WorkerSlot& slot = Slot(worker);
     slot.busy_since = now_;
     slot.segment = 0;
-    Result<ObjectiveRun> run = ObjectiveRun::Start(objective_, assignment, restore, options_.report_every);
-    if (!run.ok()) {
-      Finish(worker, assignment.trial, RunEnd{TrialOutcome::kFailed, 1, 0.0, run.status().message(), 0.0, {}});
+    if (Status started = slot.run.Start(objective_, assignment, restore, options_.report_every); !started.ok()) {
+      Finish(worker, assignment.trial, RunEnd{TrialOutcome::kFailed, 1, 0.0, started.message(), 0.0, {}});
       return;
     }
-    slot.run.emplace(std::move(*run));
-    BeginSegment(slot, now_ + options_.assign_latency);
+    BeginSegment(slot, assignment.config, now_ + options_.assign_latency);
     ScheduleNextReport(worker);
   }
 
-  // The run's config (and with it the cost per unit) holds from here on.
-  void BeginSegment(WorkerSlot& slot, double time) {
-    slot.cost = objective_.CostPerBudget(slot.run->config());
+  // `config` (and with it the cost per unit) holds from here on.
+  void BeginSegment(WorkerSlot& slot, const Config& config, double time) {
+    slot.cost = objective_.CostPerBudget(config);
     slot.base_time = time;
-    slot.base_step = slot.run->step();
+    slot.base_step = slot.run.step();
   }
 
   void ScheduleNextReport(std::int64_t worker) {
     WorkerSlot& slot = Slot(worker);
-    const double step = slot.run->NextStep().value_or(slot.run->budget());
+    const double step = slot.run.NextStep().value_or(slot.run.budget());
     const double time = slot.base_time + slot.cost * std::max(0.0, step - slot.base_step);
     events_.push(Event{time, next_seq_++, worker});
   }
 
   void HandleReport(std::int64_t worker) {
     WorkerSlot& slot = Slot(worker);
-    ObjectiveRun& run = *slot.run;
+    ObjectiveRun& run = slot.run;
     const MetricPoint point = run.Advance();
     ++result_.events;
     const double step = point.step;
@@ -140,7 +138,7 @@ class Simulation {
           Finish(worker, run.trial(), RunEnd{TrialOutcome::kFailed, 1, 0.0, status.message(), 0.0, {}});
           return;
         }
-        BeginSegment(slot, now_);
+        BeginSegment(slot, source.config, now_);
         if (run.NextStep()) {
           ScheduleNextReport(worker);
         } else {
@@ -168,7 +166,7 @@ class Simulation {
     // The assignment latency counts as busy: the worker holds the trial meanwhile.
     result_.busy_time += now_ - slot.busy_since;
     ++result_.events;
-    slot.run.reset();
+    slot.run.Reset();
     end.duration = now_ - slot.busy_since;
     dispatcher_.Finished(static_cast<int>(worker), trial, std::move(end), now_);
     HandOutWork();
@@ -180,10 +178,10 @@ class Simulation {
     result_.hit_time_limit = true;
     for (std::size_t worker = 0; worker < slots_.size(); ++worker) {
       WorkerSlot& slot = slots_[worker];
-      if (!slot.run) continue;
+      if (!slot.run.active()) continue;
       result_.busy_time += limit - slot.busy_since;
-      const TrialId trial = slot.run->trial();
-      slot.run.reset();
+      const TrialId trial = slot.run.trial();
+      slot.run.Reset();
       dispatcher_.Finished(static_cast<int>(worker), trial, RunEnd{TrialOutcome::kInterrupted, 0, 0.0, "", 0.0, {}},
                            limit);
     }
@@ -215,10 +213,11 @@ SimulationResult Simulate(Scheduler& scheduler, const Objective& objective, cons
   if (options.workers <= 0) return SimulationResult{};
   Simulation simulation(scheduler, objective, options);
   SimulationResult result = simulation.Run();
-  result.best_trial = scheduler.BestTrial();
+  const std::vector<RungSummary> rungs = scheduler.Rungs();
+  result.best_trial = BestTrialOf(rungs, scheduler.options().mode);
   if (result.best_trial) {
-    // The best trial's value is the one it was ranked on at its best rung.
-    for (const RungSummary& rung : scheduler.Rungs()) {
+    // The best trial's value is the one it was ranked on at its highest rung.
+    for (const RungSummary& rung : rungs) {
       for (const RungEntry& entry : rung.entries) {
         if (entry.trial == *result.best_trial) result.best_value = entry.value;
       }

@@ -10,7 +10,7 @@ namespace mpitune {
 
 Dispatcher::Dispatcher(Scheduler& scheduler, int worker_slots, DispatcherOptions options)
     : scheduler_(scheduler), options_(options), checkpoints_(options.store),
-      slots_(static_cast<std::size_t>(std::max(worker_slots, 0))) {}
+      slots_(static_cast<std::size_t>(std::max(worker_slots, 0))), devices_(slots_.size(), "cpu") {}
 
 Dispatcher::Slot* Dispatcher::Find(int worker) {
   if (worker < 0 || worker >= static_cast<int>(slots_.size())) return nullptr;
@@ -22,7 +22,7 @@ void Dispatcher::Join(int worker, int rank, const std::string& device, double no
   if (slot == nullptr || slot->joined) return;
   slot->joined = true;
   slot->rank = rank;
-  slot->device = device;
+  devices_[static_cast<std::size_t>(worker)] = device;
   slot->last_heard = now;
   idle_.push(worker);
 }
@@ -70,15 +70,17 @@ Status Dispatcher::HandOut(double now, const AssignFn& assign) {
       ++summary_.trials_started;
     }
     if (options_.keep_runs) {
-      slot.run_index = summary_.runs.size();
+      slot.run_index = static_cast<std::uint32_t>(summary_.runs.size());
       RunRecord run;
       run.trial = assignment.trial;
       run.rank = slot.rank;
-      run.device = slot.device;
+      run.device = devices_[static_cast<std::size_t>(worker)];
       run.assigned_at = now;
       summary_.runs.push_back(std::move(run));
     }
-    if (options_.store != nullptr) options_.store->RunStarted(assignment.trial, slot.rank, slot.device);
+    if (options_.store != nullptr) {
+      options_.store->RunStarted(assignment.trial, slot.rank, devices_[static_cast<std::size_t>(worker)]);
+    }
     static const std::vector<std::uint8_t> kNoState;
     const std::vector<std::uint8_t>* restore = &kNoState;
     if (assignment.resume_step > 0.0) {

@@ -94,19 +94,20 @@ class Dispatcher {
   RunSummary& summary() { return summary_; }
 
  private:
+  // Small (32 bytes), so that a report's lookup among thousands of workers costs one
+  // cache line; the device name, needed only at hand-outs, lives in devices_.
   struct Slot {
-    bool joined = false;
-    bool released = false;   // told to leave (or lost): no more work
-    bool lost = false;
-    bool running = false;
-    bool ending = false;     // a Stop/Pause answer was given: later reports are moot
-    bool stop_sent = false;  // interrupted by a stop request
-    std::uint32_t segment = 0;
     TrialId trial = -1;
     double last_heard = 0.0;
-    int rank = 0;
-    std::string device = "cpu";
-    std::size_t run_index = 0;  // into summary_.runs
+    std::uint32_t run_index = 0;  // into summary_.runs
+    std::uint32_t segment = 0;
+    std::int32_t rank = 0;
+    bool joined : 1 = false;
+    bool released : 1 = false;   // told to leave (or lost): no more work
+    bool lost : 1 = false;
+    bool running : 1 = false;
+    bool ending : 1 = false;     // a Stop/Pause answer was given: later reports are moot
+    bool stop_sent : 1 = false;  // interrupted by a stop request
   };
 
   void EndRun(Slot& slot, const RunEnd& end, double now);
@@ -117,6 +118,7 @@ class Dispatcher {
   DispatcherOptions options_;
   CheckpointBook checkpoints_;
   std::vector<Slot> slots_;
+  std::vector<std::string> devices_;  // by worker
   std::priority_queue<int, std::vector<int>, std::greater<>> idle_;  // may hold stale entries
   std::vector<char> started_;  // by trial id: has had a worker
   std::int64_t running_ = 0;

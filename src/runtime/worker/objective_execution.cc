@@ -12,12 +12,9 @@ ObjectiveExecution::ObjectiveExecution(const Objective& objective, const Assignm
                                        const std::vector<std::uint8_t>& restore_state, double report_every,
                                        Clock& clock)
     : clock_(clock), started_at_(clock.Now()) {
-  Result<ObjectiveRun> run = ObjectiveRun::Start(objective, assignment, restore_state, report_every);
-  if (!run.ok()) {
-    Fail(run.status().message());
-    return;
+  if (Status started = run_.Start(objective, assignment, restore_state, report_every); !started.ok()) {
+    Fail(started.message());
   }
-  run_.emplace(std::move(*run));
 }
 
 void ObjectiveExecution::Fail(std::string message) {
@@ -34,9 +31,9 @@ void ObjectiveExecution::Progress(double /*now*/, double /*max_seconds*/, int ma
   // The clock is read after steps 1, 2, 4, 8, ...: a slow step is still noticed at
   // once, and a zero-work objective does not spend its time reading the clock.
   const double until = clock_.Now() + kComputeSliceSeconds;
-  for (int i = 0; i < max_reports && !ended_ && run_->NextStep(); ++i) {
+  for (int i = 0; i < max_reports && !ended_ && run_.NextStep(); ++i) {
     try {
-      out.push_back(run_->Advance());
+      out.push_back(run_.Advance());
     } catch (const std::exception& error) {
       Fail(error.what());
     } catch (...) {
@@ -52,18 +49,18 @@ void ObjectiveExecution::End(DecisionKind kind, double /*now*/) {
   // Schedulers pause a run only at its assignment's budget, where the worker waits for
   // every answer, so the checkpoint is taken at the paused step.
   if (kind != DecisionKind::kPause) return;
-  Result<std::vector<std::uint8_t>> state = run_->Checkpoint();
+  Result<std::vector<std::uint8_t>> state = run_.Checkpoint();
   if (!state.ok()) {
     Fail(state.status().message());
     return;
   }
-  end_.checkpoint_step = run_->step();
+  end_.checkpoint_step = run_.step();
   end_.checkpoint = std::move(*state);
 }
 
 void ObjectiveExecution::Exploit(const ExploitSource& source, double /*now*/) {
   if (ended_) return;
-  if (Status status = run_->Exploit(source); !status.ok()) Fail(status.message());
+  if (Status status = run_.Exploit(source); !status.ok()) Fail(status.message());
 }
 
 void ObjectiveExecution::Interrupt(double /*now*/) {
@@ -74,7 +71,7 @@ void ObjectiveExecution::Interrupt(double /*now*/) {
   end_.outcome = TrialOutcome::kInterrupted;
 }
 
-bool ObjectiveExecution::Quiet() const { return ended_ || !run_->NextStep(); }
+bool ObjectiveExecution::Quiet() const { return ended_ || !run_.NextStep(); }
 
 RunEnd ObjectiveExecution::Finish(double now) {
   end_.duration = now - started_at_;

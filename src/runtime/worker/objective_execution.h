@@ -38,7 +38,7 @@ class ObjectiveExecution final : public TrialExecution {
 
   Clock& clock_;
   double started_at_;
-  std::optional<ObjectiveRun> run_;
+  ObjectiveRun run_;
   bool ended_ = false;
   RunEnd end_;
 };

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "runtime/protocol/messages.h"
-#include "runtime/worker/report_grid.h"
 
 namespace mpitune {
 namespace {
@@ -26,30 +25,31 @@ Status Guarded(Fn&& fn) {
 
 }  // namespace
 
-Result<ObjectiveRun> ObjectiveRun::Start(const Objective& objective, const Assignment& assignment,
-                                         const std::vector<std::uint8_t>& restore_state, double report_every) {
-  ObjectiveRun run(objective, assignment.trial, assignment.budget, report_every);
-  MPITUNE_RETURN_IF_ERROR(run.Begin(assignment.config, assignment.resume_step, restore_state));
-  return run;
+Status ObjectiveRun::Start(const Objective& objective, const Assignment& assignment,
+                           const std::vector<std::uint8_t>& restore_state, double report_every) {
+  objective_ = &objective;
+  trial_ = assignment.trial;
+  budget_ = assignment.budget;
+  report_every_ = report_every;
+  return Begin(assignment.config, assignment.resume_step, restore_state);
 }
 
 Status ObjectiveRun::Begin(const Config& config, double step, const std::vector<std::uint8_t>& state) {
   return Guarded([&] {
     session_ = objective_->Start(config, trial_, step);
     if (!session_) return Status::Internal(fmt::format("objective '{}' returned nothing to run", objective_->name()));
-    config_ = config;
     step_ = step;
-    next_step_ = NextReportStep(step_, budget_, report_every_);
+    next_index_ = NextReportIndex(step_, report_every_);
     if (step <= 0.0 || state.empty()) return Status::Ok();
     return session_->Restore(state);
   });
 }
 
 MetricPoint ObjectiveRun::Advance() {
-  const double step = next_step_;
+  const double step = GridStep();
   const double value = session_->Advance(step);
   step_ = step;
-  next_step_ = NextReportStep(step_, budget_, report_every_);
+  next_index_ += 1.0;
   return MetricPoint{step, value};
 }
 

@@ -12,6 +12,7 @@
 #include "mpitune/objective.h"
 #include "mpitune/status.h"
 #include "mpitune/trial.h"
+#include "runtime/worker/report_grid.h"
 #include "runtime/worker/trial_execution.h"
 
 namespace mpitune {
@@ -19,15 +20,20 @@ namespace mpitune {
 class ObjectiveRun {
  public:
   // Starts `assignment` at its resume_step, restoring `restore_state` when it is not
-  // empty (stateless objectives have none and evaluate at later budgets). Fails when
-  // the objective throws or rejects the state; the objective is user-facing code.
-  static Result<ObjectiveRun> Start(const Objective& objective, const Assignment& assignment,
-                                    const std::vector<std::uint8_t>& restore_state, double report_every);
+  // empty (stateless objectives have none and evaluate at later budgets), in place of
+  // whatever this object ran before (the simulator reuses one per virtual worker).
+  // Fails when the objective throws or rejects the state; the objective is
+  // user-facing code. `objective` must outlive the run.
+  Status Start(const Objective& objective, const Assignment& assignment,
+               const std::vector<std::uint8_t>& restore_state, double report_every);
+  // Ends the run: its session is released.
+  void Reset() { session_.reset(); }
+  bool active() const { return session_ != nullptr; }
 
   // The step of the next report (the grid of report_grid.h), nullopt at the budget.
   std::optional<double> NextStep() const {
     if (step_ >= budget_) return std::nullopt;
-    return next_step_;
+    return GridStep();
   }
   // Computes the metric at NextStep(). Throws what the objective throws.
   MetricPoint Advance();
@@ -39,20 +45,23 @@ class ObjectiveRun {
   TrialId trial() const { return trial_; }
   double step() const { return step_; }
   double budget() const { return budget_; }
-  const Config& config() const { return config_; }
 
  private:
-  ObjectiveRun(const Objective& objective, TrialId trial, double budget, double report_every)
-      : objective_(&objective), trial_(trial), budget_(budget), report_every_(report_every) {}
   Status Begin(const Config& config, double step, const std::vector<std::uint8_t>& state);
+  double GridStep() const {
+    const double candidate = next_index_ * report_every_;
+    return candidate < budget_ * (1.0 - kReportStepSlack) ? candidate : budget_;
+  }
 
-  const Objective* objective_;
-  TrialId trial_;
-  double budget_;
-  double report_every_;
+  const Objective* objective_ = nullptr;
+  TrialId trial_ = -1;
+  double budget_ = 0.0;
+  double report_every_ = 1.0;
   double step_ = 0.0;
-  double next_step_ = 0.0;  // NextReportStep(step_, ...), kept: the grid is asked twice a step
-  Config config_;
+  // The grid index of the next report: its step is next_index_ * report_every_ (or
+  // the budget). Counting it up, not recomputing it from the step, keeps a step
+  // free of floor() and lands on the same grid (report_grid.h).
+  double next_index_ = 1.0;
   std::unique_ptr<ObjectiveSession> session_;
 };
 

@@ -24,24 +24,23 @@ Assignment Assign(TrialId trial, double x, double budget, double resume_step) {
 
 TEST(ObjectiveRunTest, ReportsOnTheGridFromItsResumeStepToItsBudget) {
   ScriptedObjective objective;
-  Result<ObjectiveRun> run = ObjectiveRun::Start(objective, Assign(4, 0.5, 5.0, 2.0), {}, 2.0);
-  ASSERT_TRUE(run.ok()) << run.status().message();
+  ObjectiveRun run;
+  ASSERT_TRUE(run.Start(objective, Assign(4, 0.5, 5.0, 2.0), {}, 2.0).ok());
   std::vector<double> steps;
-  while (run->NextStep()) steps.push_back(run->Advance().step);
+  while (run.NextStep()) steps.push_back(run.Advance().step);
   EXPECT_EQ(steps, (std::vector<double>{4.0, 5.0}));
-  EXPECT_EQ(run->step(), 5.0);
-  EXPECT_FALSE(run->NextStep());
+  EXPECT_EQ(run.step(), 5.0);
+  EXPECT_FALSE(run.NextStep());
 }
 
 TEST(ObjectiveRunTest, AnExploitContinuesFromTheDonorsStepWithTheNewConfig) {
   ScriptedObjective objective;
-  Result<ObjectiveRun> run = ObjectiveRun::Start(objective, Assign(1, 0.5, 10.0, 0.0), {}, 1.0);
-  ASSERT_TRUE(run.ok());
-  EXPECT_EQ(run->Advance().value, 0.5 + 1.0);
-  ASSERT_TRUE(run->Exploit(ExploitSource{7, Config{{2.0}}, 6.0, {}}).ok());
-  EXPECT_EQ(run->step(), 6.0);
-  EXPECT_EQ(run->config(), (Config{{2.0}}));
-  const MetricPoint point = run->Advance();
+  ObjectiveRun run;
+  ASSERT_TRUE(run.Start(objective, Assign(1, 0.5, 10.0, 0.0), {}, 1.0).ok());
+  EXPECT_EQ(run.Advance().value, 0.5 + 1.0);
+  ASSERT_TRUE(run.Exploit(ExploitSource{7, Config{{2.0}}, 6.0, {}}).ok());
+  EXPECT_EQ(run.step(), 6.0);
+  const MetricPoint point = run.Advance();
   EXPECT_EQ(point.step, 7.0);
   EXPECT_DOUBLE_EQ(point.value, 2.0 + 1.0 / 7.0);
   ASSERT_EQ(objective.starts.size(), 2u);
