@@ -98,9 +98,39 @@ struct RungSummary {
   std::vector<RungEntry> entries;  // in the order they were recorded
 };
 
+// Receives a scheduler's rungs in order, each rung and then its entries, so that a
+// study of millions of results can be looked through without copying them.
+class RungVisitor {
+ public:
+  virtual ~RungVisitor() = default;
+  virtual void BeginRung(int bracket, int rung, double budget) = 0;
+  virtual void Entry(const RungEntry& entry) = 0;
+};
+
 // The best trial of a study: at the highest budget where any trial has a finite value,
 // the one with the best value in `mode`; ties go to the lower trial id. A failed, lost
-// or NaN trial is never the best. nullopt while no rung holds a finite value.
+// or NaN trial is never the best. This class is that definition, fed one rung entry
+// at a time; BestTrialOf and Scheduler::BestTrial use it.
+class BestTrialFinder final : public RungVisitor {
+ public:
+  explicit BestTrialFinder(MetricMode mode) : mode_(mode) {}
+  void BeginRung(int bracket, int rung, double budget) override;
+  void Entry(const RungEntry& entry) override;
+
+  // nullopt while no rung holds a finite value.
+  std::optional<TrialId> best() const { return best_; }
+  double best_value() const { return best_value_; }  // its value there
+  double best_budget() const { return best_budget_; }
+
+ private:
+  MetricMode mode_;
+  double rung_budget_ = 0.0;
+  double best_budget_ = 0.0;
+  double best_key_ = 0.0;
+  double best_value_ = 0.0;
+  std::optional<TrialId> best_;
+};
+
 std::optional<TrialId> BestTrialOf(const std::vector<RungSummary>& rungs, MetricMode mode);
 
 class Scheduler;
@@ -169,12 +199,14 @@ class Scheduler {
   virtual const TrialRecord& trial(TrialId id) const = 0;
   // Trials currently on a worker.
   virtual std::int64_t running() const = 0;
-  // Every rung of every bracket, with what is recorded there.
-  virtual std::vector<RungSummary> Rungs() const = 0;
+  // Every rung of every bracket, with what is recorded there, in order.
+  virtual void VisitRungs(RungVisitor& visitor) const = 0;
 
   TrialRecords trials() const { return TrialRecords(*this); }
-  // BestTrialOf(Rungs(), mode): copies every rung, so not for a hot path.
-  std::optional<TrialId> BestTrial() const { return BestTrialOf(Rungs(), options().mode); }
+  // VisitRungs into a copy of every rung.
+  std::vector<RungSummary> Rungs() const;
+  // VisitRungs into a BestTrialFinder: no copy, but a pass over every result.
+  std::optional<TrialId> BestTrial() const;
 };
 
 inline std::size_t TrialRecords::size() const { return scheduler_.trial_count(); }

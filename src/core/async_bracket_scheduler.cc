@@ -123,22 +123,16 @@ void AsyncBracketScheduler::OnEnded(TrialRecord& trial, double key, TrialState s
 
 void AsyncBracketScheduler::OnPaused(TrialRecord& trial, double key, double /*now*/) { Record(trial, trial.rung, key); }
 
-std::vector<RungSummary> AsyncBracketScheduler::Rungs() const {
-  std::vector<RungSummary> rungs;
+void AsyncBracketScheduler::VisitRungs(RungVisitor& visitor) const {
   for (std::size_t b = 0; b < brackets_.size(); ++b) {
     for (std::size_t k = static_cast<std::size_t>(brackets_[b].base_rung); k < budgets_.size(); ++k) {
-      RungSummary summary{static_cast<int>(b), static_cast<int>(k), budgets_[k], {}};
-      const Rung& rung = brackets_[b].rungs[k];
-      summary.entries.reserve(rung.size());
-      for (const Rung::Entry& entry : rung.entries()) {
+      visitor.BeginRung(static_cast<int>(b), static_cast<int>(k), budgets_[k]);
+      for (const Rung::Entry& entry : brackets_[b].rungs[k].entries()) {
         const bool finite = std::isfinite(entry.key);
-        summary.entries.push_back(RungEntry{entry.trial, finite ? RawValue(entry.key, options_.mode) : NAN,
-                                            finite && entry.promoted});
+        visitor.Entry(RungEntry{entry.trial, finite ? RawValue(entry.key, options_.mode) : NAN, finite && entry.promoted});
       }
-      rungs.push_back(std::move(summary));
     }
   }
-  return rungs;
 }
 
 void AsyncBracketScheduler::SavePolicy(SavedState& state) const {

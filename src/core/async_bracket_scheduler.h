@@ -14,7 +14,7 @@ class AsyncBracketScheduler final : public SchedulerBase {
  public:
   AsyncBracketScheduler(const SearchSpace& space, const SchedulerOptions& options);
 
-  std::vector<RungSummary> Rungs() const override;
+  void VisitRungs(RungVisitor& visitor) const override;
 
   const std::vector<double>& budgets() const { return budgets_; }
 

@@ -28,7 +28,7 @@ class ForwardingScheduler : public Scheduler {
   std::size_t trial_count() const override { return inner_.trial_count(); }
   const TrialRecord& trial(TrialId id) const override { return inner_.trial(id); }
   std::int64_t running() const override { return inner_.running(); }
-  std::vector<RungSummary> Rungs() const override { return inner_.Rungs(); }
+  void VisitRungs(RungVisitor& visitor) const override { inner_.VisitRungs(visitor); }
 
  protected:
   Scheduler& inner() const { return inner_; }

@@ -104,7 +104,7 @@ void ShaScheduler::OnEnded(TrialRecord& trial, double key, TrialState state, dou
 
 void ShaScheduler::OnPaused(TrialRecord& trial, double key, double /*now*/) { RecordResult(trial, key); }
 
-std::vector<RungSummary> ShaScheduler::Rungs() const {
+void ShaScheduler::VisitRungs(RungVisitor& visitor) const {
   // Closed rungs k = 0, 1, ... and the open one at rung_; a trial was promoted when
   // the next rung has it.
   std::vector<std::pair<const std::vector<TrialId>*, const std::vector<double>*>> by_rung(budgets_.size(),
@@ -113,22 +113,19 @@ std::vector<RungSummary> ShaScheduler::Rungs() const {
     by_rung[k] = {&closed_members_[k], &closed_keys_[k]};
   }
   if (!members_.empty()) by_rung[static_cast<std::size_t>(rung_)] = {&members_, &member_keys_};
-  std::vector<RungSummary> rungs;
   for (std::size_t k = 0; k < by_rung.size(); ++k) {
     const auto [members, keys] = by_rung[k];
     if (members == nullptr) continue;
     const std::vector<TrialId>* next = k + 1 < by_rung.size() ? by_rung[k + 1].first : nullptr;
-    RungSummary summary{0, static_cast<int>(k), budgets_[k], {}};
+    visitor.BeginRung(0, static_cast<int>(k), budgets_[k]);
     for (std::size_t i = 0; i < members->size(); ++i) {
       const double key = (*keys)[i];
       if (std::isnan(key)) continue;  // not in yet
       const TrialId id = (*members)[i];
       const bool promoted = next != nullptr && std::binary_search(next->begin(), next->end(), id);
-      summary.entries.push_back(RungEntry{id, std::isfinite(key) ? RawValue(key, options_.mode) : NAN, promoted});
+      visitor.Entry(RungEntry{id, std::isfinite(key) ? RawValue(key, options_.mode) : NAN, promoted});
     }
-    rungs.push_back(std::move(summary));
   }
-  return rungs;
 }
 
 void ShaScheduler::SavePolicy(SavedState& state) const {

@@ -13,7 +13,7 @@ class ShaScheduler final : public SchedulerBase {
  public:
   ShaScheduler(const SearchSpace& space, const SchedulerOptions& options);
 
-  std::vector<RungSummary> Rungs() const override;
+  void VisitRungs(RungVisitor& visitor) const override;
 
  protected:
   NextAction PolicyNext(double now) override;

@@ -213,16 +213,10 @@ SimulationResult Simulate(Scheduler& scheduler, const Objective& objective, cons
   if (options.workers <= 0) return SimulationResult{};
   Simulation simulation(scheduler, objective, options);
   SimulationResult result = simulation.Run();
-  const std::vector<RungSummary> rungs = scheduler.Rungs();
-  result.best_trial = BestTrialOf(rungs, scheduler.options().mode);
-  if (result.best_trial) {
-    // The best trial's value is the one it was ranked on at its highest rung.
-    for (const RungSummary& rung : rungs) {
-      for (const RungEntry& entry : rung.entries) {
-        if (entry.trial == *result.best_trial) result.best_value = entry.value;
-      }
-    }
-  }
+  BestTrialFinder best(scheduler.options().mode);
+  scheduler.VisitRungs(best);
+  result.best_trial = best.best();
+  if (result.best_trial) result.best_value = best.best_value();
   return result;
 }
 

@@ -171,7 +171,7 @@ class AlwaysWaitScheduler final : public Scheduler {
   std::size_t trial_count() const override { return 0; }
   const TrialRecord& trial(TrialId) const override { return none_; }
   std::int64_t running() const override { return 0; }
-  std::vector<RungSummary> Rungs() const override { return {}; }
+  void VisitRungs(RungVisitor&) const override {}
 
  private:
   SearchSpace space_;

@@ -113,10 +113,9 @@ class ScriptedScheduler final : public Scheduler {
   std::int64_t running() const override { return running_; }
   // One rung of every trial's last value, so the best is the lowest: enough to check
   // the simulator copies it through.
-  std::vector<RungSummary> Rungs() const override {
-    RungSummary rung;
-    for (const TrialRecord& record : records_) rung.entries.push_back(RungEntry{record.id, record.last_value, false});
-    return {rung};
+  void VisitRungs(RungVisitor& visitor) const override {
+    visitor.BeginRung(0, 0, 1.0);
+    for (const TrialRecord& record : records_) visitor.Entry(RungEntry{record.id, record.last_value, false});
   }
 
   std::vector<ReportLog> reports;

@@ -40,16 +40,18 @@ Status ObjectiveRun::Begin(const Config& config, double step, const std::vector<
     if (!session_) return Status::Internal(fmt::format("objective '{}' returned nothing to run", objective_->name()));
     step_ = step;
     next_index_ = NextReportIndex(step_, report_every_);
+    next_step_ = GridStep();
     if (step <= 0.0 || state.empty()) return Status::Ok();
     return session_->Restore(state);
   });
 }
 
 MetricPoint ObjectiveRun::Advance() {
-  const double step = GridStep();
+  const double step = next_step_;
   const double value = session_->Advance(step);
   step_ = step;
   next_index_ += 1.0;
+  next_step_ = GridStep();
   return MetricPoint{step, value};
 }
 

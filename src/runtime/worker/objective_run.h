@@ -33,7 +33,7 @@ class ObjectiveRun {
   // The step of the next report (the grid of report_grid.h), nullopt at the budget.
   std::optional<double> NextStep() const {
     if (step_ >= budget_) return std::nullopt;
-    return GridStep();
+    return next_step_;
   }
   // Computes the metric at NextStep(). Throws what the objective throws.
   MetricPoint Advance();
@@ -62,6 +62,7 @@ class ObjectiveRun {
   // the budget). Counting it up, not recomputing it from the step, keeps a step
   // free of floor() and lands on the same grid (report_grid.h).
   double next_index_ = 1.0;
+  double next_step_ = 0.0;  // GridStep(), kept: every step asks for it more than once
   std::unique_ptr<ObjectiveSession> session_;
 };
 

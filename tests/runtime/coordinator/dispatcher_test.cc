@@ -54,7 +54,7 @@ class ScriptedScheduler final : public Scheduler {
   std::size_t trial_count() const override { return records_.size(); }
   const TrialRecord& trial(TrialId id) const override { return records_[static_cast<std::size_t>(id)]; }
   std::int64_t running() const override { return running_; }
-  std::vector<RungSummary> Rungs() const override { return {}; }
+  void VisitRungs(RungVisitor&) const override {}
 
   struct Seen {
     TrialId trial;
