@@ -7,8 +7,8 @@
 #    REPEATS runs (interleaved) of the turnaround (Assign sent -> first report received)
 #    median and p99, the assignments per second and the wall time.
 #    Targets: turnaround median <= 1 ms and >= 1,000 assignments/s.
-# 2. Idle cost: rank 0 + 3 workers whose command trials sleep 6 s (bench/idle-sleep.yaml);
-#    the CPU each mpitune rank uses over 3 s in the middle of the sleep, from
+# 2. Idle cost: rank 0 + 3 workers whose command trials sleep 10 s (bench/idle-sleep.yaml);
+#    the CPU each mpitune rank uses over 6 s in the middle of the sleep, from
 #    /proc/<pid>/stat (10 ms ticks). Target: near 0%.
 #
 # Usage, from the repository root:
@@ -54,13 +54,13 @@ for b in "${!binaries[@]}"; do
     >"$tmp/idle.log" 2>&1 &
   job=$!
   sleep 2.5
-  mapfile -t pids < <(pgrep -f "${binaries[$b]} run bench/idle-sleep.yaml" | sort -n)
+  mapfile -t pids < <(pgrep -f "^${binaries[$b]} run bench/idle-sleep.yaml" | sort -n)
   declare -A before=()
   for pid in "${pids[@]}"; do before[$pid]=$(ticks "$pid"); done
-  sleep 3
+  sleep 6
   line="idle CPU while every trial sleeps, ${binaries[$b]}:"
   for pid in "${pids[@]}"; do
-    line+=" $(awk -v a="${before[$pid]}" -v b="$(ticks "$pid")" 'BEGIN { printf "%.1f%%", (b - a) / 3.0 }')"
+    line+=" $(awk -v a="${before[$pid]}" -v b="$(ticks "$pid")" 'BEGIN { printf "%.1f%%", (b - a) / 6.0 }')"
   done
   echo "$line (per rank, rank 0 first)"
   wait $job || true

@@ -21,7 +21,7 @@ namespace mpitune {
 class IdlePacer {
  public:
   static constexpr std::chrono::microseconds kShortest{40};
-  static constexpr std::chrono::microseconds kLongest{2000};
+  static constexpr std::chrono::microseconds kLongest{5000};
   // How long after the last activity the loop keeps its sleeps short.
   static constexpr std::chrono::milliseconds kReplyWindow{25};
 
