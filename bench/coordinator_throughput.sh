@@ -15,10 +15,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 run_once() {  # prints "reports/s turnaround-median-ms turnaround-p99-ms"
   local output summary seconds reports turnaround
-  output=$(mpirun --oversubscribe --allow-run-as-root -np 4 "$build/mpitune" run configs/default.yaml \
+  output=$(mpirun --oversubscribe --allow-run-as-root -np 4 "$build/mpitune" run -q configs/default.yaml \
     --max-trials 600 --report-every 0.001 "$@" 2>&1)
   summary=$(grep -E '^elapsed: ' <<<"$output")
-  seconds=$(sed -E 's/^elapsed: ([0-9.]+) s wall.*/\1/' <<<"$summary")
+  seconds=$(sed -E 's/.*\(([0-9.]+) s in the study loop\).*/\1/' <<<"$summary")
   reports=$(sed -E 's/.* ([0-9]+) reports.*/\1/' <<<"$summary")
   turnaround=$(grep -E '^turnaround ' <<<"$output" | sed -E 's/.*median ([0-9.]+) ms, p99 ([0-9.]+) ms.*/\1 \2/')
   echo "$(awk -v r="$reports" -v s="$seconds" 'BEGIN { printf "%.0f", r / s }') $turnaround"

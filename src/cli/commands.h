@@ -19,6 +19,8 @@ struct RunCommandOptions {
   StudyOverrides overrides;
   bool force_new = false;
   bool no_store = false;  // run without a study file (benchmarks, throwaway runs)
+  bool quiet = false;     // no progress line
+  std::optional<double> progress_every;  // seconds between progress lines (default by terminal)
   // `mpitune resume FILE`: the study file, whose stored config replaces config_path.
   std::optional<std::string> resume_path;
 };

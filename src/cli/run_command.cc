@@ -1,5 +1,7 @@
 // `mpitune run` and `mpitune resume`: a whole study in this process, one trial at a
 // time, or under mpirun over MPI (run_mpi.cc); either way stored in its study file.
+#include <unistd.h>
+
 #include <csignal>
 #include <memory>
 #include <string>
@@ -9,6 +11,7 @@
 
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
+#include "cli/process_time.h"
 #include "cli/results_table.h"
 #include "cli/run_mpi.h"
 #include "cli/stop_signal.h"
@@ -37,8 +40,9 @@ void PrintStudy(const Study& study) {
 
 void PrintRunFigures(const RunSummary& summary) {
   if (summary.failures > 0) fmt::print("failures: {} (last: {})\n", summary.failures, summary.last_failure);
-  fmt::print("elapsed: {} wall, {} trials run, {} reports\n", FormatSeconds(summary.wall_seconds),
-             summary.trials_started, summary.reports);
+  fmt::print("elapsed: {} in all ({} in the study loop), {} trials run, {} reports\n",
+             FormatSeconds(SecondsSinceProcessStart()), FormatSeconds(summary.wall_seconds), summary.trials_started,
+             summary.reports);
 }
 
 }  // namespace
@@ -54,6 +58,21 @@ void PrintResults(OpenedStudy& opened, const RunSummary& summary) {
   PrintRunFigures(summary);
 }
 
+namespace {
+
+void AddProgressOptions(CLI::App& command, RunCommandOptions& options) {
+  command.add_flag("-q,--quiet", options.quiet, "Show no progress line while the study runs");
+  command
+      .add_option_function<double>(
+          "--progress-every", [&options](const double& seconds) { options.progress_every = seconds; },
+          "Seconds between progress lines on stderr (default: 0.5 on a terminal, rewritten in place; 30 "
+          "otherwise, as plain lines)")
+      ->type_name("S")
+      ->check(PositiveNumber());
+}
+
+}  // namespace
+
 CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options) {
   CLI::App* command = app.add_subcommand(
       "run", "Run a study (or go on with it, when its study file exists), in this process or under mpirun");
@@ -67,6 +86,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options) {
                     "When the study file holds another study, rename it aside and start a new one");
   command->add_flag("--no-store", options.no_store,
                     "Write no study file: nothing is saved and the run cannot be resumed (benchmarks)");
+  AddProgressOptions(*command, options);
   AddOverrideOptions(*command, options.overrides);
   return command;
 }
@@ -79,6 +99,7 @@ CLI::App* AddResumeCommand(CLI::App& app, RunCommandOptions& options) {
           "FILE", [&options](const std::string& path) { options.resume_path = path; }, "Study file (HDF5)")
       ->required()
       ->type_name("PATH");
+  AddProgressOptions(*command, options);
   return command;
 }
 
@@ -99,6 +120,13 @@ int RunRunCommand(const RunCommandOptions& options) {
     InstallStopSignalHandlers();
   }
   return start_mpi ? RunUnderMpirun(options, launch) : RunInThisProcess(options);
+}
+
+std::unique_ptr<ProgressLine> MakeProgressLine(const RunCommandOptions& options, const StudyConfig& config) {
+  if (options.quiet) return nullptr;
+  auto line = std::make_unique<ProgressLine>(stderr, config.metric, ::isatty(STDERR_FILENO) != 0);
+  if (options.progress_every) line->set_every(*options.progress_every);
+  return line;
 }
 
 Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options) {
@@ -166,6 +194,11 @@ int RunInThisProcess(const RunCommandOptions& options) {
   LocalStudyOptions local;
   local.store = opened->store.get();
   local.worker = (*setup)->options;
+  const std::unique_ptr<ProgressLine> progress = MakeProgressLine(options, config);
+  if (progress) {
+    local.on_progress = [&progress](const StudyProgress& now) { progress->Show(now); };
+    local.progress_every = progress->every();
+  }
   Result<RunSummary> summary =
       RunStudyInProcess(opened->scheduler(), (*setup)->executions, *clock, &stop_requested, local);
   if (!summary.ok()) {
@@ -174,6 +207,7 @@ int RunInThisProcess(const RunCommandOptions& options) {
     return ReportError(summary.status());
   }
 
+  if (progress) progress->Clear();
   PrintResults(*opened, *summary);
   std::fflush(stdout);
   return EndRun(*opened, *summary);

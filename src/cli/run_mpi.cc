@@ -101,7 +101,7 @@ void PrintRuntimeFigures(const RunSummary& summary) {
   }
 }
 
-int RunCoordinator(Setup& setup, Transport& transport) {
+int RunCoordinator(Setup& setup, Transport& transport, const RunCommandOptions& options) {
   const StudyConfig& config = setup.config;
   OpenedStudy& opened = *setup.opened;
   const bool finished = opened.start == StudyStart::kFinished;
@@ -116,6 +116,11 @@ int RunCoordinator(Setup& setup, Transport& transport) {
   coordinator_options.log = stdout;
   coordinator_options.lost_after_seconds = config.trial.lost_after_seconds;
   coordinator_options.store = opened.store.get();
+  const std::unique_ptr<ProgressLine> progress = finished ? nullptr : MakeProgressLine(options, config);
+  if (progress) {
+    coordinator_options.on_progress = [&progress](const StudyProgress& now) { progress->Show(now); };
+    coordinator_options.progress_every = progress->every();
+  }
   // A finished study hands out nothing: the loop only sends the workers home.
   Coordinator coordinator(opened.scheduler(), transport, *clock, &stop_requested, coordinator_options);
   Result<RunSummary> summary = coordinator.Run();
@@ -124,6 +129,7 @@ int RunCoordinator(Setup& setup, Transport& transport) {
     if (opened.store) (void)opened.store->Close();
     return ReportError(summary.status().WithContext("rank 0"));
   }
+  if (progress) progress->Clear();
   if (finished) return ReportFinishedStudy(opened);
 
   PrintResults(opened, *summary);
@@ -193,7 +199,7 @@ int RunUnderMpirun(const RunCommandOptions& options, const LaunchEnvironment& la
   if (!transport.ok()) return ReportError(transport.status().WithContext(fmt::format("rank {}", rank)));
   Result<std::optional<NodeWorkers>> place = FindNodeWorkers();
   if (!place.ok()) return ReportError(place.status().WithContext(fmt::format("rank {}", rank)));
-  return rank == 0 ? RunCoordinator(*setup, **transport) : RunWorker(*setup, **transport, *place);
+  return rank == 0 ? RunCoordinator(*setup, **transport, options) : RunWorker(*setup, **transport, *place);
 }
 
 }  // namespace mpitune::cli

@@ -1,7 +1,10 @@
 // `mpitune run` under mpirun: rank 0 coordinates, the other ranks run trials.
 #pragma once
 
+#include <memory>
+
 #include "cli/commands.h"
+#include "cli/progress_line.h"
 #include "cli/study_open.h"
 #include "runtime/run_summary.h"
 #include "mpitune/scheduler.h"
@@ -26,6 +29,9 @@ int RunInThisProcess(const RunCommandOptions& options);
 // The rungs, the results table, the state counts, the best trial and the run's
 // figures (run_command.cc).
 void PrintResults(OpenedStudy& opened, const RunSummary& summary);
+
+// The progress line of a run on stderr (none with -q).
+std::unique_ptr<ProgressLine> MakeProgressLine(const RunCommandOptions& options, const StudyConfig& config);
 
 // The effective config of a run or resume (every rank loads it itself).
 Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options);

@@ -17,6 +17,8 @@ Result<RunSummary> RunStudyInProcess(Scheduler& scheduler, ExecutionFactory exec
   CoordinatorOptions coordinator_options;
   coordinator_options.store = options.store;
   coordinator_options.name_ranks = false;
+  coordinator_options.on_progress = options.on_progress;
+  coordinator_options.progress_every = options.progress_every;
   Coordinator coordinator(scheduler, *transports[0], clock, stop_requested, coordinator_options);
   WorkerOptions worker_options = options.worker;
   worker_options.rank = 0;  // the process's own rank: there is no other

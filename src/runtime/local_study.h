@@ -5,11 +5,13 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "base/clock.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/status.h"
+#include "runtime/coordinator/progress.h"
 #include "runtime/run_summary.h"
 #include "runtime/worker/worker.h"
 #include "store/study_store.h"
@@ -19,6 +21,9 @@ namespace mpitune {
 struct LocalStudyOptions {
   StudyStore* store = nullptr;  // null: the study is not stored
   WorkerOptions worker;         // its device, for the runs' records
+  // As CoordinatorOptions: where the study stands, about every progress_every seconds.
+  std::function<void(const StudyProgress&)> on_progress;
+  double progress_every = 0.0;
 };
 
 // Drives `scheduler` until it says Done, or until `*stop_requested` (may be null)

@@ -37,10 +37,18 @@ namespace mpitune {
 
 Coordinator::Coordinator(Scheduler& scheduler, Transport& transport, Clock& clock,
                          const std::atomic<bool>* stop_requested, CoordinatorOptions options)
-    : transport_(transport), clock_(clock), stop_requested_(stop_requested), options_(options),
+    : scheduler_(scheduler), transport_(transport), clock_(clock), stop_requested_(stop_requested),
+      options_(std::move(options)),
       dispatcher_(scheduler, transport.size() - 1,
-                  DispatcherOptions{options.lost_after_seconds, options.store, true, options.name_ranks}) {
+                  DispatcherOptions{options_.lost_after_seconds, options_.store, true, options_.name_ranks}) {
   start_time_ = clock_.Now();
+  next_progress_ = start_time_ + options_.progress_every;
+}
+
+void Coordinator::ReportProgress(double now) {
+  if (!options_.on_progress || options_.progress_every <= 0.0 || now < next_progress_) return;
+  next_progress_ = now + options_.progress_every;
+  options_.on_progress(MeasureProgress(scheduler_, dispatcher_.summary(), now - start_time_));
 }
 
 Result<RunSummary> Coordinator::Run() {
@@ -104,6 +112,7 @@ Result<LoopStep> Coordinator::Step() {
     summary.all_workers_lost = !dispatcher_.done() && !dispatcher_.stopping();
     return LoopStep::kFinished;
   }
+  ReportProgress(now);
   return busy || summary.assignments != assignments_before ? LoopStep::kBusy : LoopStep::kIdle;
 }
 

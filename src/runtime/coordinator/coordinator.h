@@ -6,12 +6,14 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <string>
 
 #include "base/clock.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/status.h"
 #include "runtime/coordinator/dispatcher.h"
+#include "runtime/coordinator/progress.h"
 #include "runtime/poll_loop.h"
 #include "runtime/protocol/transport.h"
 #include "runtime/run_summary.h"
@@ -29,6 +31,10 @@ struct CoordinatorOptions {
   StudyStore* store = nullptr;
   // Name the worker's rank in failure lines (off for a single-process study).
   bool name_ranks = true;
+  // Called about every `progress_every` seconds of the clock with where the study
+  // stands; never when null or progress_every is 0.
+  std::function<void(const StudyProgress&)> on_progress;
+  double progress_every = 0.0;
 };
 
 class Coordinator {
@@ -58,12 +64,16 @@ class Coordinator {
   static int WorkerOf(int rank) { return rank - 1; }
   static int RankOf(int worker) { return worker + 1; }
 
+  void ReportProgress(double now);
+
+  Scheduler& scheduler_;
   Transport& transport_;
   Clock& clock_;
   const std::atomic<bool>* stop_requested_;
   CoordinatorOptions options_;
   Dispatcher dispatcher_;
   double start_time_ = 0.0;
+  double next_progress_ = 0.0;
 };
 
 }  // namespace mpitune
