@@ -2,7 +2,12 @@
 // time, or under mpirun over MPI (run_mpi.cc); either way stored in its study file.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
+#include <filesystem>
+#include <string_view>
+#include <system_error>
 #include <memory>
 #include <string>
 #include <utility>
@@ -27,6 +32,8 @@
 
 namespace mpitune::cli {
 namespace {
+
+namespace fs = std::filesystem;
 
 constexpr std::size_t kTableRows = 10;
 
@@ -136,7 +143,26 @@ Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options) {
   StudyConfig config = std::move(*loaded);
   if (options.storage) config.storage = *options.storage;
   config.trial.report_every = ReportEvery(config, options.overrides);
+  if (options.no_store) config.trials_dir = UnsavedTrialsDirectory(config);
   return config;
+}
+
+std::string UnsavedTrialsDirectory(const StudyConfig& config) {
+  // Every rank of one MPI job computes the same name (PMIx names the job); a single
+  // process takes its pid. Beside the study file's place, which the ranks share.
+  const char* job = std::getenv("PMIX_NAMESPACE");
+  std::string id = job != nullptr ? job : std::to_string(::getpid());
+  std::replace_if(id.begin(), id.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '-');
+  std::error_code error;
+  fs::path storage = fs::absolute(fs::path(config.storage), error);
+  if (error) storage = fs::path(config.storage);
+  return (storage.parent_path() / fmt::format(".{}.unsaved-{}.trials", config.name, id)).string();
+}
+
+void RemoveUnsavedTrials(const RunCommandOptions& options, const StudyConfig& config) {
+  if (!options.no_store || config.trials_dir.empty()) return;
+  std::error_code ignored;
+  fs::remove_all(config.trials_dir, ignored);
 }
 
 Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options) {
@@ -145,6 +171,13 @@ Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options) {
   if (!config.ok()) return config.status();
   const std::string storage_key = options.storage ? "--storage" : config->source + ": study.storage";
   if (options.no_store) return OpenUnstoredStudy(*config);
+  std::error_code error;
+  if (config->storage.ends_with('/') || fs::is_directory(config->storage, error)) {
+    return Status::BadInput(fmt::format("{}: '{}' is a directory; name the study file in it, e.g. {}/{}.h5",
+                                        storage_key, config->storage,
+                                        std::string_view(config->storage).substr(0, config->storage.find_last_not_of('/') + 1),
+                                        config->name));
+  }
   MPITUNE_RETURN_IF_ERROR(CheckStorageDirectory(config->storage, storage_key));
   return OpenStudyForRun(*config, options.force_new);
 }
@@ -204,12 +237,14 @@ int RunInThisProcess(const RunCommandOptions& options) {
   if (!summary.ok()) {
     // What was recorded stays: the file is the last snapshot plus the journal.
     if (opened->store) (void)opened->store->Close();
+    RemoveUnsavedTrials(options, config);
     return ReportError(summary.status());
   }
 
   if (progress) progress->Clear();
   PrintResults(*opened, *summary);
   std::fflush(stdout);
+  RemoveUnsavedTrials(options, config);
   return EndRun(*opened, *summary);
 }
 

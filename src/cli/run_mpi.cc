@@ -125,11 +125,13 @@ int RunCoordinator(Setup& setup, Transport& transport, const RunCommandOptions& 
   Coordinator coordinator(opened.scheduler(), transport, *clock, &stop_requested, coordinator_options);
   Result<RunSummary> summary = coordinator.Run();
   if (!summary.ok()) {
+    RemoveUnsavedTrials(options, config);
     // What was recorded stays: the file is the last snapshot plus the journal.
     if (opened.store) (void)opened.store->Close();
     return ReportError(summary.status().WithContext("rank 0"));
   }
   if (progress) progress->Clear();
+  RemoveUnsavedTrials(options, config);
   if (finished) return ReportFinishedStudy(opened);
 
   PrintResults(opened, *summary);

@@ -33,6 +33,11 @@ void PrintResults(OpenedStudy& opened, const RunSummary& summary);
 // The progress line of a run on stderr (none with -q).
 std::unique_ptr<ProgressLine> MakeProgressLine(const RunCommandOptions& options, const StudyConfig& config);
 
+// `run --no-store` keeps command trials' folders apart from any stored study's, in a
+// hidden folder beside the study file's place that the run removes at its end.
+std::string UnsavedTrialsDirectory(const StudyConfig& config);
+void RemoveUnsavedTrials(const RunCommandOptions& options, const StudyConfig& config);
+
 // The effective config of a run or resume (every rank loads it itself).
 Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options);
 // Rank 0 / the single process: the study the run goes on with (run_command.cc).

@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <ctime>
+#include <fstream>
+#include <optional>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -19,6 +23,23 @@ namespace {
 namespace fs = std::filesystem;
 
 bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+// An HDF5 file starts with its signature at offset 0, 512, 1024, 2048... (after a
+// user block, when it has one). Only such a file may be moved aside as a study.
+bool LooksLikeStudyFile(const std::string& path) {
+  std::error_code error;
+  if (!fs::is_regular_file(path, error)) return false;
+  std::ifstream file(path, std::ios::binary);
+  const std::uintmax_t size = fs::file_size(path, error);
+  static constexpr char kSignature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  for (std::uintmax_t offset = 0; !error && offset + 8 <= size; offset = offset == 0 ? 512 : offset * 2) {
+    char head[8] = {};
+    file.seekg(static_cast<std::streamoff>(offset));
+    if (!file.read(head, 8)) return false;
+    if (std::equal(head, head + 8, kSignature)) return true;
+  }
+  return false;
+}
 
 std::string Stamp() {
   const std::time_t now = std::time(nullptr);
@@ -45,19 +66,37 @@ Status Rename(const std::string& from, const std::string& to) {
   return Status::Ok();
 }
 
-// Keeps the old study (file, journal, command trials' folder) under a new name.
+// A trials folder left by an earlier study of the same name (its file deleted): a new
+// study must not append to its logs or find its checkpoints. Returns where it went.
+Result<std::optional<std::string>> MoveStaleTrialsAside(const StudyConfig& config) {
+  const std::string trials = TrialsDirectory(config);
+  std::error_code error;
+  if (!fs::is_directory(trials, error) || fs::is_empty(trials, error)) return std::optional<std::string>();
+  std::string aside = trials + "." + Stamp();
+  for (int i = 2; Exists(aside); ++i) aside = fmt::format("{}.{}-{}", trials, Stamp(), i);
+  MPITUNE_RETURN_IF_ERROR(Rename(trials, aside));
+  return std::optional<std::string>(aside);
+}
+
+// Keeps the old study (file, journal; its trials' folder goes aside when the new
+// study is created) under a new name. Only a study file is moved: never a directory,
+// never a file that is not HDF5.
 Result<std::string> MoveAside(const StudyConfig& config) {
+  if (!LooksLikeStudyFile(config.storage)) {
+    return Status::BadInput(fmt::format("{}: not a study file; --force-new only moves study files aside; nothing "
+                                        "was changed",
+                                        config.storage));
+  }
   const std::string aside = AsidePath(config.storage);
   MPITUNE_RETURN_IF_ERROR(Rename(config.storage, aside));
   if (Exists(config.storage + ".journal")) MPITUNE_RETURN_IF_ERROR(Rename(config.storage + ".journal", aside + ".journal"));
-  const fs::path trials = fs::path(config.storage).parent_path() / (config.name + ".trials");
-  if (fs::is_directory(trials)) {
-    MPITUNE_RETURN_IF_ERROR(Rename(trials.string(), trials.string() + "." + Stamp()));
-  }
   return aside;
 }
 
 Result<OpenedStudy> CreateStudy(const StudyConfig& config, std::string note) {
+  Result<std::optional<std::string>> stale = MoveStaleTrialsAside(config);
+  if (!stale.ok()) return stale.status();
+  if (*stale) note += fmt::format("; an earlier study's trial folders are now in {}", **stale);
   OpenedStudy opened;
   opened.start = StudyStart::kNew;
   opened.config = config;
@@ -118,6 +157,11 @@ Result<OpenedStudy> OpenUnstoredStudy(const StudyConfig& config) {
 
 Result<OpenedStudy> OpenStudyForRun(const StudyConfig& config, bool force_new) {
   if (!Exists(config.storage)) return CreateStudy(config, fmt::format("new study file {}", config.storage));
+  std::error_code error;
+  if (!fs::is_regular_file(config.storage, error)) {
+    return Status::BadInput(fmt::format("{}: not a study file ({}); nothing was changed", config.storage,
+                                        fs::is_directory(config.storage, error) ? "a directory" : "not a regular file"));
+  }
   if (force_new) {
     Result<std::string> aside = MoveAside(config);
     if (!aside.ok()) return aside.status();
@@ -125,8 +169,10 @@ Result<OpenedStudy> OpenStudyForRun(const StudyConfig& config, bool force_new) {
   }
   Result<StoredStudy> stored = ReadStudyFile(config.storage, &LegacyDefinitionUpgrade());
   if (!stored.ok()) {
-    return Status::BadInput(fmt::format("{}; nothing was changed (--force-new keeps it aside and starts afresh)",
-                                        stored.status().message()));
+    return Status::BadInput(fmt::format("{}; nothing was changed ({})", stored.status().message(),
+                                        LooksLikeStudyFile(config.storage)
+                                            ? "--force-new keeps it aside and starts afresh"
+                                            : "name another study file with --storage or study.storage"));
   }
   Result<StudyConfig> stored_config = StoredConfig(stored->definition, config.storage);
   if (!stored_config.ok()) return stored_config.status();

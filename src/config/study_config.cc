@@ -619,6 +619,18 @@ Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::st
   return config;
 }
 
+std::string TrialsDirectory(const StudyConfig& config) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!config.trials_dir.empty()) {
+    const fs::path given = fs::absolute(fs::path(config.trials_dir), error);
+    return error ? config.trials_dir : given.string();
+  }
+  fs::path storage = fs::absolute(fs::path(config.storage), error);
+  if (error) storage = fs::path(config.storage);
+  return (storage.parent_path() / (config.name + ".trials")).string();
+}
+
 Result<StudyConfig> LoadStudyConfigFile(const std::string& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {

@@ -47,6 +47,9 @@ struct StudyConfig {
   MetricMode mode = MetricMode::kMin;
   std::uint64_t seed = 0;
   std::string storage;  // default: "<name>.h5"
+  // Not from the file: where command trials' folders go. Empty: TrialsDirectory's
+  // default; `run --no-store` points it at a folder of its own that it removes.
+  std::string trials_dir;
 
   SearchSpace space;           // space:
   SchedulerOptions scheduler;  // scheduler: (mode and seed copied from study:)
@@ -55,6 +58,9 @@ struct StudyConfig {
 };
 
 Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source);
+
+// config.trials_dir, or "<folder of config.storage>/<name>.trials", absolute.
+std::string TrialsDirectory(const StudyConfig& config);
 Result<StudyConfig> LoadStudyConfigFile(const std::string& path);
 
 }  // namespace mpitune

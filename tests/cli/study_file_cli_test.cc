@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 
 #include "cli/cli_test_util.h"
@@ -124,7 +125,12 @@ TEST_F(StudyFileCliTest, FilesThatAreNotStudiesAreRefusedAndLeftAlone) {
   WriteYaml("text.h5", "not an hdf5 file\n");
   ExpectOneLineError(Run({"status", "text.h5"}), 2, "text.h5");
   ExpectOneLineError(Run({"resume", "text.h5"}), 2, "text.h5");
-  ExpectOneLineError(Run({"run", Config("default.yaml"), "--storage", "text.h5"}), 2, "--force-new");
+  // Not a study: the hint is to name another file, never --force-new, which would move it.
+  const Invocation text = Run({"run", Config("default.yaml"), "--storage", "text.h5"});
+  ExpectOneLineError(text, 2, "--storage");
+  EXPECT_EQ(text.err.find("--force-new"), std::string::npos) << text.err;
+  ExpectOneLineError(Run({"run", Config("default.yaml"), "--storage", "text.h5", "--force-new"}), 2,
+                     "not a study file");
   EXPECT_EQ(Bytes(dir_ / "text.h5"), "not an hdf5 file\n");
 
   ASSERT_EQ(Run({"run", Config("default.yaml"), "--storage", "s.h5", "--max-trials", "5"}).exit_code, 0);
@@ -132,6 +138,67 @@ TEST_F(StudyFileCliTest, FilesThatAreNotStudiesAreRefusedAndLeftAlone) {
   std::ofstream(dir_ / "cut.h5", std::ios::binary) << whole.substr(0, whole.size() / 2);
   ExpectOneLineError(Run({"status", "cut.h5"}), 2, "cut.h5");
   ExpectOneLineError(Run({"resume", "missing.h5"}), 2, "missing.h5: no such study file");
+}
+
+// Issue: --force-new with --storage naming a directory moved the user's directory
+// aside and made a file in its place.
+TEST_F(StudyFileCliTest, ForceNewNeverMovesADirectoryAside) {
+  fs::create_directory(dir_ / "results");
+  std::ofstream(dir_ / "results" / "keep.txt") << "mine\n";
+  for (const std::string storage : {"results", "results/"}) {
+    const Invocation refused = Run({"run", Config("default.yaml"), "--storage", storage, "--force-new"});
+    ExpectOneLineError(refused, 2, "is a directory");
+    EXPECT_NE(refused.err.find("results/branin-asha.h5"), std::string::npos) << refused.err;
+  }
+  ExpectOneLineError(Run({"run", Config("default.yaml"), "--storage", "results/"}), 2, "--storage");
+  EXPECT_TRUE(fs::is_directory(dir_ / "results"));
+  EXPECT_EQ(ReadFile(dir_ / "results" / "keep.txt"), "mine\n");
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(entry.path().filename().string().find("results."), std::string::npos) << entry.path();
+  }
+}
+
+// Issue: a new study of the same name appended to the logs an earlier study left in
+// <name>.trials/ (its file deleted by hand).
+TEST_F(StudyFileCliTest, ANewStudyNeverWritesIntoAnEarlierStudysTrialFolders) {
+  const std::string path = WriteYaml(
+      "command.yaml", BraninYaml("", "  command: [/bin/sh, -c, \"echo mpitune: step=$MPITUNE_BUDGET loss={x1}\"]\n"));
+  ASSERT_EQ(Run({"run", path, "--max-trials", "2"}).exit_code, 0);
+  const std::string first_log = ReadFile(dir_ / "cli-test.trials" / "0" / "stdout.log");
+  ASSERT_FALSE(first_log.empty());
+  fs::remove(dir_ / "cli-test.h5");
+  const Invocation again = Run({"run", path, "--max-trials", "2", "--seed", "9"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("an earlier study's trial folders are now in"), std::string::npos) << again.out;
+  // The new trial 0 has a log of its own; the old one is kept, unchanged, aside.
+  EXPECT_NE(ReadFile(dir_ / "cli-test.trials" / "0" / "stdout.log"), first_log + first_log);
+  bool kept = false;
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    if (entry.path().filename().string().rfind("cli-test.trials.", 0) == 0) {
+      kept = ReadFile(entry.path() / "0" / "stdout.log") == first_log;
+    }
+  }
+  EXPECT_TRUE(kept);
+}
+
+// Issue: --no-store wrote <name>.trials/ and appended to the logs of a stored study of
+// the same name.
+TEST_F(StudyFileCliTest, NoStoreLeavesNothingBehindAndTouchesNoStudy) {
+  const std::string path = WriteYaml(
+      "command.yaml", BraninYaml("", "  command: [/bin/sh, -c, \"echo mpitune: step=$MPITUNE_BUDGET loss={x1}\"]\n"));
+  ASSERT_EQ(Run({"run", path, "--max-trials", "2"}).exit_code, 0);
+  std::set<std::string> before;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_)) before.insert(entry.path().string() + ":" + ReadFile(entry.path()));
+  const Invocation unsaved = Run({"run", path, "--max-trials", "3", "--no-store"});
+  ASSERT_EQ(unsaved.exit_code, 0) << unsaved.err;
+  std::set<std::string> after;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_)) after.insert(entry.path().string() + ":" + ReadFile(entry.path()));
+  // Only the runs' own stdout/stderr captures differ: no file or folder was added, none changed.
+  for (auto* files : {&before, &after}) {
+    std::erase_if(*files, [](const std::string& f) { return f.find("/stdout.txt:") != std::string::npos ||
+                                                            f.find("/stderr.txt:") != std::string::npos; });
+  }
+  EXPECT_EQ(before, after);
 }
 
 TEST_F(StudyFileCliTest, H5dumpReadsAFinishedStudy) {

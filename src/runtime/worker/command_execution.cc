@@ -67,10 +67,7 @@ Status ReplaceDirectory(const fs::path& source, const fs::path& target) {
 
 CommandRunnerSettings MakeCommandRunnerSettings(const StudyConfig& config, const Result<DeviceAssignment>& device) {
   CommandRunnerSettings settings;
-  std::error_code error;
-  fs::path storage = fs::absolute(fs::path(config.storage), error);
-  if (error) storage = fs::path(config.storage);
-  settings.trials_dir = (storage.parent_path() / (config.name + ".trials")).string();
+  settings.trials_dir = TrialsDirectory(config);
   if (device.ok() && !device->cpu()) {
     settings.cuda_visible_devices = device->cuda_visible_devices;
   } else if (config.resources.gpus_per_trial > 0) {
