@@ -90,6 +90,7 @@ struct RungEntry {
   TrialId trial = -1;
   double value = 0.0;     // the raw metric; NaN when it ranks worst (failed, lost, NaN/Inf)
   bool promoted = false;  // went on to the next rung
+  bool failed = false;    // the trial has since failed or been lost (its value here stays)
 };
 struct RungSummary {
   int bracket = 0;
@@ -107,9 +108,10 @@ class RungVisitor {
   virtual void Entry(const RungEntry& entry) = 0;
 };
 
-// The best trial of a study: at the highest budget where any trial has a finite value,
-// the one with the best value in `mode`; ties go to the lower trial id. A failed, lost
-// or NaN trial is never the best. This class is that definition, fed one rung entry
+// The best trial of a study: at the highest budget where any trial that has not failed
+// has a finite value, the one with the best value in `mode`; ties go to the lower
+// trial id. A failed or lost trial (even one that did well at a lower rung before it
+// crashed) and a NaN value are never the best. This class is that definition, fed one rung entry
 // at a time; BestTrialOf and Scheduler::BestTrial use it.
 class BestTrialFinder final : public RungVisitor {
  public:

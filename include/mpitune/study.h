@@ -55,7 +55,7 @@ struct StudyRung {
   double budget = 0.0;
   std::int64_t results = 0;
   std::int64_t promoted = 0;
-  std::optional<TrialId> best;  // the best finite value there
+  std::optional<TrialId> best;  // the best finite value there of a trial that has not failed
   double best_value = 0.0;
 };
 
@@ -70,6 +70,10 @@ struct Study {
   std::vector<double> rung_budgets;
 
   StudyState state = StudyState::kOpen;
+  // kOpen: whether a process is writing the study now (it holds the journal's lock),
+  // or none is (it was killed; `resume` goes on), and how long ago it last wrote.
+  bool writer_alive = false;
+  std::optional<double> seconds_since_write;
   std::int64_t events = 0;    // scheduler events recorded over the study's life
   bool torn_tail = false;     // the journal ended in a partial record (a crash), dropped
   double study_time = 0.0;    // the latest study time recorded

@@ -4,6 +4,9 @@
 #include <array>
 #include <cmath>
 #include <optional>
+#include <set>
+#include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -34,14 +37,28 @@ std::string FormatResultsTable(const Study& study, std::size_t limit) {
   const SearchSpace& space = study.space;
   std::vector<const StudyTrial*> ranked = RankTrials(study);
   if (ranked.size() > limit) ranked.resize(limit);
+  // Where each trial last ran, when the study ran on more than one rank or device.
+  std::unordered_map<TrialId, const RunRecord*> last_run;
+  std::set<std::pair<int, std::string>> places;
+  for (const RunRecord& run : study.runs) {
+    last_run[run.trial] = &run;
+    places.emplace(run.rank, run.device);
+  }
+  const bool show_places = places.size() > 1;
 
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {"trial", "state", "budget", study.metric};
+  if (show_places) header.insert(header.end(), {"rank", "device"});
   for (const ParamSpec& param : space.params()) header.push_back(param.name);
   rows.push_back(header);
   for (const StudyTrial* trial : ranked) {
     std::vector<std::string> row = {fmt::format("{}", trial->id), TrialStateName(trial->state), FormatBudget(*trial),
                                     FormatMetric(trial->value)};
+    if (show_places) {
+      const auto it = last_run.find(trial->id);
+      row.push_back(it == last_run.end() ? "-" : fmt::format("{}", it->second->rank));
+      row.push_back(it == last_run.end() ? "-" : it->second->device);
+    }
     for (std::size_t i = 0; i < space.size(); ++i) row.push_back(FormatCell(space, *trial, i));
     rows.push_back(std::move(row));
   }
@@ -54,8 +71,8 @@ std::string FormatResultsTable(const Study& study, std::size_t limit) {
   for (const auto& row : rows) {
     std::string line;
     for (std::size_t c = 0; c < row.size(); ++c) {
-      // Text columns (state, choice values) read best left-aligned, numbers right.
-      const bool left = c == 1;
+      // Text columns (state, device) read best left-aligned, numbers right.
+      const bool left = c == 1 || (show_places && c == 5);
       line += left ? fmt::format("{:<{}}", row[c], widths[c]) : fmt::format("{:>{}}", row[c], widths[c]);
       if (c + 1 < row.size()) line += "  ";
     }
@@ -99,6 +116,13 @@ std::vector<std::string> FormatRungs(const Study& study) {
                                 rung.rung, rung.budget, rung.results, rung.promoted, best));
   }
   return lines;
+}
+
+std::string FormatAge(double seconds) {
+  if (seconds < 10.0) return fmt::format("{:.1f} s", std::max(seconds, 0.0));
+  if (seconds < 120.0) return fmt::format("{:.0f} s", seconds);
+  if (seconds < 7200.0) return fmt::format("{:.1f} min", seconds / 60.0);
+  return fmt::format("{:.1f} h", seconds / 3600.0);
 }
 
 std::string FormatSeconds(double seconds) {

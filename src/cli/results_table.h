@@ -12,7 +12,8 @@
 namespace mpitune::cli {
 
 // The first `limit` trials by RankTrials, columns trial, state, budget, <metric> (its
-// value and the budget of the rung it has it at) and one per parameter.
+// value and the budget of the rung it has it at), the rank and device of its last run
+// when the study ran on more than one, and one per parameter.
 std::string FormatResultsTable(const Study& study, std::size_t limit);
 
 // "trials: 60 (completed 3, stopped 52, paused 0, ...)" with zero counts left out.
@@ -27,6 +28,8 @@ std::vector<std::string> FormatRungs(const Study& study);
 
 // Wall times for humans: "0.000412 s" for tiny runs, "12.345 s" otherwise.
 std::string FormatSeconds(double seconds);
+// Ages for humans: "0.3 s", "12 s", "5.0 min", "2.1 h".
+std::string FormatAge(double seconds);
 
 // A metric for tables: 6 significant digits, "-" for none, "nan" for a worst-ranked one.
 std::string FormatMetric(const std::optional<double>& value);

@@ -62,6 +62,10 @@ void PrintResults(OpenedStudy& opened, const RunSummary& summary) {
   // The store has every run of the study, earlier processes' included.
   parts.runs = opened.store ? &opened.store->history().runs : &summary.runs;
   PrintStudy(BuildStudy(parts));
+  if (!opened.config.trial.command.empty()) {
+    fmt::print("trial output: {}/<trial>/ (stdout.log, stderr.log, params.json, checkpoint/){}\n",
+               TrialsDirectory(opened.config), opened.store ? "" : ", removed at the end (--no-store)");
+  }
   PrintRunFigures(summary);
 }
 

@@ -49,6 +49,28 @@ std::string Describe(const Study& study) {
   return DescribeStudy(config);
 }
 
+// "finished", "stopped", "open: written now by a running process (last write 0.2 s
+// ago)" or "open: no process is writing it (killed?) since 5.0 min; `mpitune resume F`".
+std::string DescribeState(const Study& study) {
+  if (study.state != StudyState::kOpen) return StudyStateName(study.state);
+  const std::string ago =
+      study.seconds_since_write ? fmt::format(", last write {} ago", FormatAge(*study.seconds_since_write)) : "";
+  if (study.writer_alive) return fmt::format("open: a running process writes it{}", ago);
+  return fmt::format("open: no process writes it (killed?){}; `mpitune resume {}` goes on", ago, study.path);
+}
+
+// The trial's state says what its run is doing: "running", or "pausing" / "stopping"
+// when the scheduler has answered and the worker is letting go.
+std::string RunActivity(const Study& study, const RunRecord& run) {
+  if (run.trial < 0 || static_cast<std::size_t>(run.trial) >= study.trials.size()) return "running";
+  switch (study.trials[static_cast<std::size_t>(run.trial)].state) {
+    case TrialState::kRunning: return "running";
+    case TrialState::kPaused: return "pausing";
+    case TrialState::kPending: return "interrupted";
+    default: return "stopping";
+  }
+}
+
 Json RungsJson(const Study& study) {
   Json rungs = Json::array();
   for (const StudyRung& rung : study.rungs) {
@@ -66,6 +88,10 @@ Json StatusJson(const Study& study) {
   out["file"] = study.path;
   out["name"] = study.name;
   out["state"] = StudyStateName(study.state);
+  if (study.state == StudyState::kOpen) {
+    out["writer"] = study.writer_alive ? "alive" : "none";
+    out["seconds_since_write"] = study.seconds_since_write ? Json(*study.seconds_since_write) : Json(nullptr);
+  }
   out["metric"] = study.metric;
   out["mode"] = MetricModeName(study.mode);
   out["events"] = study.events;
@@ -88,7 +114,7 @@ Json StatusJson(const Study& study) {
   Json running = Json::array();
   for (const RunRecord* run : study.OpenRuns()) {
     running.push_back({{"trial", run->trial}, {"rank", run->rank}, {"device", run->device},
-                       {"assigned_at", run->assigned_at}});
+                       {"assigned_at", run->assigned_at}, {"activity", RunActivity(study, *run)}});
   }
   out["running"] = running;
   Json failures = Json::array();
@@ -126,7 +152,7 @@ void AddHistory(const Study& study, Json& out) {
 
 void PrintText(const Study& study) {
   fmt::print("{}\n", Describe(study));
-  fmt::print("file: {} ({}), {} events, {} reports{}\n", study.path, StudyStateName(study.state), study.events,
+  fmt::print("file: {} ({}), {} events, {} reports{}\n", study.path, DescribeState(study), study.events,
              study.reports.size(), study.torn_tail ? ", a partial last record ignored" : "");
   fmt::print("{}\n", FormatStateCounts(study));
   fmt::print("{}\n", FormatBestTrial(study));
@@ -134,10 +160,10 @@ void PrintText(const Study& study) {
   for (const std::string& line : FormatRungs(study)) fmt::print("  {}\n", line);
   const std::vector<const RunRecord*> open = study.OpenRuns();
   if (!open.empty()) {
-    fmt::print("running:\n");
+    fmt::print("on workers ({}):\n", open.size());
     for (const RunRecord* run : open) {
-      fmt::print("  trial {} on rank {} ({}), since study time {:.1f} s\n", run->trial, run->rank, run->device,
-                 run->assigned_at);
+      fmt::print("  trial {} on rank {} ({}), since study time {:.1f} s, {}\n", run->trial, run->rank, run->device,
+                 run->assigned_at, RunActivity(study, *run));
     }
   }
   const std::vector<const RunRecord*> failures = RecentFailures(study);

@@ -129,7 +129,9 @@ void AsyncBracketScheduler::VisitRungs(RungVisitor& visitor) const {
       visitor.BeginRung(static_cast<int>(b), static_cast<int>(k), budgets_[k]);
       for (const Rung::Entry& entry : brackets_[b].rungs[k].entries()) {
         const bool finite = std::isfinite(entry.key);
-        visitor.Entry(RungEntry{entry.trial, finite ? RawValue(entry.key, options_.mode) : NAN, finite && entry.promoted});
+        const TrialState state = trial(entry.trial).state;
+        visitor.Entry(RungEntry{entry.trial, finite ? RawValue(entry.key, options_.mode) : NAN, finite && entry.promoted,
+                                state == TrialState::kFailed || state == TrialState::kLost});
       }
     }
   }

@@ -22,7 +22,7 @@ void BestTrialFinder::BeginRung(int /*bracket*/, int /*rung*/, double budget) { 
 
 void BestTrialFinder::Entry(const RungEntry& entry) {
   // Budgets, not rung indices, decide "highest": Hyperband's brackets share budgets.
-  if (!std::isfinite(entry.value) || (best_ && rung_budget_ < best_budget_)) return;
+  if (entry.failed || !std::isfinite(entry.value) || (best_ && rung_budget_ < best_budget_)) return;
   const double key = NormalisedKey(entry.value, mode_);
   if (!best_ || rung_budget_ > best_budget_ || key < best_key_ || (key == best_key_ && entry.trial < *best_)) {
     best_ = entry.trial;

@@ -123,7 +123,9 @@ void ShaScheduler::VisitRungs(RungVisitor& visitor) const {
       if (std::isnan(key)) continue;  // not in yet
       const TrialId id = (*members)[i];
       const bool promoted = next != nullptr && std::binary_search(next->begin(), next->end(), id);
-      visitor.Entry(RungEntry{id, std::isfinite(key) ? RawValue(key, options_.mode) : NAN, promoted});
+      const TrialState state = trial(id).state;
+      visitor.Entry(RungEntry{id, std::isfinite(key) ? RawValue(key, options_.mode) : NAN, promoted,
+                              state == TrialState::kFailed || state == TrialState::kLost});
     }
   }
 }

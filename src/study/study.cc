@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "store/writer_probe.h"
 #include "study/stored_config.h"
 #include "study/study_builder.h"
 
@@ -93,7 +94,8 @@ Study BuildStudy(const StudyParts& parts) {
         trial.value_budget = rung.budget;
       }
       const double key = NormalisedKey(entry.value, study.mode);
-      if (std::isfinite(entry.value) && (key < best_key || (key == best_key && entry.trial < *view.best))) {
+      if (!entry.failed && std::isfinite(entry.value) &&
+          (key < best_key || (key == best_key && entry.trial < *view.best))) {
         best_key = key;
         view.best = entry.trial;
         view.best_value = entry.value;
@@ -117,15 +119,19 @@ Study BuildStudy(const StoredStudy& stored, bool with_reports) {
   parts.scheduler = stored.scheduler.get();
   parts.runs = &stored.history.runs;
   parts.reports = with_reports ? &stored.history.reports : nullptr;
+  const WriterProbe writer = ProbeWriter(stored.path);
   if (stored.history.done) {
     parts.state = StudyState::kFinished;
   } else {
-    parts.state = ::access((stored.path + ".journal").c_str(), F_OK) == 0 ? StudyState::kOpen : StudyState::kStopped;
+    parts.state = writer.journal ? StudyState::kOpen : StudyState::kStopped;
   }
   parts.events = stored.last_sequence;
   parts.torn_tail = stored.torn_tail;
   parts.study_time = stored.history.last_time;
-  return BuildStudy(parts);
+  Study study = BuildStudy(parts);
+  study.writer_alive = writer.writer_alive;
+  study.seconds_since_write = writer.seconds_since_write;
+  return study;
 }
 
 Result<Study> ReadStudy(const std::string& path, bool with_reports) {

@@ -6,8 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <chrono>
 #include <set>
+#include <thread>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "cli/cli_test_util.h"
 
@@ -199,6 +203,91 @@ TEST_F(StudyFileCliTest, NoStoreLeavesNothingBehindAndTouchesNoStudy) {
                                                             f.find("/stderr.txt:") != std::string::npos; });
   }
   EXPECT_EQ(before, after);
+}
+
+// Issue: status could not tell a study being written now from one whose writer was
+// killed, and said "running 2" while listing 3 runs (a pausing trial's run is still open).
+TEST_F(StudyFileCliTest, StatusTellsALiveWriterFromAKilledOne) {
+  const std::string path = WriteYaml(
+      "slow.yaml", BraninYaml("", "  command: [/bin/sh, -c, \"sleep 30; echo mpitune: step=1 loss={x1}\"]\n"));
+  const std::string start = "cd " + ShellQuote(dir_.string()) + " && (" + ShellQuote(MPITUNE_BINARY) + " run " +
+                            ShellQuote(path) + " -q --storage live.h5 >run.out 2>&1 & echo $! >run.pid)";
+  ASSERT_EQ(std::system(start.c_str()), 0);
+  const std::string pid = ReadFile(dir_ / "run.pid");
+  std::string live;
+  for (int i = 0; i < 100 && live.find("on workers (1)") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    live = Run({"status", "live.h5"}).out;
+  }
+  EXPECT_NE(live.find("(open: a running process writes it, last write"), std::string::npos) << live;
+  EXPECT_NE(live.find("on workers (1):"), std::string::npos) << live;
+  EXPECT_NE(live.find(", running\n"), std::string::npos) << live;
+  ASSERT_EQ(std::system(("kill -9 " + pid).c_str()), 0);
+  std::system("pkill -9 -f 'sleep 30; echo mpitune' 2>/dev/null");
+  std::string killed;
+  for (int i = 0; i < 100 && killed.find("no process writes it") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    killed = Run({"status", "live.h5"}).out;
+  }
+  EXPECT_NE(killed.find("(open: no process writes it (killed?), last write"), std::string::npos) << killed;
+  EXPECT_NE(killed.find("`mpitune resume live.h5` goes on"), std::string::npos) << killed;
+  const nlohmann::json json = nlohmann::json::parse(Run({"status", "live.h5", "--json"}).out);
+  EXPECT_EQ(json["state"], "open");
+  EXPECT_EQ(json["writer"], "none");
+  EXPECT_TRUE(json["seconds_since_write"].is_number());
+}
+
+// Issue: the rung lines showed each trial's latest value (trial 35 with 0.442 at every
+// rung), not its value at that rung (0.957, 0.907, 0.767, 0.442 as h5py shows).
+TEST_F(StudyFileCliTest, RungLinesShowTheValueAtEachRung) {
+  const Invocation run = Run({"run", Config("default.yaml"), "--storage", "s.h5"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const Invocation& shown : {run, Run({"status", "s.h5"})}) {
+    EXPECT_NE(shown.out.find("rung 0 budget 1: 60 results, 23 promoted, best trial 35 (0.957348)"), std::string::npos)
+        << shown.out;
+    EXPECT_NE(shown.out.find("rung 1 budget 3: 23 results, 10 promoted, best trial 35 (0.907107)"), std::string::npos)
+        << shown.out;
+    EXPECT_NE(shown.out.find("rung 2 budget 9: 10 results, 4 promoted, best trial 35 (0.767013)"), std::string::npos)
+        << shown.out;
+    EXPECT_NE(shown.out.find("rung 3 budget 27: 4 results, 0 promoted, best trial 35 (0.442394)"), std::string::npos)
+        << shown.out;
+  }
+  const nlohmann::json json = nlohmann::json::parse(Run({"status", "s.h5", "--json", "--history"}).out);
+  const nlohmann::json& trial35 = json["history"]["trials"][35];
+  ASSERT_EQ(trial35["rung_values"].size(), 4u);
+  EXPECT_NEAR(trial35["rung_values"][0].get<double>(), 0.957348, 1e-6);
+  EXPECT_NEAR(trial35["rung_values"][3].get<double>(), 0.442394, 1e-6);
+  EXPECT_EQ(json["rungs"][2]["best_trial"], 35);
+}
+
+// Issue: text and JSON status disagreed on the best value (value at the best budget
+// against the best value at any step).
+TEST_F(StudyFileCliTest, TextAndJsonStatusAgreeOnTheBest) {
+  ASSERT_EQ(Run({"run", Config("hartmann6-hyperband.yaml"), "--storage", "h.h5", "--max-trials", "40"}).exit_code, 0);
+  const std::string text = Run({"status", "h.h5"}).out;
+  const nlohmann::json json = nlohmann::json::parse(Run({"status", "h.h5", "--json"}).out);
+  ASSERT_TRUE(json["best"].is_object());
+  const std::string expected = "best: trial " + std::to_string(json["best"]["trial"].get<int>()) + ", " +
+                               json["metric"].get<std::string>() + " " +
+                               fmt::format("{:.6g}", json["best"]["value"].get<double>()) + " at budget " +
+                               fmt::format("{:g}", json["best"]["budget"].get<double>()) + ",";
+  EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+}
+
+// Issue: a trial that reported 0.5 and then crashed was shown as the best.
+TEST_F(StudyFileCliTest, ACrashedTrialIsNeverShownAsTheBest) {
+  // Trial 0 reports the best value there is and crashes; the others complete, worse.
+  const std::string path = WriteYaml(
+      "crash.yaml",
+      BraninYaml("", "  command: [/bin/sh, -c, \"if [ {trial_id} = 0 ]; then echo mpitune: step=1 "
+                                    "loss=-100; exit 3; fi; echo mpitune: step=$MPITUNE_BUDGET loss={x1}\"]\n"));
+  const Invocation run = Run({"run", path, "--max-trials", "3", "--storage", "c.h5"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out.find("best: trial 0,"), std::string::npos) << run.out;
+  const nlohmann::json json = nlohmann::json::parse(Run({"status", "c.h5", "--json"}).out);
+  ASSERT_TRUE(json["best"].is_object());
+  EXPECT_NE(json["best"]["trial"], 0);
+  EXPECT_GT(json["best"]["value"].get<double>(), -100.0);
 }
 
 TEST_F(StudyFileCliTest, H5dumpReadsAFinishedStudy) {

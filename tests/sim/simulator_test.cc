@@ -115,7 +115,7 @@ class ScriptedScheduler final : public Scheduler {
   // the simulator copies it through.
   void VisitRungs(RungVisitor& visitor) const override {
     visitor.BeginRung(0, 0, 1.0);
-    for (const TrialRecord& record : records_) visitor.Entry(RungEntry{record.id, record.last_value, false});
+    for (const TrialRecord& record : records_) visitor.Entry(RungEntry{record.id, record.last_value, false, false});
   }
 
   std::vector<ReportLog> reports;
