@@ -1,4 +1,5 @@
 #include "gpu/gpu.h"
+#include "runtime/worker/worker_setup.h"
 
 #include "runtime/worker/device_map.h"
 
@@ -60,6 +61,25 @@ TEST(GpuTest, FormatsUuidsLikeNvidiaSmi) {
   const std::array<std::uint8_t, 16> bytes = {0x8f, 0x3a, 0x1b, 0x2c, 0x00, 0x11, 0x22, 0x33,
                                               0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xff};
   EXPECT_EQ(FormatGpuUuid(bytes), "GPU-8f3a1b2c-0011-2233-4455-66778899aaff");
+}
+
+// Runs record the GPU's UUID, so a study says which physical card ran each trial.
+TEST(GpuTest, RunsRecordTheUuidsOfTheirGpus) {
+  GpuInfo gpus;
+  gpus.built_with_cuda = true;
+  gpus.count = 3;
+  gpus.uuids = {"GPU-aaaa", "GPU-bbbb", "GPU-cccc"};
+  DeviceAssignment one;
+  one.ordinals = {1};
+  one.cuda_visible_devices = "5";
+  EXPECT_EQ(RecordedDevice(one, gpus), "GPU-bbbb");
+  DeviceAssignment two;
+  two.ordinals = {0, 2};
+  two.cuda_visible_devices = "4,6";
+  EXPECT_EQ(RecordedDevice(two, gpus), "GPU-aaaa,GPU-cccc");
+  // Without UUIDs from the runtime: what CUDA_VISIBLE_DEVICES says.
+  EXPECT_EQ(RecordedDevice(two, GpuInfo{}), "4,6");
+  EXPECT_EQ(RecordedDevice(DeviceAssignment{}, gpus), "cpu");
 }
 
 }  // namespace

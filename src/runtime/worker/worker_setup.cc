@@ -16,6 +16,19 @@ std::string HostName() {
   return name;
 }
 
+std::string RecordedDevice(const DeviceAssignment& device, const GpuInfo& gpus) {
+  if (device.cpu()) return "cpu";
+  std::string recorded;
+  for (const int ordinal : device.ordinals) {
+    if (ordinal < 0 || static_cast<std::size_t>(ordinal) >= gpus.uuids.size() || gpus.uuids[static_cast<std::size_t>(ordinal)].empty()) {
+      return device.cuda_visible_devices;
+    }
+    if (!recorded.empty()) recorded += ',';
+    recorded += gpus.uuids[static_cast<std::size_t>(ordinal)];
+  }
+  return recorded;
+}
+
 Result<std::unique_ptr<WorkerSetup>> PrepareWorker(const StudyConfig& config, std::optional<int> local_index,
                                                    int local_workers, Clock& clock) {
   auto setup = std::make_unique<WorkerSetup>();
@@ -23,7 +36,7 @@ Result<std::unique_ptr<WorkerSetup>> PrepareWorker(const StudyConfig& config, st
   WorkerOptions& options = setup->options;
   options.hostname = HostName();
   if (device.ok()) {
-    options.device = device->cpu() ? "cpu" : device->cuda_visible_devices;
+    options.device = device->cpu() ? "cpu" : RecordedDevice(*device, QueryGpus());
     options.device_note = device->note;
   } else {
     // The trial still runs (built-in objectives need no GPU); the Hello says why.

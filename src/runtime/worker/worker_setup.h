@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "config/study_config.h"
+#include "gpu/gpu.h"
 #include "mpitune/objective.h"
 #include "mpitune/status.h"
 #include "runtime/worker/command_execution.h"
@@ -32,5 +33,10 @@ Result<std::unique_ptr<WorkerSetup>> PrepareWorker(const StudyConfig& config, st
                                                    int local_workers, Clock& clock);
 
 std::string HostName();
+
+// What a worker's runs record as their device: the UUIDs of its GPUs, as nvidia-smi
+// shows them ("GPU-8f3a..."; several joined by ','), where the CUDA runtime reports
+// them; else the CUDA_VISIBLE_DEVICES entries; "cpu" without a GPU.
+std::string RecordedDevice(const DeviceAssignment& device, const GpuInfo& gpus);
 
 }  // namespace mpitune
