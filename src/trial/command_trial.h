@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mpitune/space.h"
@@ -46,19 +47,30 @@ struct TrialContext {
   std::string params_json_path;
   // Unset: CUDA_VISIBLE_DEVICES is inherited. "" hides every GPU from the trial.
   std::optional<std::string> cuda_visible_devices;
+  // ParamEnvironment of the trial's config: exported, and what shell mode refers to.
+  std::vector<std::pair<std::string, std::string>> params;
 };
 
 // The argv to spawn. With spec.shell false, each template element becomes exactly
 // one argv element, whatever the substituted values contain. With spec.shell true,
 // the result is {"/bin/sh", "-c", line} where line joins the elements with spaces,
-// the template text kept as written (so pipes and redirections work) and every
-// substituted value single-quoted. Fails on an unknown placeholder or an empty
-// command.
+// the template text kept as written (so pipes, redirections and quotes work), and
+// every placeholder a reference to the environment variable holding its value
+// ("${MPITUNE_PARAM_lr}", "${MPITUNE_BUDGET}"...), quoted for where it stands (bare,
+// inside "...", inside '...'): no value ever becomes shell text, however the template
+// quotes it. Fails on an unknown placeholder or an empty command.
 Result<std::vector<std::string>> ExpandCommand(const TrialSpec& spec, const SearchSpace& space,
                                                const Config& config, const TrialContext& context);
 
 // `value` as one /bin/sh word: 'it'\''s' for it's.
 std::string ShellQuote(const std::string& value);
+
+// The environment variable that holds parameter i's value for command trials:
+// "MPITUNE_PARAM_" + its name with every character other than a letter, digit or '_'
+// made '_' (with its position added where two names would meet).
+std::string ParamVariable(const SearchSpace& space, std::size_t i);
+// Every parameter's variable and value (formatted as in argv).
+std::vector<std::pair<std::string, std::string>> ParamEnvironment(const SearchSpace& space, const Config& config);
 
 // {"trial_id": .., "budget": .., "params": {name: value}}, each value with its JSON
 // type (number, integer, bool, string). Written to a temporary file and renamed, so
@@ -69,8 +81,8 @@ Status WriteParamsJson(const std::string& path, TrialId trial, double budget, co
 
 // `parent` (NAME=value strings, e.g. from `environ`, may be null) with spec.env on
 // top, then MPITUNE_TRIAL_ID, MPITUNE_BUDGET, MPITUNE_CHECKPOINT_DIR,
-// MPITUNE_RESTORE_FROM, MPITUNE_PARAMS_JSON and CUDA_VISIBLE_DEVICES (when the
-// context sets it). The worker's values win over spec.env: the GPU pinning and the
+// MPITUNE_RESTORE_FROM, MPITUNE_PARAMS_JSON, the MPITUNE_PARAM_* of context.params
+// and CUDA_VISIBLE_DEVICES (when the context sets it). The worker's values win over spec.env: the GPU pinning and the
 // trial's identity are not the user's to override. Later values replace earlier ones
 // of the same name, so every name appears once.
 std::vector<std::string> BuildTrialEnvironment(const TrialSpec& spec, const TrialContext& context,

@@ -157,7 +157,7 @@ TEST(ExpandCommandTest, SubstitutesParametersAndBuiltins) {
   TrialSpec spec;
   spec.command = {"train",    "--lr={lr}",          "{layers}",         "--opt",        "{opt}", "{trial_id}",
                   "{budget}", "{checkpoint_dir}/x", "[{restore_from}]", "{params_json}"};
-  const TrialContext context{42, 3.0, "/ck", "", "/p.json", std::nullopt};
+  const TrialContext context{42, 3.0, "/ck", "", "/p.json", std::nullopt, {}};
   const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, config, context);
   ASSERT_TRUE(argv.ok()) << argv.status().message();
   EXPECT_EQ(*argv, (std::vector<std::string>{"train", "--lr=0.001", "3", "--opt", "adam", "42", "3", "/ck/x",
@@ -200,14 +200,19 @@ TEST(ExpandCommandTest, ShellQuote) {
   EXPECT_EQ(ShellQuote("$(rm -rf /); `x`"), "'$(rm -rf /); `x`'");
 }
 
-TEST(ExpandCommandTest, ShellModeJoinsAndQuotesValuesOnly) {
-  const SearchSpace space = MakeSpace({Choice("v", {std::string("a'b")})});
+TEST(ExpandCommandTest, ShellModeRefersToValuesThroughTheEnvironment) {
+  const SearchSpace space = MakeSpace({Choice("v", {std::string("a'b")}), Choice("feature.dim", {std::int64_t{8}})});
   TrialSpec spec;
   spec.shell = true;
-  spec.command = {"echo", "--v={v}", "|", "cat"};
-  const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0}}, TrialContext{});
+  spec.command = {"echo", "--v={v}", "\"{budget}\"", "'{feature.dim}'", "|", "cat"};
+  const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0, 0}}, TrialContext{});
   ASSERT_TRUE(argv.ok()) << argv.status().message();
-  EXPECT_EQ(*argv, (std::vector<std::string>{"/bin/sh", "-c", "echo --v='a'\\''b' | cat"}));
+  EXPECT_EQ(*argv, (std::vector<std::string>{
+                       "/bin/sh", "-c",
+                       "echo --v=\"${MPITUNE_PARAM_v}\" \"${MPITUNE_BUDGET}\" ''\"${MPITUNE_PARAM_feature_dim}\"'' | cat"}));
+  EXPECT_EQ(ParamEnvironment(space, Config{{0, 0}}),
+            (std::vector<std::pair<std::string, std::string>>{{"MPITUNE_PARAM_v", "a'b"},
+                                                              {"MPITUNE_PARAM_feature_dim", "8"}}));
 }
 
 TEST_F(CommandTrialTest, HostileValueIsOneLiteralArgumentWithoutShell) {
@@ -236,13 +241,59 @@ TEST_F(CommandTrialTest, HostileValueIsQuotedInShellMode) {
   spec.shell = true;
   // Template text is shell syntax on purpose: the ';' runs a second command.
   spec.command = {"printf", "'[%s]\\n'", "{v}", "--{v}--", ";", "echo", "done"};
-  const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0}}, TrialContext{});
+  TrialContext context;
+  context.params = ParamEnvironment(space, Config{{0}});
+  const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0}}, context);
   ASSERT_TRUE(argv.ok());
-  auto trial = Start(*argv);
+  auto trial = Start(*argv, {}, BuildTrialEnvironment(spec, context, environ));
   ASSERT_NE(trial, nullptr);
   RunToEnd(*trial);
   EXPECT_EQ(trial->Finish().outcome, TrialOutcome::kExited);
   EXPECT_EQ(ReadFile(TrialDir() / "stdout.log"), "[" + hostile + "]\n[--" + hostile + "--]\ndone\n");
+  EXPECT_FALSE(fs::exists(pwned));
+}
+
+// Issue: with shell: true, a template that wrapped a placeholder in its own double
+// quotes ("\"{v}\"") put mpitune's single quotes inside them, so $(...), `...` and
+// $HOME in a value were executed or expanded. Every template quoting against every
+// hostile value: the value arrives as one exact argument and nothing runs.
+TEST_F(CommandTrialTest, NoValueReachesShellParsingHoweverTheTemplateQuotesIt) {
+  const std::string pwned = (dir_ / "pwned").string();
+  const std::vector<std::string> hostile = {
+      "$(touch " + pwned + ")", "`touch " + pwned + "`", "$HOME", "${HOME}", "it's", "a\"b", "x\\", "*",
+      "a b  c", "; touch " + pwned, "' ; touch " + pwned + " ; '", "\" ; touch " + pwned + " ; \"", "\n", "",
+      "$((1+1))", "~", "-n", "a\\'b\\\"c"};
+  // How a user may write the element around {v}; printf shows what the program got.
+  const std::vector<std::pair<std::string, std::string>> templates = {
+      {"{v}", ""}, {"\"{v}\"", ""}, {"'{v}'", ""}, {"--x={v}", "--x="}, {"--x=\"{v}\"", "--x="},
+      {"--x='{v}'", "--x="}, {"\"'{v}'\"", "'"}, {"'\"{v}\"'", "\""}, {"\"a{v}b\"", "a"}};
+  std::vector<ParamValue> choices(hostile.begin(), hostile.end());
+  const SearchSpace space = MakeSpace({Choice("v", choices)});
+  int run = 0;
+  for (std::size_t h = 0; h < hostile.size(); ++h) {
+    for (const auto& [element, prefix] : templates) {
+      TrialSpec spec;
+      spec.shell = true;
+      spec.command = {"printf", "'[%s]'", element};
+      TrialContext context;
+      context.params = ParamEnvironment(space, Config{{static_cast<double>(h)}});
+      const Result<std::vector<std::string>> argv =
+          ExpandCommand(spec, space, Config{{static_cast<double>(h)}}, context);
+      ASSERT_TRUE(argv.ok()) << argv.status().message();
+      auto trial = Start(*argv, {}, BuildTrialEnvironment(spec, context, environ));
+      ASSERT_NE(trial, nullptr);
+      RunToEnd(*trial);
+      EXPECT_EQ(trial->Finish().outcome, TrialOutcome::kExited) << element << " with " << hostile[h];
+      // A value wrapped in the template's own quotes keeps them where they are literal.
+      const std::string suffix = prefix == "'" ? "'" : prefix == "\"" ? "\"" : prefix == "a" ? "b" : "";
+      const std::string shown = ReadFile(TrialDir() / "stdout.log");
+      EXPECT_NE(shown.find("[" + prefix + hostile[h] + suffix + "]"), std::string::npos)
+          << "template " << element << " value " << hostile[h] << " printed " << shown;
+      fs::remove(TrialDir() / "stdout.log");
+      ++run;
+    }
+  }
+  EXPECT_EQ(run, static_cast<int>(hostile.size() * templates.size()));
   EXPECT_FALSE(fs::exists(pwned));
 }
 
@@ -255,7 +306,7 @@ TEST(TrialEnvironmentTest, OverlaysSpecAndTrialValues) {
       nullptr};
   TrialSpec spec;
   spec.env = {{"FOO", "bar=baz"}, {"HOME", "/spec"}, {"MPITUNE_BUDGET", "user"}};
-  const TrialContext context{7, 2.5, "/ck", "/old/ck", "/p.json", std::string("")};
+  const TrialContext context{7, 2.5, "/ck", "/old/ck", "/p.json", std::string(""), {}};
   const std::vector<std::string> env = BuildTrialEnvironment(spec, context, parent);
   EXPECT_EQ(env, (std::vector<std::string>{"PATH=/bin", "HOME=/spec", "MPITUNE_TRIAL_ID=7",
                                            "CUDA_VISIBLE_DEVICES=", "FOO=bar=baz", "MPITUNE_BUDGET=2.5",
@@ -270,7 +321,7 @@ TEST(TrialEnvironmentTest, OverlaysSpecAndTrialValues) {
 TEST_F(CommandTrialTest, ChildSeesEnvironment) {
   TrialSpec spec;
   spec.env = {{"EXTRA", "it's here"}};
-  const TrialContext context{5, 9.0, "/ck/5", "", "/p/5.json", std::string("")};
+  const TrialContext context{5, 9.0, "/ck/5", "", "/p/5.json", std::string(""), {}};
   const std::string script =
       Script("env.sh",
              "echo \"id=$MPITUNE_TRIAL_ID budget=$MPITUNE_BUDGET ck=$MPITUNE_CHECKPOINT_DIR "
@@ -664,7 +715,7 @@ TEST_F(CommandTrialTest, ExampleTrainingScriptReportsAndResumes) {
 
   const auto run = [&](double budget, const std::string& restore_from) {
     TrialContext context{
-        3, budget, (dir_ / "ck").string(), restore_from, (dir_ / "params.json").string(), std::nullopt};
+        3, budget, (dir_ / "ck").string(), restore_from, (dir_ / "params.json").string(), std::nullopt, {}};
     EXPECT_TRUE(WriteParamsJson(context.params_json_path, context.trial, budget, space, config).ok());
     const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, config, context);
     EXPECT_TRUE(argv.ok()) << argv.status().message();

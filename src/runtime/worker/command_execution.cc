@@ -115,6 +115,7 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
   if (resume_step > 0.0) context.restore_from = context.checkpoint_dir;
   context.params_json_path = (fs::path(dir) / "params.json").string();
   context.cuda_visible_devices = settings_.cuda_visible_devices;
+  context.params = ParamEnvironment(settings_.space, config);
 
   std::error_code error;
   fs::create_directories(context.checkpoint_dir, error);
