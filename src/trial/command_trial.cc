@@ -23,6 +23,7 @@
 
 #include "trial/line_splitter.h"
 #include "trial/metric_parser.h"
+#include "trial/process_sweep.h"
 #include "trial/spawn_process.h"
 #include "base/unique_fd.h"
 
@@ -120,6 +121,7 @@ class CommandTrial::Impl {
   }
 
   ~Impl() {
+    if (pid_ > 0) (void)KillTrialProcesses(token_);
     if (reaped_ || pid_ <= 0) return;
     Signal(SIGKILL);
     // SIGKILL cannot be caught, so this wait ends; without it the trial is a zombie.
@@ -145,11 +147,14 @@ class CommandTrial::Impl {
     return Status::Ok();
   }
 
-  Status Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  Status Spawn(const std::vector<std::string>& argv, std::vector<std::string> env) {
     UniqueFd out_write;
     UniqueFd err_write;
     MPITUNE_RETURN_IF_ERROR(MakeOutputPipe(&out_.pipe, &out_write));
     MPITUNE_RETURN_IF_ERROR(MakeOutputPipe(&err_.pipe, &err_write));
+    // The mark every process of this trial carries, found and ended with it (Reap).
+    token_ = NewTrialToken();
+    env.push_back(fmt::format("{}={}", kTrialTokenVariable, token_));
     Result<pid_t> pid = SpawnInNewGroup(argv, env, out_write.get(), err_write.get());
     if (pid.ok()) {
       pid_ = *pid;
@@ -292,9 +297,10 @@ class CommandTrial::Impl {
   }
 
   void Reap(double now) {
-    // Whatever the trial left behind in its group (data loaders, `cmd &`) goes with
-    // it: orphans would hold GPUs and pipes after the trial has ended.
+    // Whatever the trial left behind (data loaders, `cmd &`, in its group or gone off
+    // with setsid) goes with it: orphans would hold GPUs and pipes after it ended.
     kill(-pid_, SIGKILL);
+    (void)KillTrialProcesses(token_);
     if (!lost_) {
       while (waitpid(pid_, &wait_status_, 0) < 0) {
         if (errno != EINTR) {
@@ -378,6 +384,7 @@ class CommandTrial::Impl {
   std::int64_t report_count_ = 0;
 
   pid_t pid_ = -1;
+  std::string token_;  // in the environment of every process of this trial
   int wait_status_ = 0;
   bool reaped_ = false;  // the leader is collected (or never ran); nothing is signalled after
   bool lost_ = false;

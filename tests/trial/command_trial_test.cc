@@ -297,6 +297,43 @@ TEST_F(CommandTrialTest, NoValueReachesShellParsingHoweverTheTemplateQuotesIt) {
   EXPECT_FALSE(fs::exists(pwned));
 }
 
+// The pids of this user's processes whose command line holds `marker`.
+std::vector<pid_t> ProcessesWith(const std::string& marker) {
+  std::vector<pid_t> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = ReadFile(entry.path() / "cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(marker) != std::string::npos && !ProcessGone(std::stoi(name))) found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+// Issue: a trial's background children (`sleep 40 &`, also after setsid) outlived the
+// trial and the study.
+TEST_F(CommandTrialTest, EveryProcessATrialStartedEndsWithIt) {
+  // Distinct durations mark this test's processes among whatever else runs here.
+  const std::string script = Script("spawn.sh",
+                                    "sleep 40.4711 &\n"
+                                    "setsid sleep 40.4712 &\n"
+                                    "(setsid sh -c 'sleep 40.4713 & wait') &\n"
+                                    "sleep 0.2\n"
+                                    "echo mpitune: step=1 loss=0.5\n");
+  auto trial = Start({script});
+  ASSERT_NE(trial, nullptr);
+  RunToEnd(*trial);
+  EXPECT_EQ(trial->Finish().outcome, TrialOutcome::kExited);
+  for (const char* marker : {"sleep 40.4711", "sleep 40.4712", "sleep 40.4713"}) {
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+      gone = ProcessesWith(marker).empty();
+      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(gone) << marker << " outlived its trial";
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Environment and params.json.
 
