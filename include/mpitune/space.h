@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -30,6 +31,10 @@ using ParamValue = std::variant<bool, std::int64_t, double, std::string>;
 
 // "uniform", "loguniform", "int", "choice", "constant".
 const char* ParamTypeName(ParamType type);
+
+// The first value of `values` equal to an earlier one, as (earlier, later) positions;
+// doubles compare by their bits (NaN equals NaN, 0.0 is not -0.0). Linear time.
+std::optional<std::pair<std::size_t, std::size_t>> FindDuplicateValue(const std::vector<ParamValue>& values);
 // Formats a value for command lines and tables: 0.001 -> "0.001", true -> "true".
 std::string FormatParamValue(const ParamValue& value);
 

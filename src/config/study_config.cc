@@ -109,6 +109,9 @@ constexpr std::array<std::string_view, 5> kBuiltinPlaceholders = {
     "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json"};
 
 
+// A study config is a page or two of YAML; 16 MiB leaves room for 100,000 choices.
+constexpr std::size_t kMaxConfigBytes = 16u << 20;
+
 constexpr std::array<EnumName<MetricMode>, 2> kModes = {
     {{"min", MetricMode::kMin}, {"max", MetricMode::kMax}}};
 constexpr std::array<EnumName<SchedulerKind>, 4> kSchedulerKinds = {
@@ -169,6 +172,8 @@ Status ParseStudy(const YAML::Node& node, StudyConfig* config) {
 Status ReadParamValue(const YAML::Node& node, const std::string& path, ParamValue* out) {
   if (!node.IsScalar()) return Expected(path, "a string, number or bool", node);
   const std::string& text = node.Scalar();
+  // The study file, the trial's environment and its argv all hold C strings.
+  if (text.find('\0') != std::string::npos) return Fail(path, "contains a NUL byte");
   if (!IsPlain(node)) {
     *out = text;
   } else if (const auto flag = ParseYamlBool(text)) {
@@ -189,14 +194,18 @@ Status ReadChoices(const YAML::Node& node, const std::string& path, ParamSpec* s
   }
   spec->type = ParamType::kChoice;
   spec->choices.clear();
-  for (std::size_t i = 0; i < node.size(); ++i) {
+  spec->choices.reserve(node.size());
+  std::size_t i = 0;
+  // Iterated, not indexed: yaml-cpp finds node[i] from the start of the sequence.
+  for (const YAML::Node& item : node) {
     ParamValue value;
-    MPITUNE_RETURN_IF_ERROR(ReadParamValue(node[i], Index(path, i), &value));
-    // A repeated value would be sampled twice as often and repeat grid points.
-    if (std::find(spec->choices.begin(), spec->choices.end(), value) != spec->choices.end()) {
-      return Fail(Index(path, i), fmt::format("duplicate value {}", Describe(node[i])));
-    }
+    MPITUNE_RETURN_IF_ERROR(ReadParamValue(item, Index(path, i++), &value));
     spec->choices.push_back(std::move(value));
+  }
+  // A repeated value would be sampled twice as often and repeat grid points.
+  if (const auto duplicate = FindDuplicateValue(spec->choices)) {
+    return Fail(Index(path, duplicate->second),
+                fmt::format("duplicate value {}", Describe(node[duplicate->second])));
   }
   return Status::Ok();
 }
@@ -302,6 +311,20 @@ Status ReadParam(const YAML::Node& node, const std::string& path, ParamSpec* spe
   return Expected(path, "a parameter mapping, a sequence (choice) or a scalar (constant)", node);
 }
 
+// A name is a group of the study file (/space/<name>, /params/<name>) and part of
+// a variable name, so it cannot be a path or hold control bytes.
+Status CheckParamName(const std::string& name, const std::string& path) {
+  if (name.empty()) return Fail(path, "a parameter name must not be empty");
+  if (name == "." || name == "..") return Fail(path, "a parameter name must not be '.' or '..'");
+  if (name.find('/') != std::string::npos) return Fail(path, "a parameter name must not contain '/'");
+  for (const char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Fail(path, "a parameter name must not contain control characters");
+    }
+  }
+  return Status::Ok();
+}
+
 Status ParseSpace(const YAML::Node& node, StudyConfig* config) {
   const std::string path = "space";
   if (!node.IsMap() || node.size() == 0) {
@@ -314,6 +337,7 @@ Status ParseSpace(const YAML::Node& node, StudyConfig* config) {
     ParamSpec spec;
     spec.name = entry.first.Scalar();
     const std::string param_path = Join(path, spec.name);
+    MPITUNE_RETURN_IF_ERROR(CheckParamName(spec.name, param_path));
     if (!seen.insert(spec.name).second) return Fail(param_path, "duplicate parameter");
     MPITUNE_RETURN_IF_ERROR(ReadParam(entry.second, param_path, &spec));
     params.push_back(std::move(spec));
@@ -632,19 +656,37 @@ std::string TrialsDirectory(const StudyConfig& config) {
 }
 
 Result<StudyConfig> LoadStudyConfigFile(const std::string& path) {
+  namespace fs = std::filesystem;
   std::error_code error;
-  if (std::filesystem::is_directory(path, error)) {
+  const fs::file_status status = fs::status(path, error);
+  if (!error && fs::is_directory(status)) {
     return Status::Io(fmt::format("{}: cannot read study config: is a directory", path));
+  }
+  // A FIFO would block the read forever and /dev/zero never ends: only files.
+  if (!error && !fs::is_regular_file(status)) {
+    return Status::BadInput(fmt::format("{}: not a regular file (a {}); a study config is a YAML file", path,
+                                        fs::is_fifo(status) ? "FIFO" : fs::is_character_file(status) ? "character device"
+                                        : fs::is_block_file(status) ? "block device" : fs::is_socket(status) ? "socket"
+                                                                                                          : "special file"));
+  }
+  if (!error && fs::file_size(path, error) > kMaxConfigBytes && !error) {
+    return Status::BadInput(fmt::format("{}: {} bytes is too large for a study config (at most {} MiB)", path,
+                                        fs::file_size(path, error), kMaxConfigBytes >> 20));
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     return Status::Io(fmt::format("{}: cannot open study config: {}", path,
                                   std::generic_category().message(errno)));
   }
-  std::ostringstream text;
-  text << file.rdbuf();
+  // Read at most one byte past the limit: a file that grew since stat() is caught too.
+  std::string text(kMaxConfigBytes + 1, '\0');
+  file.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (file.bad()) return Status::Io(fmt::format("{}: cannot read study config", path));
-  return ParseStudyConfig(text.str(), path);
+  text.resize(static_cast<std::size_t>(file.gcount()));
+  if (text.size() > kMaxConfigBytes) {
+    return Status::BadInput(fmt::format("{}: too large for a study config (at most {} MiB)", path, kMaxConfigBytes >> 20));
+  }
+  return ParseStudyConfig(text, path);
 }
 
 }  // namespace mpitune

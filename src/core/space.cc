@@ -4,8 +4,9 @@
 #include <cassert>
 #include <cmath>
 #include <cstring>
-#include <set>
 #include <type_traits>
+#include <unordered_map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -91,14 +92,23 @@ std::size_t ChoiceIndex(const ParamSpec& p, double v) {
   return static_cast<std::size_t>(Clamp(std::isfinite(v) ? v : 0.0, 0.0, last));
 }
 
-bool SameValue(const ParamValue& a, const ParamValue& b) {
-  if (a.index() != b.index()) return false;
-  if (const double* da = std::get_if<double>(&a)) {
-    // Bit patterns so that NaN equals NaN and 0.0 differs from -0.0 as text does.
-    const double db = std::get<double>(b);
-    return std::memcmp(da, &db, sizeof(double)) == 0;
-  }
-  return a == b;
+// A value's identity as bytes: its type, then its bits (a double's bit pattern, so
+// that NaN equals NaN and 0.0 differs from -0.0 as text does).
+std::string IdentityOf(const ParamValue& value) {
+  std::string key(1, static_cast<char>(value.index()));
+  std::visit(
+      [&key](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          key += v;
+        } else {
+          char bytes[sizeof(T)];
+          std::memcpy(bytes, &v, sizeof(T));
+          key.append(bytes, sizeof(T));
+        }
+      },
+      value);
+  return key;
 }
 
 Status CheckFinite(const ParamSpec& p) {
@@ -169,13 +179,10 @@ Status Validate(const ParamSpec& p) {
     case ParamType::kChoice: {
       MPITUNE_RETURN_IF_ERROR(CheckNoLog(p));
       if (p.choices.empty()) return Status::BadInput(fmt::format("space.{}.values: must not be empty", p.name));
-      for (std::size_t i = 0; i < p.choices.size(); ++i) {
-        for (std::size_t j = 0; j < i; ++j) {
-          if (SameValue(p.choices[i], p.choices[j])) {
-            return Status::BadInput(fmt::format("space.{}.values: duplicate value '{}' at positions {} and {}", p.name,
-                                                FormatParamValue(p.choices[i]), j, i));
-          }
-        }
+      if (const auto duplicate = FindDuplicateValue(p.choices)) {
+        return Status::BadInput(fmt::format("space.{}.values: duplicate value '{}' at positions {} and {}", p.name,
+                                            FormatParamValue(p.choices[duplicate->second]), duplicate->first,
+                                            duplicate->second));
       }
       return Status::Ok();
     }
@@ -224,6 +231,16 @@ class Fnv1a {
 };
 
 }  // namespace
+
+std::optional<std::pair<std::size_t, std::size_t>> FindDuplicateValue(const std::vector<ParamValue>& values) {
+  std::unordered_map<std::string, std::size_t> first;
+  first.reserve(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto [it, inserted] = first.emplace(IdentityOf(values[i]), i);
+    if (!inserted) return std::make_pair(it->second, i);
+  }
+  return std::nullopt;
+}
 
 const char* ParamTypeName(ParamType type) {
   switch (type) {

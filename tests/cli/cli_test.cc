@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include "cli/cli_test_util.h"
 
 namespace {
@@ -115,6 +117,16 @@ TEST_F(CliTest, ReportEveryChangesTheReportCount) {
 
 TEST_F(CliTest, MissingConfigFileIsBadInput) {
   ExpectOneLineError(Run({"run", "no-such-study.yaml"}), 2, "no-such-study.yaml");
+}
+
+// Issue: `mpitune run /dev/zero` ended with std::bad_alloc after 7 s and a FIFO as
+// the config blocked forever.
+TEST_F(CliTest, AConfigThatIsNoRegularFileIsRefusedAtOnce) {
+  ExpectOneLineError(Run({"run", "/dev/zero"}), 2, "/dev/zero: not a regular file (a character device)");
+  const fs::path fifo = dir_ / "config.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  ExpectOneLineError(Run({"run", fifo.string()}), 2, "not a regular file (a FIFO)");
+  ExpectOneLineError(Run({"simulate", fifo.string(), "--workers", "2"}), 2, "not a regular file (a FIFO)");
 }
 
 TEST_F(CliTest, MisspelledKeyIsBadInputNamingTheKey) {
