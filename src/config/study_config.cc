@@ -44,6 +44,8 @@
 //                            # the metric; default "" (none)
 //     report_every: 1        # built-in objectives: report every N budget units, > 0
 //     env: {KEY: value}      # extra environment for command trials, default {}
+//     log_limit: 67108864    # bytes each of a run's stdout.log/stderr.log keeps (its first
+//                            # and last halves), integer >= 0, 0 = no cap, default 64 MiB
 //   resources:
 //     gpus_per_trial: 1      # integer >= 0, default 1 (0 = CPU only)
 //     devices: [0, 1]        # non-negative distinct integers, default [] (all visible)
@@ -99,8 +101,8 @@ constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode"
 constexpr std::array<std::string_view, 9> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
     "eta",  "grace",   "sampler",    "grid_points"};
-constexpr std::array<std::string_view, 8> kTrialKeys = {
-    "objective", "command", "shell", "timeout", "lost_after", "metric_regex", "report_every", "env"};
+constexpr std::array<std::string_view, 9> kTrialKeys = {
+    "objective", "command", "shell", "timeout", "lost_after", "metric_regex", "report_every", "env", "log_limit"};
 constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "devices"};
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
 constexpr std::array<std::string_view, 6> kAllParamKeys = {"type", "low",    "high",
@@ -548,6 +550,11 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, TrialSpec* t
   if (const auto every = map.Get("report_every")) {
     MPITUNE_RETURN_IF_ERROR(
         ReadNumber(*every, map.KeyPath("report_every"), Bound{0.0, false}, &trial->report_every));
+  }
+  if (const auto limit = map.Get("log_limit")) {
+    std::int64_t bytes = 0;
+    MPITUNE_RETURN_IF_ERROR(ReadInteger(*limit, map.KeyPath("log_limit"), 0, std::int64_t{1} << 50, &bytes));
+    trial->log_limit_bytes = static_cast<std::uint64_t>(bytes);
   }
   if (const auto env = map.Get("env"))
     MPITUNE_RETURN_IF_ERROR(ReadEnv(*env, map.KeyPath("env"), &trial->env));

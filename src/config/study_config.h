@@ -30,6 +30,8 @@ struct TrialSpec {
   std::string metric_regex;      // optional: a regex whose group 1 is the metric
   double report_every = 1.0;     // built-in objectives: report every N budget units
   std::map<std::string, std::string> env;  // extra environment for command trials
+  // Bytes each of a run's stdout.log and stderr.log keeps: its first and last halves.
+  std::uint64_t log_limit_bytes = 64ull << 20;  // 0 = no cap
 };
 
 struct ResourceSpec {

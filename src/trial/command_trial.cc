@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,16 +85,65 @@ Result<UniqueFd> OpenLog(const std::filesystem::path& path) {
 }
 
 // One of the trial's output streams: its pipe, its log and its line splitter.
+// A trial's stdout or stderr: the pipe it writes, its log file, and the cap on that
+// log. With a cap of N bytes the file keeps its first N/2 bytes as they come and, of
+// the rest of this run's output, the last N/2, written when the run ends after a line
+// that says how much was left out: a trial that floods its output cannot fill the disk.
 struct OutputStream {
   UniqueFd pipe;
   UniqueFd log;
   LineSplitter lines;
   bool is_stderr = false;
   bool log_failed = false;  // a full disk must not fail the trial; stop writing instead
+  std::uint64_t limit = 0;  // 0: no cap
+  std::uint64_t head_left = 0;  // bytes that may still go straight to the file
+  std::string tail;             // what came after the head; its last limit/2 bytes are kept
+  std::uint64_t cut = 0;        // bytes of this run left out
 
-  explicit OutputStream(std::size_t max_line) : lines(max_line) {}
+  OutputStream(std::size_t max_line, std::uint64_t log_limit) : lines(max_line), limit(log_limit) {}
+
+  // Called once the log is open: what earlier runs wrote counts against the head.
+  void StartLog(std::uint64_t existing_bytes) {
+    head_left = limit == 0 ? 0 : (existing_bytes >= limit / 2 ? 0 : limit / 2 - existing_bytes);
+  }
 
   void AppendToLog(std::string_view data) {
+    if (limit == 0) {
+      Write(data);
+      return;
+    }
+    const std::size_t head = static_cast<std::size_t>(std::min<std::uint64_t>(head_left, data.size()));
+    Write(data.substr(0, head));
+    head_left -= head;
+    tail.append(data.substr(head));
+    const std::uint64_t keep = limit - limit / 2;
+    if (tail.size() > 2 * keep) {  // trimmed in chunks, so a flood costs O(1) a byte
+      const std::size_t drop = tail.size() - static_cast<std::size_t>(keep);
+      cut += drop;
+      tail.erase(0, drop);
+    }
+  }
+
+  // The end of the run: the kept tail goes to the file, after a line saying what was cut.
+  void FinishLog() {
+    if (limit == 0 || tail.empty()) return;
+    const std::uint64_t keep = limit - limit / 2;
+    if (tail.size() > keep) {
+      cut += tail.size() - keep;
+      tail.erase(0, tail.size() - static_cast<std::size_t>(keep));
+    }
+    if (cut > 0) {
+      Write(fmt::format("\n[mpitune: {} bytes of this run's output left out here: the log keeps {} bytes "
+                        "(trial.log_limit), its first half and its last]\n",
+                        cut, limit));
+    }
+    Write(tail);
+    tail.clear();
+    tail.shrink_to_fit();
+    cut = 0;
+  }
+
+  void Write(std::string_view data) {
     while (!log_failed && !data.empty()) {
       const ssize_t n = write(log.get(), data.data(), data.size());
       if (n < 0 && errno == EINTR) continue;
@@ -113,14 +163,15 @@ class CommandTrial::Impl {
   Impl(const CommandTrialOptions& options, MetricParser parser, double now)
       : options_(options),
         parser_(std::move(parser)),
-        out_(options.max_line_bytes),
-        err_(options.max_line_bytes),
+        out_(options.max_line_bytes, options.log_limit_bytes),
+        err_(options.max_line_bytes, options.log_limit_bytes),
         start_time_(now),
         last_now_(now) {
     err_.is_stderr = true;
   }
 
   ~Impl() {
+    for (OutputStream* stream : {&out_, &err_}) stream->FinishLog();
     if (pid_ > 0) (void)KillTrialProcesses(token_);
     if (reaped_ || pid_ <= 0) return;
     Signal(SIGKILL);
@@ -144,6 +195,10 @@ class CommandTrial::Impl {
     if (!err_log.ok()) return err_log.status();
     out_.log = std::move(out_log).value();
     err_.log = std::move(err_log).value();
+    for (OutputStream* stream : {&out_, &err_}) {
+      struct stat info {};
+      stream->StartLog(fstat(stream->log.get(), &info) == 0 ? static_cast<std::uint64_t>(info.st_size) : 0);
+    }
     return Status::Ok();
   }
 
@@ -315,9 +370,11 @@ class CommandTrial::Impl {
     Pump(out_, kMaxDrainBytes);
     Pump(err_, kMaxDrainBytes);
     for (OutputStream* stream : {&out_, &err_}) {
-      if (!stream->pipe.valid()) continue;
-      stream->pipe.Reset();
-      stream->lines.Finish([&](std::string_view line, bool truncated) { OnLine(*stream, line, truncated); });
+      if (stream->pipe.valid()) {
+        stream->pipe.Reset();
+        stream->lines.Finish([&](std::string_view line, bool truncated) { OnLine(*stream, line, truncated); });
+      }
+      stream->FinishLog();
     }
   }
 

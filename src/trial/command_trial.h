@@ -102,6 +102,9 @@ struct CommandTrialOptions {
   bool parse_stderr = true;                // metric lines count on stderr too (Python logging)
   std::size_t max_line_bytes = 64 * 1024;  // longer lines are cut for parsing
   std::size_t stderr_tail_lines = 20;
+  // Each of stdout.log and stderr.log keeps at most about this many bytes of a run:
+  // the first half and the last (trial.log_limit); 0 = no cap.
+  std::uint64_t log_limit_bytes = 64ull << 20;
 };
 
 struct TrialExit {

@@ -334,6 +334,46 @@ TEST_F(CommandTrialTest, EveryProcessATrialStartedEndsWithIt) {
   }
 }
 
+// Issue: trial logs had no cap: two trials flooding their output left 241 MB.
+TEST_F(CommandTrialTest, AFloodedLogKeepsItsHeadAndItsTailWithinTheCap) {
+  // 40,000 numbered lines (about 500 kB) on stdout and on stderr, against a 64 kB cap.
+  const std::string script =
+      Script("flood.sh", "i=0; while [ $i -lt 40000 ]; do echo \"line $i of the flood\"; echo \"err $i\" >&2; "
+                         "i=$((i+1)); done; echo mpitune: step=1 loss=0.5\n");
+  CommandTrialOptions options;
+  options.log_limit_bytes = 64 * 1024;
+  auto trial = Start({script}, options);
+  ASSERT_NE(trial, nullptr);
+  RunToEnd(*trial);
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kExited);
+  EXPECT_EQ(exit.reports, 1);  // the metric line after the flood still counts
+  for (const char* name : {"stdout.log", "stderr.log"}) {
+    const std::string log = ReadFile(TrialDir() / name);
+    EXPECT_LE(log.size(), 64u * 1024 + 200) << name;
+    EXPECT_GE(log.size(), 64u * 1024) << name;
+    const bool out = std::string(name) == "stdout.log";
+    EXPECT_EQ(log.rfind(out ? "line 0 of the flood\n" : "err 0\n", 0), 0u) << name;
+    EXPECT_NE(log.find("bytes of this run's output left out here"), std::string::npos) << name;
+    const std::string last = out ? "line 39999 of the flood\nmpitune: step=1 loss=0.5\n" : "err 39999\n";
+    EXPECT_EQ(log.substr(log.size() - last.size()), last) << name;
+  }
+}
+
+TEST_F(CommandTrialTest, ALogUnderTheCapIsKeptWholeAndOneOverItIsCut) {
+  const std::string script = Script("small.sh", "echo one; echo two >&2; echo mpitune: step=1 loss=0.5\n");
+  CommandTrialOptions options;
+  options.log_limit_bytes = 16;  // head 8 bytes, tail 8: "one\nmpit" + the rest is too long to keep whole
+  auto trial = Start({script}, options);
+  ASSERT_NE(trial, nullptr);
+  RunToEnd(*trial);
+  (void)trial->Finish();
+  EXPECT_EQ(ReadFile(TrialDir() / "stderr.log"), "two\n");
+  const std::string out = ReadFile(TrialDir() / "stdout.log");
+  EXPECT_EQ(out.rfind("one\nmpit", 0), 0u) << out;
+  EXPECT_EQ(out.substr(out.size() - 8), "oss=0.5\n") << out;
+}
+
 // ---------------------------------------------------------------------------
 // Environment and params.json.
 

@@ -78,6 +78,7 @@ CommandRunnerSettings MakeCommandRunnerSettings(const StudyConfig& config, const
   settings.options.metric = config.metric;
   settings.options.metric_regex = config.trial.metric_regex;
   settings.options.timeout_seconds = config.trial.timeout_seconds;
+  settings.options.log_limit_bytes = config.trial.log_limit_bytes;
   return settings;
 }
 
