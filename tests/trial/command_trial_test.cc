@@ -363,7 +363,7 @@ TEST_F(CommandTrialTest, AFloodedLogKeepsItsHeadAndItsTailWithinTheCap) {
 TEST_F(CommandTrialTest, ALogUnderTheCapIsKeptWholeAndOneOverItIsCut) {
   const std::string script = Script("small.sh", "echo one; echo two >&2; echo mpitune: step=1 loss=0.5\n");
   CommandTrialOptions options;
-  options.log_limit_bytes = 16;  // head 8 bytes, tail 8: "one\nmpit" + the rest is too long to keep whole
+  options.log_limit_bytes = 16;  // stderr fits whole; stdout keeps its first 8 bytes and its last 8
   auto trial = Start({script}, options);
   ASSERT_NE(trial, nullptr);
   RunToEnd(*trial);
