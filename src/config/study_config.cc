@@ -40,6 +40,8 @@
 //       # other braces (JSON, "{}") are left alone.
 //     shell: false           # run the command through /bin/sh -c, default false
 //     timeout: 0             # seconds >= 0, 0 = no limit, default 0
+//     stop_grace: 10         # seconds >= 0 from SIGTERM to SIGKILL (stop, pause,
+//                            # timeout), default 10
 //     metric_regex: ""       # ECMAScript regex with >= 1 capture group; group 1 is
 //                            # the metric; default "" (none)
 //     report_every: 1        # built-in objectives: report every N budget units, > 0
@@ -99,8 +101,9 @@ constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode"
 constexpr std::array<std::string_view, 9> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
     "eta",  "grace",   "sampler",    "grid_points"};
-constexpr std::array<std::string_view, 8> kTrialKeys = {
-    "objective", "command", "shell", "timeout", "lost_after", "metric_regex", "report_every", "env"};
+constexpr std::array<std::string_view, 9> kTrialKeys = {"objective",    "command",      "shell",
+                                                        "timeout",      "stop_grace",   "lost_after",
+                                                        "metric_regex", "report_every", "env"};
 constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "devices"};
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
 constexpr std::array<std::string_view, 6> kAllParamKeys = {"type", "low",    "high",
@@ -512,6 +515,10 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, TrialSpec* t
   if (const auto timeout = map.Get("timeout")) {
     MPITUNE_RETURN_IF_ERROR(
         ReadNumber(*timeout, map.KeyPath("timeout"), Bound{0.0, true}, &trial->timeout_seconds));
+  }
+  if (const auto grace = map.Get("stop_grace")) {
+    MPITUNE_RETURN_IF_ERROR(
+        ReadNumber(*grace, map.KeyPath("stop_grace"), Bound{0.0, true}, &trial->stop_grace_seconds));
   }
   if (const auto lost_after = map.Get("lost_after")) {
     MPITUNE_RETURN_IF_ERROR(

@@ -24,6 +24,8 @@ struct TrialSpec {
   std::vector<std::string> command;
   bool shell = false;            // run command as `/bin/sh -c`, with values quoted
   double timeout_seconds = 0.0;  // 0 = no limit
+  // A stop, pause or timeout sends SIGTERM, then SIGKILL after this long.
+  double stop_grace_seconds = 10.0;
   // A worker whose running trial has sent nothing (report or heartbeat) for this long
   // is taken as lost: its trial is recorded kLost and it gets no more work. 0 = never.
   double lost_after_seconds = 600.0;

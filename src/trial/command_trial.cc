@@ -203,15 +203,9 @@ class CommandTrial::Impl {
   pid_t pid() const { return pid_; }
 
   void RequestStop(double now) {
-    if (reaped_ || stop_requested_) return;  // a second request must not extend the grace
+    if (reaped_ || stop_requested_) return;
     stop_requested_ = true;
-    if (options_.stop_grace_seconds <= 0.0) {
-      kill_sent_ = true;
-      Signal(SIGKILL);
-      return;
-    }
-    stop_deadline_ = now + options_.stop_grace_seconds;
-    Signal(SIGTERM);
+    BeginStop(now);
   }
 
   void Kill() {
@@ -235,6 +229,19 @@ class CommandTrial::Impl {
   }
 
  private:
+  // SIGTERM now, SIGKILL once the grace has passed (Poll checks). A stop already under
+  // way is left as it is: a second request must not extend the grace.
+  void BeginStop(double now) {
+    if (stop_deadline_ || kill_sent_) return;
+    if (options_.stop_grace_seconds <= 0.0) {
+      kill_sent_ = true;
+      Signal(SIGKILL);
+      return;
+    }
+    stop_deadline_ = now + options_.stop_grace_seconds;
+    Signal(SIGTERM);
+  }
+
   // The whole group, and the leader by pid in case it moved itself out of it.
   void Signal(int signal) {
     if (pid_ <= 0 || reaped_) return;
@@ -317,10 +324,11 @@ class CommandTrial::Impl {
 
   void EnforceDeadlines(double now) {
     if (kill_sent_) return;
-    if (!stop_requested_ && options_.timeout_seconds > 0.0 && now - start_time_ >= options_.timeout_seconds) {
+    if (!stop_requested_ && !timed_out_ && options_.timeout_seconds > 0.0 &&
+        now - start_time_ >= options_.timeout_seconds) {
+      // Like a stop: the trial may save a checkpoint on SIGTERM; it is timed out all the same.
       timed_out_ = true;
-      kill_sent_ = true;
-      Signal(SIGKILL);
+      BeginStop(now);
     } else if (stop_deadline_ && now >= *stop_deadline_) {
       killed_after_grace_ = true;
       kill_sent_ = true;
@@ -355,7 +363,11 @@ class CommandTrial::Impl {
     }
     if (timed_out_) {
       exit.outcome = TrialOutcome::kTimedOut;
-      exit.message = fmt::format("timed out after {} s ({})", options_.timeout_seconds, how);
+      exit.message = killed_after_grace_ ? fmt::format("timed out after {} s ({} {} s after SIGTERM)",
+                                                       options_.timeout_seconds, how, options_.stop_grace_seconds)
+                     : kill_sent_        ? fmt::format("timed out after {} s ({})", options_.timeout_seconds, how)
+                                         : fmt::format("timed out after {} s ({} after SIGTERM)",
+                                                       options_.timeout_seconds, how);
     } else if (stop_requested_) {
       exit.outcome = TrialOutcome::kExited;
       exit.message = killed_after_grace_ ? fmt::format("stopped; did not end within {} s of SIGTERM ({})",

@@ -85,8 +85,8 @@ struct MetricReport {
 struct CommandTrialOptions {
   std::string metric = "loss";             // the key read from "mpitune: step=.. <metric>=.." lines
   std::string metric_regex;                // optional ECMAScript regex: group 1 value, group 2 step
-  double timeout_seconds = 0.0;            // from Start; 0 = no limit
-  double stop_grace_seconds = 10.0;        // SIGTERM -> SIGKILL after this long
+  double timeout_seconds = 0.0;            // from Start; 0 = no limit; then stopped as below
+  double stop_grace_seconds = 10.0;        // a stop or timeout: SIGTERM, SIGKILL after this long
   bool parse_stderr = true;                // metric lines count on stderr too (Python logging)
   std::size_t max_line_bytes = 64 * 1024;  // longer lines are cut for parsing
   std::size_t stderr_tail_lines = 20;

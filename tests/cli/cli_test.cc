@@ -174,6 +174,24 @@ TEST_F(CliTest, CommandThatCannotRunFailsItsTrialsOnly) {
   EXPECT_NE(result.out.find("failures: 3 (last: trial 2: "), std::string::npos) << result.out;
 }
 
+// Regression (issue 9, item 9): a trial past trial.timeout got SIGKILL at once, with no
+// chance to checkpoint. It gets SIGTERM, then trial.stop_grace before SIGKILL, and is
+// still recorded as timed out.
+TEST_F(CliTest, ATimedOutTrialGetsSigtermAndTheStopGraceBeforeSigkill) {
+  const std::string path = WriteYaml(
+      "command.yaml",
+      BraninYaml("", "  command: [/bin/sh, -c, \"trap 'echo checkpointed >$MPITUNE_CHECKPOINT_DIR/on-term; exit 0' "
+                     "TERM; while :; do sleep 0.05; done\"]\n  timeout: 0.3\n  stop_grace: 5\n"));
+  const Invocation result = Run({"run", path, "--max-trials", "1"});
+  EXPECT_NE(result.out.find("trials: 1 (failed 1)"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("failures: 1 (last: trial 0: timed out after 0.3 s (exited with code 0 after SIGTERM)"),
+            std::string::npos)
+      << result.out;
+  EXPECT_EQ(ReadFile(dir_ / "cli-test.trials" / "0" / "checkpoint" / "on-term"), "checkpointed\n");
+  ExpectOneLineError(Run({"run", WriteYaml("bad.yaml", BraninYaml("", "  command: [\"true\"]\n  stop_grace: -1\n"))}),
+                     2, "bad.yaml: trial.stop_grace: expected a number >= 0, got -1");
+}
+
 TEST_F(CliTest, CommandTrialsCannotBeSimulated) {
   const std::string path =
       WriteYaml("command.yaml", BraninYaml("", "  command: [python3, train.py, --x1, \"{x1}\", --x2, \"{x2}\"]\n"));

@@ -536,7 +536,7 @@ TEST_F(CommandTrialTest, TimeoutKillsTheWholeGroup) {
   const TrialExit exit = trial->Finish();
   EXPECT_EQ(exit.outcome, TrialOutcome::kTimedOut);
   EXPECT_TRUE(exit.timed_out);
-  EXPECT_EQ(exit.signal, SIGKILL);
+  EXPECT_EQ(exit.signal, SIGTERM);  // the shell does not handle it: it goes down at once
   EXPECT_GE(elapsed, 1.45);
   EXPECT_LT(elapsed, 4.0);
   EXPECT_GE(exit.duration_seconds, 1.5);
@@ -545,6 +545,45 @@ TEST_F(CommandTrialTest, TimeoutKillsTheWholeGroup) {
   ASSERT_FALSE(sleeper.empty());
   EXPECT_TRUE(EventuallyGone(std::stoi(sleeper)));
   EXPECT_TRUE(EventuallyGone(trial->pid()));
+}
+
+// Regression (issue 9, item 9): a trial past its timeout got SIGKILL at once, with no
+// chance to checkpoint. It gets SIGTERM and the stop grace first, like a stop, and is
+// still recorded as timed out.
+TEST_F(CommandTrialTest, TimeoutSendsSigtermAndWaitsTheGraceBeforeSigkill) {
+  CommandTrialOptions options;
+  options.timeout_seconds = 1.0;
+  options.stop_grace_seconds = 5.0;
+  auto trial = Start({Script("save.sh", "trap 'echo saved; exit 0' TERM\necho started\n"
+                                        "while :; do sleep 0.05; done\n")},
+                     options);
+  ASSERT_NE(trial, nullptr);
+  const double start = clock_->Now();
+  RunToEnd(*trial, 4.0);
+  EXPECT_LT(clock_->Now() - start, 3.0);
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kTimedOut);
+  EXPECT_TRUE(exit.timed_out);
+  EXPECT_EQ(exit.exit_code, 0);
+  EXPECT_FALSE(exit.killed_after_grace);
+  EXPECT_EQ(ReadFile(TrialDir() / "stdout.log"), "started\nsaved\n");
+  EXPECT_EQ(exit.message, "timed out after 1 s (exited with code 0 after SIGTERM)");
+}
+
+TEST_F(CommandTrialTest, ATimedOutTrialThatIgnoresSigtermIsKilledAfterTheGrace) {
+  CommandTrialOptions options;
+  options.timeout_seconds = 1.0;
+  options.stop_grace_seconds = 0.3;
+  auto trial = Start({Script("stubborn.sh", "trap '' TERM\nwhile :; do sleep 0.05; done\n")}, options);
+  ASSERT_NE(trial, nullptr);
+  const double start = clock_->Now();
+  RunToEnd(*trial, 4.0);
+  EXPECT_GE(clock_->Now() - start, 1.3);
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kTimedOut);
+  EXPECT_TRUE(exit.killed_after_grace);
+  EXPECT_EQ(exit.signal, SIGKILL);
+  EXPECT_EQ(exit.message, "timed out after 1 s (killed by SIGKILL 0.3 s after SIGTERM)");
 }
 
 TEST_F(CommandTrialTest, LeftoverChildrenDieWithTheTrial) {

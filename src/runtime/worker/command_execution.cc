@@ -81,6 +81,7 @@ CommandRunnerSettings MakeCommandRunnerSettings(const StudyConfig& config, const
   settings.options.metric = config.metric;
   settings.options.metric_regex = config.trial.metric_regex;
   settings.options.timeout_seconds = config.trial.timeout_seconds;
+  settings.options.stop_grace_seconds = config.trial.stop_grace_seconds;
   return settings;
 }
 
