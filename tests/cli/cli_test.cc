@@ -128,8 +128,42 @@ TEST_F(CliTest, UnknownOptionIsBadInput) {
 
 TEST_F(CliTest, MissingSubcommandIsBadInput) { ExpectOneLineError(Run({}), 2, "subcommand"); }
 
+// Regression: `mpitune runn` said "A subcommand is required".
+TEST_F(CliTest, AMisspelledSubcommandSuggestsTheNearestOne) {
+  ExpectOneLineError(Run({"runn", Config("default.yaml")}), 2, "unknown command 'runn' (did you mean run?)");
+  ExpectOneLineError(Run({"stats", "x.h5"}), 2, "unknown command 'stats' (did you mean status?)");
+  ExpectOneLineError(Run({"frobnicate"}), 2, "unknown command 'frobnicate' (run, resume, status or simulate)");
+}
+
+// Regression: `--seed -1` and `--seed 99999999999999999999` were accepted (the first as
+// 18446744073709551615). The command line gets the config's checks and messages.
+TEST_F(CliTest, OverridesGetTheConfigsValidation) {
+  for (const char* name : {"run", "simulate"}) {
+    const std::string command = name;
+    std::vector<std::string> args = {command, Config("default.yaml")};
+    if (command == "simulate") args.insert(args.end(), {"--workers", "2"});
+    const auto with = [&](std::vector<std::string> extra) {
+      std::vector<std::string> all = args;
+      all.insert(all.end(), extra.begin(), extra.end());
+      return Run(all);
+    };
+    ExpectOneLineError(with({"--seed", "-1"}), 2, "--seed: expected a non-negative integer, got -1");
+    ExpectOneLineError(with({"--seed", "99999999999999999999"}), 2,
+                       "--seed: expected a non-negative integer, got 99999999999999999999");
+    ExpectOneLineError(with({"--seed", "1.5"}), 2, "--seed: expected a non-negative integer, got 1.5");
+    ExpectOneLineError(with({"--max-trials", "1.5"}), 2, "--max-trials: expected an integer, got 1.5");
+    ExpectOneLineError(with({"--max-trials", "0"}), 2, "--max-trials: expected an integer >= 1, got 0");
+    ExpectOneLineError(with({"--report-every", "0"}), 2, "--report-every: expected a number > 0, got 0");
+  }
+  // What the config accepts, the command line accepts too.
+  EXPECT_EQ(Run({"run", Config("default.yaml"), "--no-store", "--seed", "18446744073709551615", "--max-trials",
+                 "1e1"})
+                .exit_code,
+            0);
+}
+
 TEST_F(CliTest, InvalidOverridesAreBadInput) {
-  ExpectOneLineError(Run({"run", Config("default.yaml"), "--max-trials", "0"}), 2, "max_trials");
+  ExpectOneLineError(Run({"run", Config("default.yaml"), "--max-trials", "0"}), 2, "--max-trials: expected an integer >= 1, got 0");
   ExpectOneLineError(Run({"run", Config("default.yaml"), "--report-every", "0"}), 2, "--report-every");
   ExpectOneLineError(Run({"run", Config("default.yaml"), "--seed", "abc"}), 2, "--seed");
 }
