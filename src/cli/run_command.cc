@@ -33,6 +33,7 @@ void PrintStudy(const Study& study) {
   fmt::print("\n{}\n", FormatResultsTable(study, kTableRows));
   fmt::print("{}\n", FormatStateCounts(study));
   fmt::print("{}\n", FormatBestTrial(study));
+  if (const std::string lines = FormatMetricLines(study.runs); !lines.empty()) fmt::print("{}\n", lines);
 }
 
 void PrintRunFigures(const RunSummary& summary) {

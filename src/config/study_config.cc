@@ -42,8 +42,11 @@
 //     timeout: 0             # seconds >= 0, 0 = no limit, default 0
 //     stop_grace: 10         # seconds >= 0 from SIGTERM to SIGKILL (stop, pause,
 //                            # timeout), default 10
-//     metric_regex: ""       # ECMAScript regex with >= 1 capture group; group 1 is
-//                            # the metric; default "" (none)
+//     metric_regex: ""       # ECMAScript regex with >= 1 capture group; default "" (none)
+//     metric_regex_groups: {value: 1, step: 2}
+//                            # which groups hold the value and the step (no step: steps
+//                            # count 1, 2, 3, ...); default value 1 and, when the regex
+//                            # has a second group, step 2; needs metric_regex
 //     report_every: 1        # built-in objectives: report every N budget units, > 0
 //     env: {KEY: value}      # extra environment for command trials, default {}
 //   resources:
@@ -101,9 +104,10 @@ constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode"
 constexpr std::array<std::string_view, 9> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
     "eta",  "grace",   "sampler",    "grid_points"};
-constexpr std::array<std::string_view, 9> kTrialKeys = {"objective",    "command",      "shell",
-                                                        "timeout",      "stop_grace",   "lost_after",
-                                                        "metric_regex", "report_every", "env"};
+constexpr std::array<std::string_view, 10> kTrialKeys = {
+    "objective",    "command",             "shell",        "timeout", "stop_grace",
+    "lost_after",   "metric_regex",        "metric_regex_groups", "report_every", "env"};
+constexpr std::array<std::string_view, 2> kRegexGroupKeys = {"value", "step"};
 constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "devices"};
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
 constexpr std::array<std::string_view, 6> kAllParamKeys = {"type", "low",    "high",
@@ -447,6 +451,37 @@ Status ReadMetricRegex(const YAML::Node& node, const std::string& path, std::str
   return Status::Ok();
 }
 
+// One capture group of a regex with `marks` of them.
+Status ReadGroup(const YAML::Node& node, const std::string& path, int marks, int* out) {
+  const auto group = node.IsScalar() ? ParseIntegral(node.Scalar()) : std::nullopt;
+  if (!group || *group < 1 || *group > marks) {
+    return Expected(path, fmt::format("a group of metric_regex (1..{})", marks), node);
+  }
+  *out = static_cast<int>(*group);
+  return Status::Ok();
+}
+
+// {value: N, step: M}: which groups of metric_regex hold the value and the step (no
+// step: steps count 1, 2, 3, ...). `regex` has passed ReadMetricRegex.
+Status ReadRegexGroups(const YAML::Node& node, const std::string& path, const std::string& regex,
+                       MetricRegexGroups* out) {
+  MapReader map;
+  MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, path, kRegexGroupKeys, &map));
+  if (regex.empty()) return Fail(path, "needs trial.metric_regex");
+  const int marks = static_cast<int>(std::regex(regex, std::regex::ECMAScript).mark_count());
+  *out = MetricRegexGroups{1, 0};
+  if (const auto value = map.Get("value")) {
+    MPITUNE_RETURN_IF_ERROR(ReadGroup(*value, map.KeyPath("value"), marks, &out->value));
+  }
+  if (const auto step = map.Get("step")) {
+    MPITUNE_RETURN_IF_ERROR(ReadGroup(*step, map.KeyPath("step"), marks, &out->step));
+    if (out->step == out->value) {
+      return Fail(map.KeyPath("step"), fmt::format("must differ from value ({})", out->value));
+    }
+  }
+  return Status::Ok();
+}
+
 bool IsEnvName(std::string_view name) {
   if (name.empty() || IsDigit(name[0])) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -527,6 +562,12 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, TrialSpec* t
   if (const auto regex = map.Get("metric_regex")) {
     MPITUNE_RETURN_IF_ERROR(
         ReadMetricRegex(*regex, map.KeyPath("metric_regex"), &trial->metric_regex));
+  }
+  if (const auto groups = map.Get("metric_regex_groups")) {
+    MetricRegexGroups read;
+    MPITUNE_RETURN_IF_ERROR(
+        ReadRegexGroups(*groups, map.KeyPath("metric_regex_groups"), trial->metric_regex, &read));
+    trial->metric_regex_groups = read;
   }
   if (const auto every = map.Get("report_every")) {
     MPITUNE_RETURN_IF_ERROR(

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,12 @@
 #include "mpitune/status.h"
 
 namespace mpitune {
+
+// Which capture groups of trial.metric_regex hold the metric's value and its step.
+struct MetricRegexGroups {
+  int value = 1;
+  int step = 0;  // 0: none; steps then count 1, 2, 3, ... per matched line
+};
 
 struct TrialSpec {
   // Exactly one of `objective` (a built-in, see objective.h) or `command` is set.
@@ -30,6 +37,8 @@ struct TrialSpec {
   // is taken as lost: its trial is recorded kLost and it gets no more work. 0 = never.
   double lost_after_seconds = 600.0;
   std::string metric_regex;      // optional: a regex whose group 1 is the metric
+  // nullopt: value in group 1, step in group 2 where the regex has one.
+  std::optional<MetricRegexGroups> metric_regex_groups;
   double report_every = 1.0;     // built-in objectives: report every N budget units
   std::map<std::string, std::string> env;  // extra environment for command trials
 };

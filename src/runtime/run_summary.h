@@ -21,6 +21,7 @@ struct RunSummary {
   bool interrupted = false;         // stopped by a stop request, not by Done
   bool all_workers_lost = false;    // ended because no worker was left
   std::string last_failure;         // "trial N: <message>" (with the rank under MPI)
+  MetricLineCounts lines;           // command trials' metric lines that made no report
   std::vector<RunRecord> runs;      // in the order they were handed out (when kept)
 };
 

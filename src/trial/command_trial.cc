@@ -270,10 +270,10 @@ class CommandTrial::Impl {
   }
 
   void OnLine(const OutputStream& stream, std::string_view line, bool truncated) {
-    if (truncated) parser_.CountGarbage();
+    if (truncated) parser_.CountCutOff(line);
     if (stream.is_stderr) PushTail(line);
     if (stream.is_stderr && !options_.parse_stderr) return;
-    if (const std::optional<MetricReport> report = parser_.Parse(line)) {
+    if (const std::optional<MetricReport> report = parser_.Parse(line, stream.is_stderr ? 1 : 0)) {
       reports_.push_back(*report);
       ++report_count_;
     }
@@ -344,8 +344,8 @@ class CommandTrial::Impl {
     exit.duration_seconds = end_time_ - start_time_;
     exit.stderr_tail.assign(stderr_tail_.begin(), stderr_tail_.end());
     exit.reports = report_count_;
-    exit.garbage_lines = parser_.garbage_lines();
-    exit.ignored_lines = parser_.ignored_lines();
+    exit.lines = parser_.counts();
+    exit.why_no_report = parser_.WhyNoReport();
     if (!spawn_error_.empty()) {
       exit.outcome = TrialOutcome::kFailed;
       exit.message = spawn_error_;
@@ -410,7 +410,8 @@ Result<std::unique_ptr<CommandTrial>> CommandTrial::Start(const std::vector<std:
                                                           const std::string& trial_dir,
                                                           const CommandTrialOptions& options, double now) {
   if (argv.empty()) return Status::BadInput("trial.command: is empty");
-  Result<MetricParser> parser = MetricParser::Create(options.metric, options.metric_regex);
+  Result<MetricParser> parser =
+      MetricParser::Create(options.metric, options.metric_regex, options.metric_regex_groups);
   if (!parser.ok()) return parser.status();
   auto impl = std::make_unique<Impl>(options, std::move(parser).value(), now);
   MPITUNE_RETURN_IF_ERROR(impl->Open(trial_dir));

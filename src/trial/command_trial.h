@@ -28,9 +28,10 @@
 #include <string>
 #include <vector>
 
+#include "config/study_config.h"
+#include "mpitune/run_record.h"
 #include "mpitune/space.h"
 #include "mpitune/status.h"
-#include "config/study_config.h"
 #include "mpitune/trial.h"
 
 namespace mpitune {
@@ -84,7 +85,8 @@ struct MetricReport {
 
 struct CommandTrialOptions {
   std::string metric = "loss";             // the key read from "mpitune: step=.. <metric>=.." lines
-  std::string metric_regex;                // optional ECMAScript regex: group 1 value, group 2 step
+  std::string metric_regex;                // optional ECMAScript regex
+  std::optional<MetricRegexGroups> metric_regex_groups;  // nullopt: group 1 value, group 2 step
   double timeout_seconds = 0.0;            // from Start; 0 = no limit; then stopped as below
   double stop_grace_seconds = 10.0;        // a stop or timeout: SIGTERM, SIGKILL after this long
   bool parse_stderr = true;                // metric lines count on stderr too (Python logging)
@@ -103,8 +105,10 @@ struct TrialExit {
   std::string message;                   // one line: "exited with code 3", "cannot run ...", ...
   std::vector<std::string> stderr_tail;  // the last lines of stderr, control bytes as '?'
   std::int64_t reports = 0;              // metric reports returned by Poll
-  std::int64_t garbage_lines = 0;        // malformed metric lines, cut-off lines
-  std::int64_t ignored_lines = 0;        // well-formed mpitune: lines without our metric
+  MetricLineCounts lines;                // metric lines that made no report
+  // Why the output held no report, quoting what came closest (for a trial that
+  // reported nothing it should have).
+  std::string why_no_report;
 };
 
 class CommandTrial {

@@ -331,16 +331,16 @@ TEST(MetricParserTest, FixedFormat) {
   EXPECT_EQ(report->value, 0.25);
   EXPECT_TRUE(parser->Parse("mpitune:\tloss=1\tstep=4").has_value());
   EXPECT_FALSE(parser->Parse("epoch 3 loss=0.2").has_value());  // not a metric line at all
-  EXPECT_EQ(parser->garbage_lines(), 0);
+  EXPECT_EQ(parser->counts().malformed, 0);
   for (const char* bad :
        {"mpitune: loss=0.3", "mpitune: step=1 loss=0.3.4", "mpitune: step=1 loss=0.2 junk",
         "mpitune: step=x loss=1", "mpitune: step=-1 loss=1", "mpitune: step=nan loss=1",
         "mpitune: step=1 loss=", "mpitune: =1 step=1 loss=1", "mpitune:", "mpitune: step=1 step=2 loss=1"}) {
     EXPECT_FALSE(parser->Parse(bad).has_value()) << bad;
   }
-  EXPECT_EQ(parser->garbage_lines(), 10);
+  EXPECT_EQ(parser->counts().malformed, 10);
   EXPECT_FALSE(parser->Parse("mpitune: step=1 acc=0.5").has_value());
-  EXPECT_EQ(parser->ignored_lines(), 1);
+  EXPECT_EQ(parser->counts().ignored, 1);
 }
 
 TEST(MetricParserTest, RegexWithAndWithoutStepGroup) {
@@ -359,15 +359,79 @@ TEST(MetricParserTest, RegexWithAndWithoutStepGroup) {
   EXPECT_EQ(counted->Parse("mpitune: step=10 loss=0.1")->step, 10.0);  // the fixed format wins
   EXPECT_TRUE(std::isnan(counted->Parse("loss: NAN")->value));
   EXPECT_EQ(counted->Parse("loss: 0.7")->step, 4.0);
-  EXPECT_EQ(counted->garbage_lines(), 1);
+  EXPECT_EQ(counted->counts().malformed, 1);
   // A hostile regex on a long line must neither hang nor overflow the stack.
   Result<MetricParser> greedy = MetricParser::Create("loss", R"(.*loss=(\S+))");
   ASSERT_TRUE(greedy.ok());
   EXPECT_FALSE(greedy->Parse(std::string(60000, 'x')).has_value());
-  EXPECT_EQ(greedy->ignored_lines(), 1);
+  EXPECT_EQ(greedy->counts().ignored, 1);
 
   EXPECT_FALSE(MetricParser::Create("loss", "(unclosed").ok());
   EXPECT_FALSE(MetricParser::Create("loss", "no group").ok());
+}
+
+// Regression (issue 9, item 8): `epoch (\d+) loss ([0-9.]+)` took the epoch for the
+// value. The config names the groups.
+TEST(MetricParserTest, RegexGroupsNameTheValueAndTheStep) {
+  const std::string regex = R"(epoch (\d+) loss ([0-9.]+))";
+  Result<MetricParser> named = MetricParser::Create("loss", regex, MetricRegexGroups{2, 1});
+  ASSERT_TRUE(named.ok()) << named.status().message();
+  const auto report = named->Parse("epoch 3 loss 0.25");
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->step, 3.0);
+  EXPECT_EQ(report->value, 0.25);
+
+  Result<MetricParser> value_only = MetricParser::Create("loss", regex, MetricRegexGroups{2, 0});
+  ASSERT_TRUE(value_only.ok());
+  EXPECT_EQ(value_only->Parse("epoch 7 loss 0.5")->step, 1.0);
+  EXPECT_EQ(value_only->Parse("epoch 8 loss 0.4")->step, 2.0);
+
+  EXPECT_FALSE(MetricParser::Create("loss", R"(loss ([0-9.]+))", MetricRegexGroups{1, 2}).ok());
+  EXPECT_FALSE(MetricParser::Create("loss", regex, MetricRegexGroups{1, 1}).ok());
+}
+
+// A step below an earlier one of the same stream is dropped and counted: the scheduler
+// never sees a trial go back in time. The two streams are separate pipes, whose lines
+// are not read in the order they were printed.
+TEST(MetricParserTest, StepsGoingBackAreCountedAndDropped) {
+  Result<MetricParser> parser = MetricParser::Create("loss", "");
+  ASSERT_TRUE(parser.ok());
+  EXPECT_TRUE(parser->Parse("mpitune: step=1 loss=0.9").has_value());
+  EXPECT_TRUE(parser->Parse("mpitune: step=3 loss=0.5").has_value());
+  EXPECT_FALSE(parser->Parse("mpitune: step=2 loss=0.7").has_value());
+  EXPECT_TRUE(parser->Parse("mpitune: step=3 loss=0.45").has_value());  // the same step again is fine
+  EXPECT_TRUE(parser->Parse("mpitune: step=2 loss=0.6", 1).has_value());  // stderr goes its own way
+  EXPECT_FALSE(parser->Parse("mpitune: step=1 loss=0.6", 1).has_value());
+  EXPECT_EQ(parser->counts(), (MetricLineCounts{0, 0, 2}));
+}
+
+// Regression (issue 9, item 1): a trial whose metric lines did not match ended with no
+// reason anywhere. What it printed that came closest is quoted.
+TEST(MetricParserTest, WhyNoReportQuotesWhatCameClosest) {
+  const auto why = [](const std::string& regex, const std::vector<std::string>& lines) {
+    Result<MetricParser> parser = MetricParser::Create("loss", regex);
+    EXPECT_TRUE(parser.ok());
+    for (const std::string& line : lines) EXPECT_FALSE(parser->Parse(line).has_value()) << line;
+    return parser->WhyNoReport();
+  };
+  EXPECT_EQ(why("", {"mpitune: loss: 0.5", "mpitune: loss: 0.4", "mpitune: loss: 0.3"}),
+            "3 lines started with \"mpitune:\" but none matched \"mpitune: step=<s> loss=<v>\", e.g. \"mpitune: "
+            "loss: 0.5\"");
+  EXPECT_EQ(why("", {"mpitune: step=1 val_loss=0.5"}),
+            "1 \"mpitune:\" line had no loss=<v>, e.g. \"mpitune: step=1 val_loss=0.5\"");
+  EXPECT_EQ(why("", {"Loss 0.5 after epoch 1", "done"}),
+            "1 line mentions \"loss\" but does not start with \"mpitune:\", e.g. \"Loss 0.5 after epoch 1\"");
+  EXPECT_EQ(why(R"(loss=(\\d+))", {"loss=0.5"}),
+            "no line matched metric_regex \"loss=(\\\\d+)\"; 1 line mentions \"loss\", e.g. \"loss=0.5\"");
+  EXPECT_EQ(why(R"(loss=(\S+))", {"loss=high"}),
+            "1 line matched metric_regex \"loss=(\\S+)\" without a number in group 1, e.g. \"loss=high\"");
+  EXPECT_EQ(why("", {"epoch 1", ""}),
+            "it printed no metric line (expected \"mpitune: step=<s> loss=<v>\" on stdout or stderr)");
+  // Quoted lines are cut, their control bytes hidden.
+  const std::string cut = why("", {std::string("mpitune: \x01loss: ") + std::string(200, '9')});
+  EXPECT_NE(cut.find("e.g. \"mpitune: ?loss: 999"), std::string::npos) << cut;
+  EXPECT_TRUE(cut.ends_with("999...\"")) << cut;
+  EXPECT_LT(cut.size(), 200u) << cut;
 }
 
 TEST(LineSplitterTest, SplitsAcrossChunksAndCapsLength) {
@@ -412,8 +476,8 @@ TEST_F(CommandTrialTest, ParsesMetricLinesFromOutput) {
   const TrialExit exit = trial->Finish();
   EXPECT_EQ(exit.outcome, TrialOutcome::kExited);
   EXPECT_EQ(exit.reports, 4);
-  EXPECT_EQ(exit.garbage_lines, 3);
-  EXPECT_EQ(exit.ignored_lines, 1);
+  EXPECT_EQ(exit.lines.malformed, 3);
+  EXPECT_EQ(exit.lines.ignored, 1);
 }
 
 TEST_F(CommandTrialTest, RegexMetricFromOutput) {
@@ -450,7 +514,7 @@ TEST_F(CommandTrialTest, SurvivesHugeAndBinaryOutput) {
   EXPECT_EQ(reports[1].value, 0.25);
   const TrialExit exit = trial->Finish();
   EXPECT_EQ(exit.outcome, TrialOutcome::kExited);
-  EXPECT_GE(exit.garbage_lines, 3);  // the three over-long lines
+  EXPECT_GE(exit.lines.malformed, 3);  // the three over-long lines
   // The log keeps every byte: the lines above, 1048577 + 1048606 + 64 * 19 + 26 + 70000 + 27.
   EXPECT_EQ(fs::file_size(TrialDir() / "stdout.log"), 2168452u);
   ASSERT_EQ(exit.stderr_tail.size(), 1u);
@@ -711,7 +775,7 @@ TEST_F(CommandTrialTest, ExampleTrainingScriptReportsAndResumes) {
     std::vector<MetricReport> reports = RunToEnd(*trial);
     const TrialExit exit = trial->Finish();
     EXPECT_EQ(exit.outcome, TrialOutcome::kExited) << exit.message;
-    EXPECT_EQ(exit.garbage_lines, 0);
+    EXPECT_EQ(exit.lines.malformed, 0);
     return reports;
   };
 

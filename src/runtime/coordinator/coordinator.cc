@@ -127,7 +127,7 @@ Status Coordinator::Handle(int from, Message& message, double now) {
     dispatcher_.Finished(worker, finished->trial,
                          RunEnd{finished->outcome, finished->exit_code, finished->duration,
                                 std::move(finished->message), finished->checkpoint_step,
-                                std::move(finished->checkpoint)},
+                                std::move(finished->checkpoint), finished->lines},
                          now);
     return Status::Ok();
   }

@@ -141,6 +141,10 @@ void Dispatcher::EndRun(Slot& slot, const RunEnd& end, double now) {
     CountFailure(slot, trial, end.message);
   }
   if (!end.checkpoint.empty()) checkpoints_.Keep(trial, end.checkpoint_step, end.checkpoint);
+  if (end.lines.any()) {
+    summary_.lines += end.lines;
+    if (options_.store != nullptr) options_.store->RunOutput(trial, end.lines);
+  }
   if (options_.store != nullptr) options_.store->RunEnded(trial, end.exit_code, end.duration, end.message);
   scheduler_.Finished(trial, end.outcome, now);
   if (options_.keep_runs) {
@@ -151,6 +155,7 @@ void Dispatcher::EndRun(Slot& slot, const RunEnd& end, double now) {
     run.exit_code = end.exit_code;
     run.duration = end.duration;
     run.message = end.message;
+    run.lines = end.lines;
   }
   --running_;
   slot.running = false;

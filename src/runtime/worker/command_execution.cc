@@ -80,6 +80,7 @@ CommandRunnerSettings MakeCommandRunnerSettings(const StudyConfig& config, const
   settings.space = config.space;
   settings.options.metric = config.metric;
   settings.options.metric_regex = config.trial.metric_regex;
+  settings.options.metric_regex_groups = config.trial.metric_regex_groups;
   settings.options.timeout_seconds = config.trial.timeout_seconds;
   settings.options.stop_grace_seconds = config.trial.stop_grace_seconds;
   return settings;
@@ -143,13 +144,16 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
     return;
   }
   process_ = std::move(*started);
+  reports_ = 0;
 }
 
 void CommandExecution::Progress(double now, double max_seconds, int max_reports, std::vector<MetricPoint>& out) {
   if (process_ == nullptr) return;
   if (pending_.empty() && Running() && max_seconds > 0.0) process_->WaitForOutput(max_seconds);
   for (const MetricReport& report : process_->Poll(now)) {
-    if (!stopping_ && !exploit_) pending_.push_back(MetricPoint{report.step, report.value});
+    if (stopping_ || exploit_) continue;
+    pending_.push_back(MetricPoint{report.step, report.value});
+    ++reports_;
   }
   if (exploit_ && !Running()) ContinueFromDonor(now);
   for (int i = 0; i < max_reports && !pending_.empty(); ++i) {
@@ -185,6 +189,7 @@ void CommandExecution::ContinueFromDonor(double now) {
   exploit_.reset();
   const TrialExit exit = process_->Finish();
   process_.reset();
+  lines_ += exit.lines;
   if (exit.outcome == TrialOutcome::kFailed || exit.outcome == TrialOutcome::kTimedOut) {
     setup_error_ = "stopped for an exploit, it failed: " + FailureMessage(exit);
     return;
@@ -210,9 +215,18 @@ RunEnd CommandExecution::Finish(double now) {
     return end;
   }
   const TrialExit exit = process_->Finish();
+  lines_ += exit.lines;
+  end.lines = lines_;
   end.exit_code = exit.exit_code.value_or(exit.signal != 0 ? 128 + exit.signal : -1);
   // A trial stopped for the study's shutdown is not at fault, however it went down.
   end.outcome = interrupted_ ? TrialOutcome::kInterrupted : exit.outcome;
+  if (end.outcome == TrialOutcome::kExited && !stopping_ && reports_ == 0) {
+    // It ended by itself and "well", yet gave the scheduler nothing to rank it on.
+    end.outcome = TrialOutcome::kFailed;
+    end.message = fmt::format("{} without reporting {}: {}", exit.message, settings_.options.metric,
+                              exit.why_no_report);
+    return end;
+  }
   if (end.outcome == TrialOutcome::kFailed || end.outcome == TrialOutcome::kTimedOut) end.message = FailureMessage(exit);
   return end;
 }

@@ -11,14 +11,20 @@
 // to a temporary sibling, synced, renamed over: never half a directory), and the
 // command starts again with the new hyperparameters, restoring from that copy at the
 // donor's step.
+//
+// A process that exits by itself with code 0 must have reported: one that did not
+// (its metric lines did not match, or it printed none) fails, with what it printed
+// that came closest, rather than ending "well" with nothing to rank it on.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "config/study_config.h"
+#include "mpitune/run_record.h"
 #include "mpitune/space.h"
 #include "mpitune/status.h"
 #include "mpitune/trial.h"
@@ -75,6 +81,8 @@ class CommandExecution final : public TrialExecution {
   std::unique_ptr<CommandTrial> process_;
   std::string setup_error_;  // set when there is no process
   std::deque<MetricPoint> pending_;
+  std::int64_t reports_ = 0;  // of the current process, passed on to rank 0
+  MetricLineCounts lines_;    // of the processes that have ended
   bool stopping_ = false;     // ended by a decision or an interrupt: later output is moot
   bool interrupted_ = false;
   std::optional<ExploitSource> exploit_;  // waiting for the old process to exit

@@ -142,7 +142,7 @@ TEST(DispatcherTest, AnExploitCarriesTheDonorCheckpointAndStartsANewSegment) {
   const std::vector<double> step3 = {3.0};
   const std::vector<double> value = {0.1};
   ASSERT_TRUE(dispatcher.Report(0, 0, 0, step3, value, 2.0));
-  dispatcher.Finished(0, 0, RunEnd{TrialOutcome::kExited, 0, 1.0, "", 3.0, {7, 8, 9}}, 3.0);
+  dispatcher.Finished(0, 0, RunEnd{TrialOutcome::kExited, 0, 1.0, "", 3.0, {7, 8, 9}, {}}, 3.0);
   // Trial 1 exploits trial 0.
   scheduler.answers = {Decision{DecisionKind::kExploit, 0, Config{{0.25}}}};
   const std::vector<double> step2 = {2.0};
@@ -168,7 +168,7 @@ TEST(DispatcherTest, APausedTrialResumesWithItsCheckpoint) {
   ASSERT_TRUE(dispatcher.HandOut(1.0, Record(handed)).ok());
   ASSERT_EQ(handed.size(), 1u);
   EXPECT_TRUE(handed[0].restore.empty());
-  dispatcher.Finished(0, 0, RunEnd{TrialOutcome::kExited, 0, 1.0, "", 3.0, {1, 2}}, 2.0);
+  dispatcher.Finished(0, 0, RunEnd{TrialOutcome::kExited, 0, 1.0, "", 3.0, {1, 2}, {}}, 2.0);
   Assignment resume;
   resume.trial = 0;
   resume.budget = 9.0;
