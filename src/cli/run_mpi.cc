@@ -116,6 +116,7 @@ int RunCoordinator(Setup& setup, Transport& transport) {
   coordinator_options.log = stdout;
   coordinator_options.lost_after_seconds = config.trial.lost_after_seconds;
   coordinator_options.store = opened.store.get();
+  coordinator_options.fail_fast = config.trial.fail_fast;
   // A finished study hands out nothing: the loop only sends the workers home.
   Coordinator coordinator(opened.scheduler(), transport, *clock, &stop_requested, coordinator_options);
   Result<RunSummary> summary = coordinator.Run();
@@ -126,7 +127,7 @@ int RunCoordinator(Setup& setup, Transport& transport) {
   }
   if (finished) return ReportFinishedStudy(opened);
 
-  PrintResults(opened, *summary);
+  const Study study = PrintResults(opened, *summary);
   PrintRunsByRank(*summary);
   PrintRuntimeFigures(*summary);
   std::fflush(stdout);
@@ -137,7 +138,7 @@ int RunCoordinator(Setup& setup, Transport& transport) {
                            summary->trials_started, config.storage));
     return kExitFailure;
   }
-  return EndRun(opened, *summary);
+  return EndRun(opened, *summary, study);
 }
 
 int RunWorker(Setup& setup, Transport& transport, const std::optional<NodeWorkers>& place) {

@@ -34,7 +34,9 @@
 //   trial:                   # required: exactly one of objective / command
 //     objective: branin      # a built-in: branin, hartmann6, curve, sgd
 //     command: [python3, train.py, --lr, "{lr}"]
-//       # a sequence of strings, or a string split on whitespace. {name} is replaced
+//       # a sequence of strings, each one argument (a string is refused, with the
+//       # list to write; a stored config's string is split on whitespace, as it was
+//       # when it ran). {name} is replaced
 //       # by the parameter's value; also {trial_id}, {budget}, {checkpoint_dir},
 //       # {restore_from}, {params_json}. A placeholder is '{' + [A-Za-z0-9_.-]+ + '}';
 //       # other braces (JSON, "{}") are left alone.
@@ -48,6 +50,8 @@
 //                            # count 1, 2, 3, ...); default value 1 and, when the regex
 //                            # has a second group, step 2; needs metric_regex
 //     report_every: 1        # built-in objectives: report every N budget units, > 0
+//     fail_fast: 5           # integer >= 0: stop starting trials once this many have
+//                            # failed and none succeeded; 0 = never; default 5
 //     env: {KEY: value}      # extra environment for command trials, default {}
 //   resources:
 //     gpus_per_trial: 1      # integer >= 0, default 1 (0 = CPU only)
@@ -104,9 +108,9 @@ constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode"
 constexpr std::array<std::string_view, 9> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
     "eta",  "grace",   "sampler",    "grid_points"};
-constexpr std::array<std::string_view, 10> kTrialKeys = {
-    "objective",    "command",             "shell",        "timeout", "stop_grace",
-    "lost_after",   "metric_regex",        "metric_regex_groups", "report_every", "env"};
+constexpr std::array<std::string_view, 11> kTrialKeys = {
+    "objective",    "command",      "shell",        "timeout",   "stop_grace", "lost_after", "fail_fast",
+    "metric_regex", "metric_regex_groups", "report_every", "env"};
 constexpr std::array<std::string_view, 2> kRegexGroupKeys = {"value", "step"};
 constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "devices"};
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
@@ -419,11 +423,53 @@ Status CheckPlaceholders(const std::vector<std::string>& command, const SearchSp
   return Status::Ok();
 }
 
-Status ReadCommand(const YAML::Node& node, const std::string& path, std::vector<std::string>* out) {
+// `word` as an element of a YAML flow list that reads back as the same string: plain
+// when it is made of characters no YAML rule touches, else double-quoted.
+std::string FlowElement(std::string_view word) {
+  const auto safe = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || std::string_view("._/=+-").find(c) !=
+                                                                                 std::string_view::npos;
+  };
+  if (!word.empty() && std::all_of(word.begin(), word.end(), safe)) return std::string(word);
+  std::string quoted = "\"";
+  for (const char c : word) {
+    if (c == '"' || c == '\\') {
+      quoted += '\\';
+      quoted += c;
+    } else if (c == '\t') {
+      quoted += "\\t";
+    } else if (c == '\n') {
+      quoted += "\\n";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "\"";
+}
+
+std::vector<std::string> SplitOnWhitespace(const std::string& text) {
+  std::istringstream stream(text);
+  std::vector<std::string> words;
+  for (std::string word; stream >> word;) words.push_back(word);
+  return words;
+}
+
+// One rule: a list, each element one argument, nothing split. A string is refused with
+// the list to write instead (splitting it would have to guess at quotes); a stored
+// config keeps the whitespace split it was run with.
+Status ReadCommand(const YAML::Node& node, const std::string& path, ConfigOrigin origin,
+                   std::vector<std::string>* out) {
   out->clear();
-  if (node.IsScalar()) {
-    std::istringstream words(node.Scalar());
-    for (std::string word; words >> word;) out->push_back(word);
+  if (node.IsScalar() && origin == ConfigOrigin::kStored) {
+    *out = SplitOnWhitespace(node.Scalar());
+  } else if (node.IsScalar()) {
+    const std::vector<std::string> words = SplitOnWhitespace(node.Scalar());
+    if (words.empty()) return Expected(path, "a non-empty list of strings", node);
+    std::string list;
+    for (const std::string& word : words) list += (list.empty() ? "" : ", ") + FlowElement(word);
+    return Fail(path, fmt::format("expected a list of arguments, got a string; write it as [{}] (each element "
+                                  "one argument, nothing split), or with shell: true as one element: [{}]",
+                                  list, FlowElement(node.Scalar())));
   } else if (node.IsSequence()) {
     for (std::size_t i = 0; i < node.size(); ++i) {
       std::string word;
@@ -431,9 +477,7 @@ Status ReadCommand(const YAML::Node& node, const std::string& path, std::vector<
       out->push_back(std::move(word));
     }
   }
-  if (out->empty() || out->front().empty()) {
-    return Expected(path, "a non-empty sequence of strings (or a string)", node);
-  }
+  if (out->empty() || out->front().empty()) return Expected(path, "a non-empty list of strings", node);
   return Status::Ok();
 }
 
@@ -521,7 +565,7 @@ Status ReadObjective(const YAML::Node& node, const std::string& path, std::strin
   return status;
 }
 
-Status ParseTrial(const YAML::Node& node, const SearchSpace& space, TrialSpec* trial) {
+Status ParseTrial(const YAML::Node& node, const SearchSpace& space, ConfigOrigin origin, TrialSpec* trial) {
   MapReader map;
   MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, "trial", kTrialKeys, &map));
   const auto objective = map.Get("objective");
@@ -532,7 +576,7 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, TrialSpec* t
   if (objective)
     MPITUNE_RETURN_IF_ERROR(ReadObjective(*objective, map.KeyPath("objective"), &trial->objective));
   if (command) {
-    MPITUNE_RETURN_IF_ERROR(ReadCommand(*command, map.KeyPath("command"), &trial->command));
+    MPITUNE_RETURN_IF_ERROR(ReadCommand(*command, map.KeyPath("command"), origin, &trial->command));
     MPITUNE_RETURN_IF_ERROR(CheckPlaceholders(trial->command, space, map.KeyPath("command")));
     // A parameter named like a built-in placeholder would make "{budget}" ambiguous.
     for (const ParamSpec& param : space.params()) {
@@ -554,6 +598,10 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, TrialSpec* t
   if (const auto grace = map.Get("stop_grace")) {
     MPITUNE_RETURN_IF_ERROR(
         ReadNumber(*grace, map.KeyPath("stop_grace"), Bound{0.0, true}, &trial->stop_grace_seconds));
+  }
+  if (const auto fail_fast = map.Get("fail_fast")) {
+    MPITUNE_RETURN_IF_ERROR(ReadInteger(*fail_fast, map.KeyPath("fail_fast"), 0,
+                                        std::numeric_limits<std::int64_t>::max(), &trial->fail_fast));
   }
   if (const auto lost_after = map.Get("lost_after")) {
     MPITUNE_RETURN_IF_ERROR(
@@ -611,7 +659,7 @@ Status ParseResources(const YAML::Node& node, ResourceSpec* resources) {
 // ---------------------------------------------------------------------------
 // The document.
 
-Status ParseDocument(const YAML::Node& root, StudyConfig* config) {
+Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, StudyConfig* config) {
   if (!root.IsMap()) {
     return Expected("", "a mapping with study, space, scheduler, trial and resources", root);
   }
@@ -632,14 +680,15 @@ Status ParseDocument(const YAML::Node& root, StudyConfig* config) {
   const auto trial = map.Get("trial");
   if (!trial)
     return Fail("trial", "required section is missing (set exactly one of objective or command)");
-  MPITUNE_RETURN_IF_ERROR(ParseTrial(*trial, config->space, &config->trial));
+  MPITUNE_RETURN_IF_ERROR(ParseTrial(*trial, config->space, origin, &config->trial));
   if (const auto resources = map.Get("resources")) {
     MPITUNE_RETURN_IF_ERROR(ParseResources(*resources, &config->resources));
   }
   return Status::Ok();
 }
 
-Status ParseText(const std::string& yaml_text, const std::string& source, StudyConfig* config) {
+Status ParseText(const std::string& yaml_text, const std::string& source, ConfigOrigin origin,
+                 StudyConfig* config) {
   YAML::Node root;
   try {
     MPITUNE_RETURN_IF_ERROR(CheckOneDocument(yaml_text, source));
@@ -650,7 +699,7 @@ Status ParseText(const std::string& yaml_text, const std::string& source, StudyC
   // The readers check node types before converting, so yaml-cpp should not throw;
   // this is the backstop that keeps malformed input from escaping as an exception.
   try {
-    return ParseDocument(root, config).WithContext(source);
+    return ParseDocument(root, origin, config).WithContext(source);
   } catch (const YAML::Exception& error) {
     return Status::BadInput(fmt::format("{}: invalid config: {}", source, error.msg));
   }
@@ -658,11 +707,12 @@ Status ParseText(const std::string& yaml_text, const std::string& source, StudyC
 
 }  // namespace
 
-Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source) {
+Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source,
+                                     ConfigOrigin origin) {
   StudyConfig config;
   config.source = source.empty() ? "<config>" : source;
   config.yaml_text = yaml_text;
-  const Status status = ParseText(yaml_text, config.source, &config);
+  const Status status = ParseText(yaml_text, config.source, origin, &config);
   if (!status.ok()) return Status::BadInput(Escape(status.message()));
   return config;
 }

@@ -40,6 +40,8 @@ struct TrialSpec {
   // nullopt: value in group 1, step in group 2 where the regex has one.
   std::optional<MetricRegexGroups> metric_regex_groups;
   double report_every = 1.0;     // built-in objectives: report every N budget units
+  // Stop handing out trials once this many have failed before any succeeded. 0 = never.
+  std::int64_t fail_fast = 5;
   std::map<std::string, std::string> env;  // extra environment for command trials
 };
 
@@ -65,7 +67,13 @@ struct StudyConfig {
   ResourceSpec resources;      // resources:
 };
 
-Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source);
+// Where a config's text comes from. A study file keeps the text it was run with, which
+// an earlier mpitune may have accepted under older rules (a command given as one string
+// was split on whitespace): a stored config is read as it was then.
+enum class ConfigOrigin { kUser, kStored };
+
+Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source,
+                                     ConfigOrigin origin = ConfigOrigin::kUser);
 Result<StudyConfig> LoadStudyConfigFile(const std::string& path);
 
 }  // namespace mpitune

@@ -17,6 +17,7 @@ Result<RunSummary> RunStudyInProcess(Scheduler& scheduler, ExecutionFactory exec
   CoordinatorOptions coordinator_options;
   coordinator_options.store = options.store;
   coordinator_options.name_ranks = false;
+  coordinator_options.fail_fast = options.fail_fast;
   Coordinator coordinator(scheduler, *transports[0], clock, stop_requested, coordinator_options);
   WorkerOptions worker_options = options.worker;
   worker_options.rank = 0;  // the process's own rank: there is no other

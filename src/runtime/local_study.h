@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 
 #include "base/clock.h"
@@ -19,6 +20,7 @@ namespace mpitune {
 struct LocalStudyOptions {
   StudyStore* store = nullptr;  // null: the study is not stored
   WorkerOptions worker;         // its device, for the runs' records
+  std::int64_t fail_fast = 0;   // see DispatcherOptions::fail_fast
 };
 
 // Drives `scheduler` until it says Done, or until `*stop_requested` (may be null)

@@ -48,7 +48,9 @@ class Simulation {
  public:
   Simulation(Scheduler& scheduler, const Objective& objective, const SimulationOptions& options)
       : objective_(objective), options_(options),
-        dispatcher_(scheduler, static_cast<int>(options.workers), DispatcherOptions{0.0, nullptr, false, false}),
+        // No fail fast: virtual runs are never interrupted, and built-in objectives fail
+        // only on a bug, which the simulator reports as such.
+        dispatcher_(scheduler, static_cast<int>(options.workers), DispatcherOptions{0.0, nullptr, false, false, 0}),
         slots_(static_cast<std::size_t>(options.workers)) {
     std::vector<Event> storage;
     storage.reserve(slots_.size());

@@ -199,11 +199,12 @@ TEST_F(CliTest, CommandTrialsRunInThisProcess) {
 }
 
 // A program that cannot be run fails its trials, not the study: the scheduler ranks
-// them worst and the run completes (exit 0), naming the failure.
+// them worst and the run completes, naming the failure, and exits 3 since no trial
+// succeeded.
 TEST_F(CliTest, CommandThatCannotRunFailsItsTrialsOnly) {
   const std::string path = WriteYaml("command.yaml", BraninYaml("", "  command: [/nonexistent/train, \"{x1}\"]\n"));
   const Invocation result = Run({"run", path, "--max-trials", "3"});
-  ASSERT_EQ(result.exit_code, 0) << result.err;
+  ExpectOneLineError(result, 3, "no trial succeeded: all 3 trials failed (last: trial 2: cannot run");
   EXPECT_NE(result.out.find("trials: 3 (failed 3)"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("failures: 3 (last: trial 2: "), std::string::npos) << result.out;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -29,6 +30,8 @@ struct CoordinatorOptions {
   StudyStore* store = nullptr;
   // Name the worker's rank in failure lines (off for a single-process study).
   bool name_ranks = true;
+  // See DispatcherOptions::fail_fast; 0 = never.
+  std::int64_t fail_fast = 0;
 };
 
 class Coordinator {
