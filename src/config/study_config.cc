@@ -38,7 +38,7 @@
 //       # list to write; a stored config's string is split on whitespace, as it was
 //       # when it ran). {name} is replaced
 //       # by the parameter's value; also {trial_id}, {budget}, {checkpoint_dir},
-//       # {restore_from}, {params_json}. A placeholder is '{' + [A-Za-z0-9_.-]+ + '}';
+//       # {restore_from}, {params_json}, {resume_step}. A placeholder is '{' + [A-Za-z0-9_.-]+ + '}';
 //       # other braces (JSON, "{}") are left alone.
 //     shell: false           # run the command through /bin/sh -c, default false
 //     timeout: 0             # seconds >= 0, 0 = no limit, default 0
@@ -116,8 +116,8 @@ constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "de
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
 constexpr std::array<std::string_view, 6> kAllParamKeys = {"type", "low",    "high",
                                                            "log",  "values", "value"};
-constexpr std::array<std::string_view, 5> kBuiltinPlaceholders = {
-    "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json"};
+constexpr std::array<std::string_view, 6> kBuiltinPlaceholders = {
+    "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json", "resume_step"};
 
 
 constexpr std::array<EnumName<MetricMode>, 2> kModes = {

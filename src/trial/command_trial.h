@@ -37,8 +37,8 @@
 namespace mpitune {
 
 // What the worker knows about this run of a trial, for the placeholders
-// {trial_id}, {budget}, {checkpoint_dir}, {restore_from}, {params_json} and the
-// MPITUNE_* environment variables.
+// {trial_id}, {budget}, {checkpoint_dir}, {restore_from}, {params_json},
+// {resume_step} and the MPITUNE_* environment variables.
 struct TrialContext {
   TrialId trial = -1;
   double budget = 0.0;
@@ -47,6 +47,9 @@ struct TrialContext {
   std::string params_json_path;
   // Unset: CUDA_VISIBLE_DEVICES is inherited. "" hides every GPU from the trial.
   std::optional<std::string> cuda_visible_devices;
+  // The step the study resumes the trial from (its checkpoint's, as the study has
+  // it); 0 = fresh start. A trial whose checkpoint is later reports that step again.
+  double resume_step = 0.0;
 };
 
 // The argv to spawn. With spec.shell false, each template element becomes exactly
@@ -70,7 +73,7 @@ Status WriteParamsJson(const std::string& path, TrialId trial, double budget, co
 
 // `parent` (NAME=value strings, e.g. from `environ`, may be null) with spec.env on
 // top, then MPITUNE_TRIAL_ID, MPITUNE_BUDGET, MPITUNE_CHECKPOINT_DIR,
-// MPITUNE_RESTORE_FROM, MPITUNE_PARAMS_JSON and CUDA_VISIBLE_DEVICES (when the
+// MPITUNE_RESTORE_FROM, MPITUNE_RESUME_STEP, MPITUNE_PARAMS_JSON and CUDA_VISIBLE_DEVICES (when the
 // context sets it). The worker's values win over spec.env: the GPU pinning and the
 // trial's identity are not the user's to override. Later values replace earlier ones
 // of the same name, so every name appears once.

@@ -259,7 +259,7 @@ TEST(StudyConfigTest, AStoredCommandStringIsStillSplitOnWhitespace) {
 TEST(StudyConfigTest, EveryBuiltinPlaceholderIsAccepted) {
   Sections s = WithTrial(
       "  command: [run, '{trial_id}', '{budget}', '{checkpoint_dir}', '{restore_from}',"
-      " '{params_json}', '{x1}{x2}']\n");
+      " '{params_json}', '{resume_step}', '{x1}{x2}']\n");
   const auto config = Parse(s.Text());
   ASSERT_TRUE(config.ok()) << config.status().message();
 }

@@ -157,11 +157,28 @@ TEST(ExpandCommandTest, SubstitutesParametersAndBuiltins) {
   TrialSpec spec;
   spec.command = {"train",    "--lr={lr}",          "{layers}",         "--opt",        "{opt}", "{trial_id}",
                   "{budget}", "{checkpoint_dir}/x", "[{restore_from}]", "{params_json}"};
-  const TrialContext context{42, 3.0, "/ck", "", "/p.json", std::nullopt};
+  const TrialContext context{42, 3.0, "/ck", "", "/p.json", std::nullopt, 0.0};
   const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, config, context);
   ASSERT_TRUE(argv.ok()) << argv.status().message();
   EXPECT_EQ(*argv, (std::vector<std::string>{"train", "--lr=0.001", "3", "--opt", "adam", "42", "3", "/ck/x",
                                              "[]", "/p.json"}));
+}
+
+// Regression (issue 9, item 4): a resumed trial was not told the step the study
+// resumes it from, so one whose checkpoint was ahead could not know to report again.
+TEST(ExpandCommandTest, TheStepTheStudyResumesFromReachesTheTrial) {
+  const SearchSpace space = MakeSpace({Uniform("lr", 0, 1)});
+  TrialSpec spec;
+  spec.command = {"train", "--from={resume_step}"};
+  TrialContext context{3, 9.0, "/ck", "/ck", "/p.json", std::nullopt, 3.0};
+  Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0.5}}, context);
+  ASSERT_TRUE(argv.ok()) << argv.status().message();
+  EXPECT_EQ(*argv, (std::vector<std::string>{"train", "--from=3"}));
+  const std::vector<std::string> env = BuildTrialEnvironment(spec, context, nullptr);
+  EXPECT_NE(std::find(env.begin(), env.end(), "MPITUNE_RESUME_STEP=3"), env.end());
+  context.resume_step = 0.0;  // a fresh start
+  const std::vector<std::string> fresh = BuildTrialEnvironment(spec, context, nullptr);
+  EXPECT_NE(std::find(fresh.begin(), fresh.end(), "MPITUNE_RESUME_STEP=0"), fresh.end());
 }
 
 TEST(ExpandCommandTest, LeavesOtherBracesAlone) {
@@ -255,12 +272,12 @@ TEST(TrialEnvironmentTest, OverlaysSpecAndTrialValues) {
       nullptr};
   TrialSpec spec;
   spec.env = {{"FOO", "bar=baz"}, {"HOME", "/spec"}, {"MPITUNE_BUDGET", "user"}};
-  const TrialContext context{7, 2.5, "/ck", "/old/ck", "/p.json", std::string("")};
+  const TrialContext context{7, 2.5, "/ck", "/old/ck", "/p.json", std::string(""), 1.5};
   const std::vector<std::string> env = BuildTrialEnvironment(spec, context, parent);
   EXPECT_EQ(env, (std::vector<std::string>{"PATH=/bin", "HOME=/spec", "MPITUNE_TRIAL_ID=7",
                                            "CUDA_VISIBLE_DEVICES=", "FOO=bar=baz", "MPITUNE_BUDGET=2.5",
                                            "MPITUNE_CHECKPOINT_DIR=/ck", "MPITUNE_RESTORE_FROM=/old/ck",
-                                           "MPITUNE_PARAMS_JSON=/p.json"}));
+                                           "MPITUNE_RESUME_STEP=1.5", "MPITUNE_PARAMS_JSON=/p.json"}));
   // Without a GPU assignment the parent's CUDA_VISIBLE_DEVICES passes through.
   const std::vector<std::string> inherited = BuildTrialEnvironment(TrialSpec{}, TrialContext{}, parent);
   EXPECT_NE(std::find(inherited.begin(), inherited.end(), "CUDA_VISIBLE_DEVICES=0,1"), inherited.end());
@@ -270,7 +287,7 @@ TEST(TrialEnvironmentTest, OverlaysSpecAndTrialValues) {
 TEST_F(CommandTrialTest, ChildSeesEnvironment) {
   TrialSpec spec;
   spec.env = {{"EXTRA", "it's here"}};
-  const TrialContext context{5, 9.0, "/ck/5", "", "/p/5.json", std::string("")};
+  const TrialContext context{5, 9.0, "/ck/5", "", "/p/5.json", std::string(""), 0.0};
   const std::string script =
       Script("env.sh",
              "echo \"id=$MPITUNE_TRIAL_ID budget=$MPITUNE_BUDGET ck=$MPITUNE_CHECKPOINT_DIR "
@@ -765,9 +782,9 @@ TEST_F(CommandTrialTest, ExampleTrainingScriptReportsAndResumes) {
   options.metric_regex = spec.metric_regex;
   options.timeout_seconds = spec.timeout_seconds;
 
-  const auto run = [&](double budget, const std::string& restore_from) {
-    TrialContext context{
-        3, budget, (dir_ / "ck").string(), restore_from, (dir_ / "params.json").string(), std::nullopt};
+  const auto run = [&](double budget, const std::string& restore_from, double resume_step) {
+    TrialContext context{3,           budget, (dir_ / "ck").string(), restore_from, (dir_ / "params.json").string(),
+                         std::nullopt, resume_step};
     EXPECT_TRUE(WriteParamsJson(context.params_json_path, context.trial, budget, space, config).ok());
     const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, config, context);
     EXPECT_TRUE(argv.ok()) << argv.status().message();
@@ -779,7 +796,7 @@ TEST_F(CommandTrialTest, ExampleTrainingScriptReportsAndResumes) {
     return reports;
   };
 
-  const std::vector<MetricReport> first = run(3, "");
+  const std::vector<MetricReport> first = run(3, "", 0.0);
   ASSERT_EQ(first.size(), 3u);
   for (std::size_t i = 0; i < first.size(); ++i) {
     EXPECT_EQ(first[i].step, static_cast<double>(i + 1));
@@ -788,10 +805,20 @@ TEST_F(CommandTrialTest, ExampleTrainingScriptReportsAndResumes) {
   EXPECT_LT(first.back().value, first.front().value);
   ASSERT_TRUE(fs::exists(dir_ / "ck" / "checkpoint.json"));
 
-  const std::vector<MetricReport> resumed = run(5, (dir_ / "ck" / "checkpoint.json").string());
+  const std::string checkpoint = (dir_ / "ck" / "checkpoint.json").string();
+  const std::vector<MetricReport> resumed = run(5, checkpoint, 3.0);
   ASSERT_EQ(resumed.size(), 2u);
   EXPECT_EQ(resumed[0].step, 4.0);
   EXPECT_EQ(resumed[1].step, 5.0);
+
+  // The study resumes it from step 3 while its checkpoint is at 5 (the report of step
+  // 5 was lost with a crash): it reports step 5 again, with the same value, and
+  // trains on from there.
+  const std::vector<MetricReport> ahead = run(6, checkpoint, 3.0);
+  ASSERT_EQ(ahead.size(), 2u);
+  EXPECT_EQ(ahead[0].step, 5.0);
+  EXPECT_EQ(ahead[0].value, resumed[1].value);
+  EXPECT_EQ(ahead[1].step, 6.0);
 }
 
 }  // namespace

@@ -118,6 +118,7 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
   context.budget = budget_;
   context.checkpoint_dir = CheckpointDirectory(settings_.trials_dir, trial_);
   if (resume_step > 0.0) context.restore_from = context.checkpoint_dir;
+  context.resume_step = resume_step;
   context.params_json_path = (fs::path(dir) / "params.json").string();
   context.cuda_visible_devices = settings_.cuda_visible_devices;
 
@@ -144,7 +145,9 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
     return;
   }
   process_ = std::move(*started);
+  resume_step_ = resume_step;
   reports_ = 0;
+  reports_before_resume_ = 0;
 }
 
 void CommandExecution::Progress(double now, double max_seconds, int max_reports, std::vector<MetricPoint>& out) {
@@ -153,7 +156,7 @@ void CommandExecution::Progress(double now, double max_seconds, int max_reports,
   for (const MetricReport& report : process_->Poll(now)) {
     if (stopping_ || exploit_) continue;
     pending_.push_back(MetricPoint{report.step, report.value});
-    ++reports_;
+    ++(report.step >= resume_step_ ? reports_ : reports_before_resume_);
   }
   if (exploit_ && !Running()) ContinueFromDonor(now);
   for (int i = 0; i < max_reports && !pending_.empty(); ++i) {
@@ -203,6 +206,21 @@ void CommandExecution::ContinueFromDonor(double now) {
   Launch(source.config, source.step, now);
 }
 
+std::string CommandExecution::NoReportMessage(const TrialExit& exit) const {
+  const std::string& metric = settings_.options.metric;
+  if (resume_step_ <= 0.0) return fmt::format("{} without reporting {}: {}", exit.message, metric, exit.why_no_report);
+  // Ranking it on what the study had would rank it on a step older than its checkpoint.
+  const std::string contract = fmt::format(
+      "a trial restored from a checkpoint must report from MPITUNE_RESUME_STEP={:g} on, and report its "
+      "checkpoint's step again when that is later (README: checkpoints and reports)",
+      resume_step_);
+  if (reports_before_resume_ > 0) {
+    return fmt::format("{} having reported {} only at steps before {:g}: {}", exit.message, metric, resume_step_,
+                       contract);
+  }
+  return fmt::format("{} without reporting {}: {}; {}", exit.message, metric, contract, exit.why_no_report);
+}
+
 bool CommandExecution::Quiet() const { return !exploit_ && !Running() && pending_.empty(); }
 
 RunEnd CommandExecution::Finish(double now) {
@@ -221,10 +239,9 @@ RunEnd CommandExecution::Finish(double now) {
   // A trial stopped for the study's shutdown is not at fault, however it went down.
   end.outcome = interrupted_ ? TrialOutcome::kInterrupted : exit.outcome;
   if (end.outcome == TrialOutcome::kExited && !stopping_ && reports_ == 0) {
-    // It ended by itself and "well", yet gave the scheduler nothing to rank it on.
+    // It ended by itself and "well", yet gave the scheduler nothing (new) to rank it on.
     end.outcome = TrialOutcome::kFailed;
-    end.message = fmt::format("{} without reporting {}: {}", exit.message, settings_.options.metric,
-                              exit.why_no_report);
+    end.message = NoReportMessage(exit);
     return end;
   }
   if (end.outcome == TrialOutcome::kFailed || end.outcome == TrialOutcome::kTimedOut) end.message = FailureMessage(exit);
