@@ -426,25 +426,18 @@ Status CheckPlaceholders(const std::vector<std::string>& command, const SearchSp
 // `word` as an element of a YAML flow list that reads back as the same string: plain
 // when it is made of characters no YAML rule touches, else double-quoted.
 std::string FlowElement(std::string_view word) {
-  const auto safe = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || std::string_view("._/=+-").find(c) !=
-                                                                                 std::string_view::npos;
+  constexpr std::string_view kPlainPunctuation = "._/=+-";
+  const auto safe = [&](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) ||
+           kPlainPunctuation.find(c) != std::string_view::npos;
   };
   if (!word.empty() && std::all_of(word.begin(), word.end(), safe)) return std::string(word);
-  std::string quoted = "\"";
+  std::string escaped;
   for (const char c : word) {
-    if (c == '"' || c == '\\') {
-      quoted += '\\';
-      quoted += c;
-    } else if (c == '\t') {
-      quoted += "\\t";
-    } else if (c == '\n') {
-      quoted += "\\n";
-    } else {
-      quoted += c;
-    }
+    if (c == '"' || c == '\\') escaped += '\\';
+    escaped += c;
   }
-  return quoted + "\"";
+  return "\"" + Escape(escaped) + "\"";  // control characters as YAML writes them: \t, \n
 }
 
 std::vector<std::string> SplitOnWhitespace(const std::string& text) {

@@ -156,7 +156,11 @@ void CommandExecution::Progress(double now, double max_seconds, int max_reports,
   for (const MetricReport& report : process_->Poll(now)) {
     if (stopping_ || exploit_) continue;
     pending_.push_back(MetricPoint{report.step, report.value});
-    ++(report.step >= resume_step_ ? reports_ : reports_before_resume_);
+    if (report.step >= resume_step_) {
+      ++reports_;
+    } else {
+      ++reports_before_resume_;
+    }
   }
   if (exploit_ && !Running()) ContinueFromDonor(now);
   for (int i = 0; i < max_reports && !pending_.empty(); ++i) {
