@@ -9,6 +9,24 @@
 
 namespace mpitune {
 
+// The lines of a command trial's output that looked like metric lines but were not
+// taken as reports (README "Command trials"), counted per run so that a trial whose
+// metric goes unread says so.
+struct MetricLineCounts {
+  std::int64_t malformed = 0;   // a metric line that does not parse, or was cut off as too long
+  std::int64_t ignored = 0;     // a well-formed "mpitune:" line without the study's metric
+  std::int64_t steps_back = 0;  // a report whose step is below an earlier one: dropped
+
+  bool any() const { return malformed != 0 || ignored != 0 || steps_back != 0; }
+  MetricLineCounts& operator+=(const MetricLineCounts& other) {
+    malformed += other.malformed;
+    ignored += other.ignored;
+    steps_back += other.steps_back;
+    return *this;
+  }
+  bool operator==(const MetricLineCounts&) const = default;
+};
+
 // One run of a trial on a worker: a start, or a resume after a pause or an interruption.
 struct RunRecord {
   TrialId trial = -1;
@@ -22,6 +40,7 @@ struct RunRecord {
   std::int64_t exit_code = 0;
   double duration = 0.0;         // seconds, as the worker measured it
   std::string message;           // failure text and stderr tail; empty when it went well
+  MetricLineCounts lines;        // what it printed that was not a report (command trials)
 };
 
 // One report the scheduler saw, in the order it saw them.

@@ -4,11 +4,18 @@
 What a real training script has to do, in miniature (pure standard library):
   - read its hyperparameters from the params file (MPITUNE_PARAMS_JSON, or --params),
   - train until the budget (MPITUNE_BUDGET, in epochs) is reached,
-  - resume from MPITUNE_RESTORE_FROM when the scheduler promotes a paused trial,
-  - write a checkpoint into MPITUNE_CHECKPOINT_DIR after every epoch (atomically,
-    so a trial stopped mid-write never leaves a broken checkpoint),
   - print one "mpitune: step=<epoch> loss=<validation loss>" line per epoch, flushed,
-  - on SIGTERM (a stop or pause), finish the epoch's checkpoint and exit 0.
+  - then write that epoch's checkpoint into MPITUNE_CHECKPOINT_DIR (atomically, so a
+    trial stopped mid-write never leaves a broken checkpoint): report first, so that
+    a kill between the two costs a retrained epoch, never a checkpoint the study has
+    no report for,
+  - resume from MPITUNE_RESTORE_FROM when the scheduler promotes a paused trial (or
+    an interrupted one goes on); if the checkpoint is later than the step the study
+    resumes it from (MPITUNE_RESUME_STEP: the study may have lost the report with a
+    crash), report that epoch again before training on, so the trial is ranked on
+    what its checkpoint holds,
+  - on SIGTERM (a stop, pause or timeout), finish the epoch and its checkpoint and
+    exit 0.
 """
 import argparse
 import json
@@ -109,6 +116,7 @@ def main():
     budget = float(os.environ.get("MPITUNE_BUDGET", spec.get("budget", 1)))
     checkpoint_dir = os.environ.get("MPITUNE_CHECKPOINT_DIR", "")
     restore_from = os.environ.get("MPITUNE_RESTORE_FROM", "")
+    resume_step = float(os.environ.get("MPITUNE_RESUME_STEP", "0"))
 
     signal.signal(signal.SIGTERM, on_sigterm)
     train, valid = make_dataset(seed=12345)
@@ -117,15 +125,18 @@ def main():
     if restore_from:
         epoch, w, b = load_checkpoint(restore_from)
         print(f"resumed from {restore_from} at epoch {epoch}", file=sys.stderr, flush=True)
+        if epoch > resume_step:
+            # The study resumes us from an earlier step: its record of this epoch was
+            # lost (or never made). Report it again; the data is the same, so is the loss.
+            print(f"mpitune: step={epoch} loss={mse(w, b, valid):.6g}", flush=True)
 
     while epoch < budget and not stop_requested:
         epoch += 1
         rng = random.Random(trial_id * 1000003 + epoch)  # reproducible across resumes
         w, b = sgd_epoch(w, b, train, lr, batch, rng)
-        loss = mse(w, b, valid)
+        print(f"mpitune: step={epoch} loss={mse(w, b, valid):.6g}", flush=True)
         if checkpoint_dir:
             save_checkpoint(checkpoint_dir, epoch, w, b)
-        print(f"mpitune: step={epoch} loss={loss:.6g}", flush=True)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ namespace mpitune::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;   // I/O, internal errors, interruptions
 inline constexpr int kExitBadInput = 2;  // config, validation and command-line errors
+// The study ended (or was stopped by trial.fail_fast) without a trial that succeeded:
+// every trial failed, or none reported a finite value.
+inline constexpr int kExitNoSuccess = 3;
 
 int ExitCodeFor(const Status& status);
 

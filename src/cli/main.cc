@@ -2,13 +2,31 @@
 // lives in its own file.
 #include <exception>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
+#include "config/yaml_reader.h"
 
 namespace {
+
+// CLI11 takes a word that names no subcommand for a stray argument and says "A
+// subcommand is required"; a typo deserves its correction. Empty when `word` is fine.
+std::string UnknownCommand(const CLI::App& app, const std::string& word) {
+  if (word.empty() || word[0] == '-') return {};
+  std::vector<std::string> names;
+  for (const CLI::App* command : app.get_subcommands({})) {
+    if (command->check_name(word)) return {};
+    names.push_back(command->get_name());
+  }
+  if (const auto suggestion = mpitune::yaml::Suggest(word, names)) {
+    return fmt::format("unknown command '{}' (did you mean {}?)", word, *suggestion);
+  }
+  return fmt::format("unknown command '{}' ({})", word, mpitune::yaml::JoinOr(names));
+}
 
 // Kept in step with project(VERSION) in CMakeLists.txt.
 constexpr const char* kVersion = "mpitune 0.1.0";
@@ -28,6 +46,12 @@ int Main(int argc, char** argv) {
   CLI::App* status = AddStatusCommand(app, status_options);
   CLI::App* simulate = AddSimulateCommand(app, simulate_options);
 
+  if (argc > 1) {
+    if (const std::string unknown = UnknownCommand(app, argv[1]); !unknown.empty()) {
+      PrintError(unknown);
+      return kExitBadInput;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -125,6 +125,18 @@ std::string FormatAge(double seconds) {
   return fmt::format("{:.1f} h", seconds / 3600.0);
 }
 
+std::string FormatMetricLines(const std::vector<RunRecord>& runs) {
+  MetricLineCounts total;
+  std::int64_t with_lines = 0;
+  for (const RunRecord& run : runs) {
+    total += run.lines;
+    with_lines += run.lines.any();
+  }
+  if (with_lines == 0) return {};
+  return fmt::format("metric lines dropped: {} malformed, {} ignored, {} going back in step (in {} run{})",
+                     total.malformed, total.ignored, total.steps_back, with_lines, with_lines == 1 ? "" : "s");
+}
+
 std::string FormatSeconds(double seconds) {
   return seconds < 0.01 ? fmt::format("{:.3g} s", seconds) : fmt::format("{:.3f} s", seconds);
 }

@@ -26,6 +26,10 @@ std::string FormatBestTrial(const Study& study);
 // the best being the best value recorded at that rung.
 std::vector<std::string> FormatRungs(const Study& study);
 
+// "metric lines dropped: 6 malformed, 0 ignored, 1 going back in step (in 3 runs)":
+// what command trials printed that made no report, over `runs`; empty when nothing.
+std::string FormatMetricLines(const std::vector<RunRecord>& runs);
+
 // Wall times for humans: "0.000412 s" for tiny runs, "12.345 s" otherwise.
 std::string FormatSeconds(double seconds);
 // Ages for humans: "0.3 s", "12 s", "5.0 min", "2.1 h".

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <csignal>
+#include <cstdint>
 #include <filesystem>
 #include <string_view>
 #include <system_error>
@@ -43,6 +44,35 @@ void PrintStudy(const Study& study) {
   fmt::print("\n{}\n", FormatResultsTable(study, kTableRows));
   fmt::print("{}\n", FormatStateCounts(study));
   fmt::print("{}\n", FormatBestTrial(study));
+  if (const std::string lines = FormatMetricLines(study.runs); !lines.empty()) fmt::print("{}\n", lines);
+}
+
+bool IsFailure(TrialState state) { return state == TrialState::kFailed || state == TrialState::kLost; }
+
+// "trial 6: exited with code 7": the study's last failed run, its message's first line.
+std::string LastFailure(const Study& study) {
+  for (auto run = study.runs.rbegin(); run != study.runs.rend(); ++run) {
+    if (!run->finished || (run->outcome != TrialOutcome::kFailed && run->outcome != TrialOutcome::kTimedOut &&
+                           run->outcome != TrialOutcome::kLost)) {
+      continue;
+    }
+    return fmt::format("trial {}: {}", run->trial, run->message.substr(0, run->message.find('\n')));
+  }
+  return "none recorded";
+}
+
+// One line for a study that ended without a trial that succeeded; exit 3.
+int ReportNoSuccess(const Study& study) {
+  const auto failed = std::count_if(study.trials.begin(), study.trials.end(),
+                                    [](const StudyTrial& trial) { return IsFailure(trial.state); });
+  const std::size_t trials = study.trials.size();
+  if (static_cast<std::size_t>(failed) == trials) {
+    PrintError(fmt::format("no trial succeeded: all {} trials failed (last: {})", trials, LastFailure(study)));
+  } else {
+    PrintError(fmt::format("no trial succeeded: none of the {} trials has a finite {} ({} failed, last: {})", trials,
+                           study.metric, failed, LastFailure(study)));
+  }
+  return kExitNoSuccess;
 }
 
 void PrintRunFigures(const RunSummary& summary) {
@@ -54,19 +84,21 @@ void PrintRunFigures(const RunSummary& summary) {
 
 }  // namespace
 
-void PrintResults(OpenedStudy& opened, const RunSummary& summary) {
+Study PrintResults(OpenedStudy& opened, const RunSummary& summary) {
   StudyParts parts;
   parts.path = opened.store ? opened.store->path() : "";
   parts.definition = &opened.definition;
   parts.scheduler = &opened.scheduler();
   // The store has every run of the study, earlier processes' included.
   parts.runs = opened.store ? &opened.store->history().runs : &summary.runs;
-  PrintStudy(BuildStudy(parts));
+  Study study = BuildStudy(parts);
+  PrintStudy(study);
   if (!opened.config.trial.command.empty()) {
     fmt::print("trial output: {}/<trial>/ (stdout.log, stderr.log, params.json, checkpoint/){}\n",
                TrialsDirectory(opened.config), opened.store ? "" : ", removed at the end (--no-store)");
   }
   PrintRunFigures(summary);
+  return study;
 }
 
 namespace {
@@ -188,13 +220,14 @@ Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options) {
 
 int ReportFinishedStudy(OpenedStudy& opened) {
   fmt::print("{}\n{}\n", DescribeStudy(opened.config), opened.note);
-  PrintStudy(BuildStudy(*opened.finished, /*with_reports=*/false));
+  const Study study = BuildStudy(*opened.finished, /*with_reports=*/false);
+  PrintStudy(study);
   PrintRunFigures(RunSummary{});
   std::fflush(stdout);
-  return kExitOk;
+  return study.best ? kExitOk : ReportNoSuccess(study);
 }
 
-int EndRun(OpenedStudy& opened, const RunSummary& summary) {
+int EndRun(OpenedStudy& opened, const RunSummary& summary, const Study& study) {
   if (opened.store) {
     const Status closed = opened.store->Close();
     if (!closed.ok()) return ReportError(closed);
@@ -210,6 +243,19 @@ int EndRun(OpenedStudy& opened, const RunSummary& summary) {
                            opened.config.storage));
     return kExitFailure;
   }
+  if (summary.failed_fast) {
+    const std::int64_t limit = opened.config.trial.fail_fast;
+    const bool resumed = opened.start == StudyStart::kResumed;
+    PrintError(fmt::format("the first {} trials {}all failed{} (trial.fail_fast: {}), so no more were started; "
+                           "last: {}; {}",
+                           limit, resumed ? "of this run " : "", resumed ? ", and none of the study's succeeded" : "",
+                           limit, summary.last_failure,
+                           opened.store ? fmt::format("once the cause is fixed, `mpitune resume {}` goes on",
+                                                      opened.config.storage)
+                                        : std::string("nothing was stored (--no-store)")));
+    return kExitNoSuccess;
+  }
+  if (!study.best) return ReportNoSuccess(study);
   return kExitOk;
 }
 
@@ -236,6 +282,7 @@ int RunInThisProcess(const RunCommandOptions& options) {
     local.on_progress = [&progress](const StudyProgress& now) { progress->Show(now); };
     local.progress_every = progress->every();
   }
+  local.fail_fast = config.trial.fail_fast;
   Result<RunSummary> summary =
       RunStudyInProcess(opened->scheduler(), (*setup)->executions, *clock, &stop_requested, local);
   if (!summary.ok()) {
@@ -246,10 +293,10 @@ int RunInThisProcess(const RunCommandOptions& options) {
   }
 
   if (progress) progress->Clear();
-  PrintResults(*opened, *summary);
+  const Study study = PrintResults(*opened, *summary);
   std::fflush(stdout);
   RemoveUnsavedTrials(options, config);
-  return EndRun(*opened, *summary);
+  return EndRun(*opened, *summary, study);
 }
 
 }  // namespace mpitune::cli

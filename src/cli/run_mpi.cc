@@ -121,6 +121,7 @@ int RunCoordinator(Setup& setup, Transport& transport, const RunCommandOptions& 
     coordinator_options.on_progress = [&progress](const StudyProgress& now) { progress->Show(now); };
     coordinator_options.progress_every = progress->every();
   }
+  coordinator_options.fail_fast = config.trial.fail_fast;
   // A finished study hands out nothing: the loop only sends the workers home.
   Coordinator coordinator(opened.scheduler(), transport, *clock, &stop_requested, coordinator_options);
   Result<RunSummary> summary = coordinator.Run();
@@ -134,7 +135,7 @@ int RunCoordinator(Setup& setup, Transport& transport, const RunCommandOptions& 
   RemoveUnsavedTrials(options, config);
   if (finished) return ReportFinishedStudy(opened);
 
-  PrintResults(opened, *summary);
+  const Study study = PrintResults(opened, *summary);
   PrintRunsByRank(*summary);
   PrintRuntimeFigures(*summary);
   std::fflush(stdout);
@@ -145,7 +146,7 @@ int RunCoordinator(Setup& setup, Transport& transport, const RunCommandOptions& 
                            summary->trials_started, config.storage));
     return kExitFailure;
   }
-  return EndRun(opened, *summary);
+  return EndRun(opened, *summary, study);
 }
 
 int RunWorker(Setup& setup, Transport& transport, const std::optional<NodeWorkers>& place) {

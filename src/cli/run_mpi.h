@@ -9,6 +9,7 @@
 #include "runtime/run_summary.h"
 #include "mpitune/scheduler.h"
 #include "config/study_config.h"
+#include "mpitune/study.h"
 #include "runtime/mpi/launch_environment.h"
 
 namespace mpitune::cli {
@@ -27,8 +28,8 @@ int ReportLaunchRefusal(const LaunchEnvironment& launch, const Status& refusal);
 int RunInThisProcess(const RunCommandOptions& options);
 
 // The rungs, the results table, the state counts, the best trial and the run's
-// figures (run_command.cc).
-void PrintResults(OpenedStudy& opened, const RunSummary& summary);
+// figures (run_command.cc); returns the study it printed.
+Study PrintResults(OpenedStudy& opened, const RunSummary& summary);
 
 // The progress line of a run on stderr (none with -q).
 std::unique_ptr<ProgressLine> MakeProgressLine(const RunCommandOptions& options, const StudyConfig& config);
@@ -44,7 +45,8 @@ Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options);
 Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options);
 // A finished study: its stored results, no work.
 int ReportFinishedStudy(OpenedStudy& opened);
-// Closes the store (final snapshot) and turns an interruption into its message.
-int EndRun(OpenedStudy& opened, const RunSummary& summary);
+// Closes the store (final snapshot) and turns an interruption, fail fast or a study
+// without a successful trial (`study`, as printed) into its message and exit code.
+int EndRun(OpenedStudy& opened, const RunSummary& summary, const Study& study);
 
 }  // namespace mpitune::cli

@@ -23,6 +23,10 @@ constexpr std::size_t kRecentFailures = 5;
 
 using Json = nlohmann::ordered_json;
 
+Json LinesJson(const MetricLineCounts& lines) {
+  return {{"malformed", lines.malformed}, {"ignored", lines.ignored}, {"steps_back", lines.steps_back}};
+}
+
 bool IsFailure(TrialOutcome outcome) {
   return outcome == TrialOutcome::kFailed || outcome == TrialOutcome::kTimedOut || outcome == TrialOutcome::kLost;
 }
@@ -120,9 +124,13 @@ Json StatusJson(const Study& study) {
   Json failures = Json::array();
   for (const RunRecord* run : RecentFailures(study)) {
     failures.push_back({{"trial", run->trial}, {"rank", run->rank}, {"outcome", TrialOutcomeName(run->outcome)},
-                        {"exit_code", run->exit_code}, {"message", run->message}});
+                        {"exit_code", run->exit_code}, {"message", run->message},
+                        {"metric_lines", LinesJson(run->lines)}});
   }
   out["recent_failures"] = failures;
+  MetricLineCounts lines;
+  for (const RunRecord& run : study.runs) lines += run.lines;
+  out["metric_lines"] = LinesJson(lines);
   return out;
 }
 
@@ -156,6 +164,7 @@ void PrintText(const Study& study) {
              study.reports.size(), study.torn_tail ? ", a partial last record ignored" : "");
   fmt::print("{}\n", FormatStateCounts(study));
   fmt::print("{}\n", FormatBestTrial(study));
+  if (const std::string lines = FormatMetricLines(study.runs); !lines.empty()) fmt::print("{}\n", lines);
   fmt::print("rungs:\n");
   for (const std::string& line : FormatRungs(study)) fmt::print("  {}\n", line);
   const std::vector<const RunRecord*> open = study.OpenRuns();

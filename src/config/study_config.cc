@@ -34,15 +34,24 @@
 //   trial:                   # required: exactly one of objective / command
 //     objective: branin      # a built-in: branin, hartmann6, curve, sgd
 //     command: [python3, train.py, --lr, "{lr}"]
-//       # a sequence of strings, or a string split on whitespace. {name} is replaced
+//       # a sequence of strings, each one argument (a string is refused, with the
+//       # list to write; a stored config's string is split on whitespace, as it was
+//       # when it ran). {name} is replaced
 //       # by the parameter's value; also {trial_id}, {budget}, {checkpoint_dir},
-//       # {restore_from}, {params_json}. A placeholder is '{' + [A-Za-z0-9_.-]+ + '}';
+//       # {restore_from}, {params_json}, {resume_step}. A placeholder is '{' + [A-Za-z0-9_.-]+ + '}';
 //       # other braces (JSON, "{}") are left alone.
 //     shell: false           # run the command through /bin/sh -c, default false
 //     timeout: 0             # seconds >= 0, 0 = no limit, default 0
-//     metric_regex: ""       # ECMAScript regex with >= 1 capture group; group 1 is
-//                            # the metric; default "" (none)
+//     stop_grace: 10         # seconds >= 0 from SIGTERM to SIGKILL (stop, pause,
+//                            # timeout), default 10
+//     metric_regex: ""       # ECMAScript regex with >= 1 capture group; default "" (none)
+//     metric_regex_groups: {value: 1, step: 2}
+//                            # which groups hold the value and the step (no step: steps
+//                            # count 1, 2, 3, ...); default value 1 and, when the regex
+//                            # has a second group, step 2; needs metric_regex
 //     report_every: 1        # built-in objectives: report every N budget units, > 0
+//     fail_fast: 5           # integer >= 0: stop starting trials once this many have
+//                            # failed and none succeeded; 0 = never; default 5
 //     env: {KEY: value}      # extra environment for command trials, default {}
 //     log_limit: 67108864    # bytes each of a run's stdout.log/stderr.log keeps (its first
 //                            # and last halves), integer >= 0, 0 = no cap, default 64 MiB
@@ -101,14 +110,16 @@ constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode"
 constexpr std::array<std::string_view, 9> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
     "eta",  "grace",   "sampler",    "grid_points"};
-constexpr std::array<std::string_view, 9> kTrialKeys = {
-    "objective", "command", "shell", "timeout", "lost_after", "metric_regex", "report_every", "env", "log_limit"};
+constexpr std::array<std::string_view, 12> kTrialKeys = {
+    "objective",    "command",  "shell",         "timeout",      "stop_grace", "lost_after", "fail_fast",
+    "metric_regex", "metric_regex_groups", "report_every", "env", "log_limit"};
+constexpr std::array<std::string_view, 2> kRegexGroupKeys = {"value", "step"};
 constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "devices"};
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
 constexpr std::array<std::string_view, 6> kAllParamKeys = {"type", "low",    "high",
                                                            "log",  "values", "value"};
-constexpr std::array<std::string_view, 5> kBuiltinPlaceholders = {
-    "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json"};
+constexpr std::array<std::string_view, 6> kBuiltinPlaceholders = {
+    "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json", "resume_step"};
 
 
 // A study config is a page or two of YAML; 16 MiB leaves room for 100,000 choices.
@@ -438,11 +449,46 @@ Status CheckPlaceholders(const std::vector<std::string>& command, const SearchSp
   return Status::Ok();
 }
 
-Status ReadCommand(const YAML::Node& node, const std::string& path, std::vector<std::string>* out) {
+// `word` as an element of a YAML flow list that reads back as the same string: plain
+// when it is made of characters no YAML rule touches, else double-quoted.
+std::string FlowElement(std::string_view word) {
+  constexpr std::string_view kPlainPunctuation = "._/=+-";
+  const auto safe = [&](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) ||
+           kPlainPunctuation.find(c) != std::string_view::npos;
+  };
+  if (!word.empty() && std::all_of(word.begin(), word.end(), safe)) return std::string(word);
+  std::string escaped;
+  for (const char c : word) {
+    if (c == '"' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return "\"" + Escape(escaped) + "\"";  // control characters as YAML writes them: \t, \n
+}
+
+std::vector<std::string> SplitOnWhitespace(const std::string& text) {
+  std::istringstream stream(text);
+  std::vector<std::string> words;
+  for (std::string word; stream >> word;) words.push_back(word);
+  return words;
+}
+
+// One rule: a list, each element one argument, nothing split. A string is refused with
+// the list to write instead (splitting it would have to guess at quotes); a stored
+// config keeps the whitespace split it was run with.
+Status ReadCommand(const YAML::Node& node, const std::string& path, ConfigOrigin origin,
+                   std::vector<std::string>* out) {
   out->clear();
-  if (node.IsScalar()) {
-    std::istringstream words(node.Scalar());
-    for (std::string word; words >> word;) out->push_back(word);
+  if (node.IsScalar() && origin == ConfigOrigin::kStored) {
+    *out = SplitOnWhitespace(node.Scalar());
+  } else if (node.IsScalar()) {
+    const std::vector<std::string> words = SplitOnWhitespace(node.Scalar());
+    if (words.empty()) return Expected(path, "a non-empty list of strings", node);
+    std::string list;
+    for (const std::string& word : words) list += (list.empty() ? "" : ", ") + FlowElement(word);
+    return Fail(path, fmt::format("expected a list of arguments, got a string; write it as [{}] (each element "
+                                  "one argument, nothing split), or with shell: true as one element: [{}]",
+                                  list, FlowElement(node.Scalar())));
   } else if (node.IsSequence()) {
     for (std::size_t i = 0; i < node.size(); ++i) {
       std::string word;
@@ -450,9 +496,7 @@ Status ReadCommand(const YAML::Node& node, const std::string& path, std::vector<
       out->push_back(std::move(word));
     }
   }
-  if (out->empty() || out->front().empty()) {
-    return Expected(path, "a non-empty sequence of strings (or a string)", node);
-  }
+  if (out->empty() || out->front().empty()) return Expected(path, "a non-empty list of strings", node);
   return Status::Ok();
 }
 
@@ -466,6 +510,37 @@ Status ReadMetricRegex(const YAML::Node& node, const std::string& path, std::str
     }
   } catch (const std::regex_error& error) {
     return Fail(path, fmt::format("invalid regular expression {}: {}", Quote(*out), error.what()));
+  }
+  return Status::Ok();
+}
+
+// One capture group of a regex with `marks` of them.
+Status ReadGroup(const YAML::Node& node, const std::string& path, int marks, int* out) {
+  const auto group = node.IsScalar() ? ParseIntegral(node.Scalar()) : std::nullopt;
+  if (!group || *group < 1 || *group > marks) {
+    return Expected(path, fmt::format("a group of metric_regex (1..{})", marks), node);
+  }
+  *out = static_cast<int>(*group);
+  return Status::Ok();
+}
+
+// {value: N, step: M}: which groups of metric_regex hold the value and the step (no
+// step: steps count 1, 2, 3, ...). `regex` has passed ReadMetricRegex.
+Status ReadRegexGroups(const YAML::Node& node, const std::string& path, const std::string& regex,
+                       MetricRegexGroups* out) {
+  MapReader map;
+  MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, path, kRegexGroupKeys, &map));
+  if (regex.empty()) return Fail(path, "needs trial.metric_regex");
+  const int marks = static_cast<int>(std::regex(regex, std::regex::ECMAScript).mark_count());
+  *out = MetricRegexGroups{1, 0};
+  if (const auto value = map.Get("value")) {
+    MPITUNE_RETURN_IF_ERROR(ReadGroup(*value, map.KeyPath("value"), marks, &out->value));
+  }
+  if (const auto step = map.Get("step")) {
+    MPITUNE_RETURN_IF_ERROR(ReadGroup(*step, map.KeyPath("step"), marks, &out->step));
+    if (out->step == out->value) {
+      return Fail(map.KeyPath("step"), fmt::format("must differ from value ({})", out->value));
+    }
   }
   return Status::Ok();
 }
@@ -509,7 +584,7 @@ Status ReadObjective(const YAML::Node& node, const std::string& path, std::strin
   return status;
 }
 
-Status ParseTrial(const YAML::Node& node, const SearchSpace& space, TrialSpec* trial) {
+Status ParseTrial(const YAML::Node& node, const SearchSpace& space, ConfigOrigin origin, TrialSpec* trial) {
   MapReader map;
   MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, "trial", kTrialKeys, &map));
   const auto objective = map.Get("objective");
@@ -520,7 +595,7 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, TrialSpec* t
   if (objective)
     MPITUNE_RETURN_IF_ERROR(ReadObjective(*objective, map.KeyPath("objective"), &trial->objective));
   if (command) {
-    MPITUNE_RETURN_IF_ERROR(ReadCommand(*command, map.KeyPath("command"), &trial->command));
+    MPITUNE_RETURN_IF_ERROR(ReadCommand(*command, map.KeyPath("command"), origin, &trial->command));
     MPITUNE_RETURN_IF_ERROR(CheckPlaceholders(trial->command, space, map.KeyPath("command")));
     // A parameter named like a built-in placeholder would make "{budget}" ambiguous.
     for (const ParamSpec& param : space.params()) {
@@ -539,6 +614,14 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, TrialSpec* t
     MPITUNE_RETURN_IF_ERROR(
         ReadNumber(*timeout, map.KeyPath("timeout"), Bound{0.0, true}, &trial->timeout_seconds));
   }
+  if (const auto grace = map.Get("stop_grace")) {
+    MPITUNE_RETURN_IF_ERROR(
+        ReadNumber(*grace, map.KeyPath("stop_grace"), Bound{0.0, true}, &trial->stop_grace_seconds));
+  }
+  if (const auto fail_fast = map.Get("fail_fast")) {
+    MPITUNE_RETURN_IF_ERROR(ReadInteger(*fail_fast, map.KeyPath("fail_fast"), 0,
+                                        std::numeric_limits<std::int64_t>::max(), &trial->fail_fast));
+  }
   if (const auto lost_after = map.Get("lost_after")) {
     MPITUNE_RETURN_IF_ERROR(
         ReadNumber(*lost_after, map.KeyPath("lost_after"), Bound{0.0, true}, &trial->lost_after_seconds));
@@ -546,6 +629,12 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, TrialSpec* t
   if (const auto regex = map.Get("metric_regex")) {
     MPITUNE_RETURN_IF_ERROR(
         ReadMetricRegex(*regex, map.KeyPath("metric_regex"), &trial->metric_regex));
+  }
+  if (const auto groups = map.Get("metric_regex_groups")) {
+    MetricRegexGroups read;
+    MPITUNE_RETURN_IF_ERROR(
+        ReadRegexGroups(*groups, map.KeyPath("metric_regex_groups"), trial->metric_regex, &read));
+    trial->metric_regex_groups = read;
   }
   if (const auto every = map.Get("report_every")) {
     MPITUNE_RETURN_IF_ERROR(
@@ -594,7 +683,7 @@ Status ParseResources(const YAML::Node& node, ResourceSpec* resources) {
 // ---------------------------------------------------------------------------
 // The document.
 
-Status ParseDocument(const YAML::Node& root, StudyConfig* config) {
+Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, StudyConfig* config) {
   if (!root.IsMap()) {
     return Expected("", "a mapping with study, space, scheduler, trial and resources", root);
   }
@@ -615,14 +704,15 @@ Status ParseDocument(const YAML::Node& root, StudyConfig* config) {
   const auto trial = map.Get("trial");
   if (!trial)
     return Fail("trial", "required section is missing (set exactly one of objective or command)");
-  MPITUNE_RETURN_IF_ERROR(ParseTrial(*trial, config->space, &config->trial));
+  MPITUNE_RETURN_IF_ERROR(ParseTrial(*trial, config->space, origin, &config->trial));
   if (const auto resources = map.Get("resources")) {
     MPITUNE_RETURN_IF_ERROR(ParseResources(*resources, &config->resources));
   }
   return Status::Ok();
 }
 
-Status ParseText(const std::string& yaml_text, const std::string& source, StudyConfig* config) {
+Status ParseText(const std::string& yaml_text, const std::string& source, ConfigOrigin origin,
+                 StudyConfig* config) {
   YAML::Node root;
   try {
     MPITUNE_RETURN_IF_ERROR(CheckOneDocument(yaml_text, source));
@@ -633,7 +723,7 @@ Status ParseText(const std::string& yaml_text, const std::string& source, StudyC
   // The readers check node types before converting, so yaml-cpp should not throw;
   // this is the backstop that keeps malformed input from escaping as an exception.
   try {
-    return ParseDocument(root, config).WithContext(source);
+    return ParseDocument(root, origin, config).WithContext(source);
   } catch (const YAML::Exception& error) {
     return Status::BadInput(fmt::format("{}: invalid config: {}", source, error.msg));
   }
@@ -641,11 +731,12 @@ Status ParseText(const std::string& yaml_text, const std::string& source, StudyC
 
 }  // namespace
 
-Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source) {
+Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source,
+                                     ConfigOrigin origin) {
   StudyConfig config;
   config.source = source.empty() ? "<config>" : source;
   config.yaml_text = yaml_text;
-  const Status status = ParseText(yaml_text, config.source, &config);
+  const Status status = ParseText(yaml_text, config.source, origin, &config);
   if (!status.ok()) return Status::BadInput(Escape(status.message()));
   return config;
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,12 @@
 
 namespace mpitune {
 
+// Which capture groups of trial.metric_regex hold the metric's value and its step.
+struct MetricRegexGroups {
+  int value = 1;
+  int step = 0;  // 0: none; steps then count 1, 2, 3, ... per matched line
+};
+
 struct TrialSpec {
   // Exactly one of `objective` (a built-in, see objective.h) or `command` is set.
   std::string objective;
@@ -24,11 +31,17 @@ struct TrialSpec {
   std::vector<std::string> command;
   bool shell = false;            // run command as `/bin/sh -c`, with values quoted
   double timeout_seconds = 0.0;  // 0 = no limit
+  // A stop, pause or timeout sends SIGTERM, then SIGKILL after this long.
+  double stop_grace_seconds = 10.0;
   // A worker whose running trial has sent nothing (report or heartbeat) for this long
   // is taken as lost: its trial is recorded kLost and it gets no more work. 0 = never.
   double lost_after_seconds = 600.0;
   std::string metric_regex;      // optional: a regex whose group 1 is the metric
+  // nullopt: value in group 1, step in group 2 where the regex has one.
+  std::optional<MetricRegexGroups> metric_regex_groups;
   double report_every = 1.0;     // built-in objectives: report every N budget units
+  // Stop handing out trials once this many have failed before any succeeded. 0 = never.
+  std::int64_t fail_fast = 5;
   std::map<std::string, std::string> env;  // extra environment for command trials
   // Bytes each of a run's stdout.log and stderr.log keeps: its first and last halves.
   std::uint64_t log_limit_bytes = 64ull << 20;  // 0 = no cap
@@ -59,10 +72,16 @@ struct StudyConfig {
   ResourceSpec resources;      // resources:
 };
 
-Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source);
+// Where a config's text comes from. A study file keeps the text it was run with, which
+// an earlier mpitune may have accepted under older rules (a command given as one string
+// was split on whitespace): a stored config is read as it was then.
+enum class ConfigOrigin { kUser, kStored };
+
+Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source,
+                                     ConfigOrigin origin = ConfigOrigin::kUser);
+Result<StudyConfig> LoadStudyConfigFile(const std::string& path);
 
 // config.trials_dir, or "<folder of config.storage>/<name>.trials", absolute.
 std::string TrialsDirectory(const StudyConfig& config);
-Result<StudyConfig> LoadStudyConfigFile(const std::string& path);
 
 }  // namespace mpitune

@@ -157,6 +157,12 @@ std::optional<bool> ParseYamlBool(std::string_view text) {
 }
 
 // How a value appears after "got": numbers and bools as written, strings quoted.
+YAML::Node PlainScalar(const std::string& text) {
+  YAML::Node node(text);
+  node.SetTag("?");  // what the parser gives an unquoted scalar
+  return node;
+}
+
 std::string Describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map:

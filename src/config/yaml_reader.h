@@ -48,6 +48,9 @@ std::optional<double> ParseYamlFloat(std::string_view text);
 std::optional<bool> ParseYamlBool(std::string_view text);
 // How a value appears after "got": numbers and bools as written, strings quoted.
 std::string Describe(const YAML::Node& node);
+// `text` as the plain (unquoted) scalar a config would hold: a value typed on the
+// command line, for the readers below.
+YAML::Node PlainScalar(const std::string& text);
 
 Status Fail(const std::string& path, std::string_view what);
 Status Expected(const std::string& path, std::string_view what, const YAML::Node& got);

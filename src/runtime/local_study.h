@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <cstdint>
 #include <string>
 
 #include "base/clock.h"
@@ -24,6 +25,7 @@ struct LocalStudyOptions {
   // As CoordinatorOptions: where the study stands, about every progress_every seconds.
   std::function<void(const StudyProgress&)> on_progress;
   double progress_every = 0.0;
+  std::int64_t fail_fast = 0;   // see DispatcherOptions::fail_fast
 };
 
 // Drives `scheduler` until it says Done, or until `*stop_requested` (may be null)

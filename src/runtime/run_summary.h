@@ -19,8 +19,10 @@ struct RunSummary {
   double wall_seconds = 0.0;        // of the study loop, on its clock
   double last_assignment_at = -1.0; // clock time of the last hand-out
   bool interrupted = false;         // stopped by a stop request, not by Done
+  bool failed_fast = false;         // stopped by fail fast: the first runs all failed
   bool all_workers_lost = false;    // ended because no worker was left
   std::string last_failure;         // "trial N: <message>" (with the rank under MPI)
+  MetricLineCounts lines;           // command trials' metric lines that made no report
   std::vector<RunRecord> runs;      // in the order they were handed out (when kept)
 };
 

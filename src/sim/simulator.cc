@@ -48,7 +48,9 @@ class Simulation {
  public:
   Simulation(Scheduler& scheduler, const Objective& objective, const SimulationOptions& options)
       : objective_(objective), options_(options),
-        dispatcher_(scheduler, static_cast<int>(options.workers), DispatcherOptions{0.0, nullptr, false, false}),
+        // No fail fast: virtual runs are never interrupted, and built-in objectives fail
+        // only on a bug, which the simulator reports as such.
+        dispatcher_(scheduler, static_cast<int>(options.workers), DispatcherOptions{0.0, nullptr, false, false, 0}),
         slots_(static_cast<std::size_t>(options.workers)) {
     std::vector<Event> storage;
     storage.reserve(slots_.size());
@@ -90,7 +92,7 @@ class Simulation {
     slot.busy_since = now_;
     slot.segment = 0;
     if (Status started = slot.run.Start(objective_, assignment, restore, options_.report_every); !started.ok()) {
-      Finish(worker, assignment.trial, RunEnd{TrialOutcome::kFailed, 1, 0.0, started.message(), 0.0, {}});
+      Finish(worker, assignment.trial, RunEnd{TrialOutcome::kFailed, 1, 0.0, started.message(), 0.0, {}, {}});
       return;
     }
     BeginSegment(slot, assignment.config, now_ + options_.assign_latency);
@@ -135,7 +137,7 @@ class Simulation {
         ExploitSource source{answer->decision.donor, answer->decision.new_config, answer->restore_step, {}};
         if (answer->restore_state != nullptr) source.state = *answer->restore_state;
         if (Status status = run.Exploit(source); !status.ok()) {
-          Finish(worker, run.trial(), RunEnd{TrialOutcome::kFailed, 1, 0.0, status.message(), 0.0, {}});
+          Finish(worker, run.trial(), RunEnd{TrialOutcome::kFailed, 1, 0.0, status.message(), 0.0, {}, {}});
           return;
         }
         BeginSegment(slot, source.config, now_);
@@ -182,7 +184,7 @@ class Simulation {
       result_.busy_time += limit - slot.busy_since;
       const TrialId trial = slot.run.trial();
       slot.run.Reset();
-      dispatcher_.Finished(static_cast<int>(worker), trial, RunEnd{TrialOutcome::kInterrupted, 0, 0.0, "", 0.0, {}},
+      dispatcher_.Finished(static_cast<int>(worker), trial, RunEnd{TrialOutcome::kInterrupted, 0, 0.0, "", 0.0, {}, {}},
                            limit);
     }
   }

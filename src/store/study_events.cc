@@ -45,6 +45,12 @@ struct Encoder {
     out.Bytes(e.state);
   }
   void operator()(const WaitEvent& e) { out.F64(e.now); }
+  void operator()(const MetricLinesEvent& e) {
+    out.I64(e.trial);
+    out.I64(e.lines.malformed);
+    out.I64(e.lines.ignored);
+    out.I64(e.lines.steps_back);
+  }
 };
 
 StudyEvent DecodeBody(std::uint8_t type, ByteReader& in) {
@@ -72,6 +78,13 @@ StudyEvent DecodeBody(std::uint8_t type, ByteReader& in) {
       return CheckpointEvent{in.I64("trial"), in.F64("step"), in.Bytes("state")};
     case 8:
       return WaitEvent{in.F64("now")};
+    case 9: {
+      MetricLinesEvent e{in.I64("trial"), {}};
+      e.lines.malformed = in.I64("malformed");
+      e.lines.ignored = in.I64("ignored");
+      e.lines.steps_back = in.I64("steps_back");
+      return e;
+    }
     default:
       in.Fail(fmt::format("unknown record type {}", type));
       return WaitEvent{};

@@ -16,6 +16,9 @@
 //   6     RunEnded     i64 trial, i64 exit_code, f64 duration, string message
 //   7     Checkpoint   i64 trial, f64 step, bytes state
 //   8     Wait         f64 now                     (Next said Wait)
+//   9     MetricLines  i64 trial, i64 malformed, i64 ignored, i64 steps_back
+//                      (a command's output lines that made no report; recorded
+//                      before its RunEnded, only when one is not 0)
 // A Wait is recorded because it may still change the scheduler (SHA closes its first
 // rung on the Wait that finds max_trials started; a sampler that runs dry is marked
 // exhausted, after a Hyperband bracket was charged for it): without the record, replay
@@ -28,6 +31,7 @@
 #include <variant>
 #include <vector>
 
+#include "mpitune/run_record.h"
 #include "mpitune/status.h"
 #include "mpitune/trial.h"
 #include "base/byte_codec.h"
@@ -74,9 +78,13 @@ struct CheckpointEvent {
   double step = 0.0;
   std::vector<std::uint8_t> state;
 };
+struct MetricLinesEvent {
+  TrialId trial = -1;
+  MetricLineCounts lines;
+};
 
 using StudyEvent = std::variant<AssignEvent, ReportEvent, FinishedEvent, DoneEvent, RunStartedEvent, RunEndedEvent,
-                                CheckpointEvent, WaitEvent>;
+                                CheckpointEvent, WaitEvent, MetricLinesEvent>;
 
 struct SequencedEvent {
   std::int64_t sequence = 0;

@@ -55,6 +55,8 @@ void ApplyToHistory(StudyHistory& history, const StudyEvent& event) {
       run->duration = ended->duration;
       run->message = ended->message;
     }
+  } else if (const auto* lines = std::get_if<MetricLinesEvent>(&event)) {
+    if (RunRecord* run = OpenRun(history, lines->trial)) run->lines = lines->lines;
   } else if (const auto* checkpoint = std::get_if<CheckpointEvent>(&event)) {
     history.checkpoints[checkpoint->trial] = StoredCheckpoint{checkpoint->step, checkpoint->state};
   }

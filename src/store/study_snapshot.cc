@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -138,6 +139,12 @@ Status WriteHistory(H5File& file, const StudyHistory& history, const H5File* ear
       file.WriteDoubles("/runs/duration", Column<double, RunRecord>(runs, [](const RunRecord& r) { return r.duration; })));
   MPITUNE_RETURN_IF_ERROR(
       file.WriteStrings("/runs/message", Column<std::string, RunRecord>(runs, [](const RunRecord& r) { return r.message; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts(
+      "/runs/malformed_lines", Column<std::int64_t, RunRecord>(runs, [](const RunRecord& r) { return r.lines.malformed; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts(
+      "/runs/ignored_lines", Column<std::int64_t, RunRecord>(runs, [](const RunRecord& r) { return r.lines.ignored; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts(
+      "/runs/steps_back", Column<std::int64_t, RunRecord>(runs, [](const RunRecord& r) { return r.lines.steps_back; })));
   MPITUNE_RETURN_IF_ERROR(file.CreateGroup("/checkpoints"));
   for (const auto& [trial, checkpoint] : history.checkpoints) {
     const std::string path = fmt::format("/checkpoints/{}", trial);
@@ -199,9 +206,15 @@ Status ReadHistory(const H5File& file, StudyHistory& history) {
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/runs/duration"), duration));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStrings("/runs/message"), message));
   const std::size_t runs = run_trial.size();
+  // Files written before mpitune counted metric lines have none of these: all 0.
+  std::vector<std::int64_t> malformed(runs, 0), ignored(runs, 0), steps_back(runs, 0);
+  for (const auto& [path, column] : {std::pair{"/runs/malformed_lines", &malformed},
+                                     std::pair{"/runs/ignored_lines", &ignored}, std::pair{"/runs/steps_back", &steps_back}}) {
+    if (file.Exists(path)) MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadInts(path), *column));
+  }
   for (std::size_t size : {run_rank.size(), device.size(), assigned_at.size(), first_report_at.size(),
-                           finished_at.size(), outcome.size(),
-                           exit_code.size(), duration.size(), message.size()}) {
+                           finished_at.size(), outcome.size(), exit_code.size(), duration.size(), message.size(),
+                           malformed.size(), ignored.size(), steps_back.size()}) {
     if (size != runs) return Status::BadInput(fmt::format("{}: /runs: columns of different lengths", file.path()));
   }
   history.runs.resize(runs);
@@ -219,6 +232,7 @@ Status ReadHistory(const H5File& file, StudyHistory& history) {
     run.exit_code = exit_code[i];
     run.duration = duration[i];
     run.message = message[i];
+    run.lines = MetricLineCounts{malformed[i], ignored[i], steps_back[i]};
     if (!run.finished) history.open_runs[run.trial] = i;
   }
 

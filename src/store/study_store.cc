@@ -375,6 +375,10 @@ void StudyStore::RunEnded(TrialId trial, std::int64_t exit_code, double duration
   impl_->Record(store::RunEndedEvent{trial, exit_code, duration, message}, std::nullopt);
 }
 
+void StudyStore::RunOutput(TrialId trial, const MetricLineCounts& lines) {
+  impl_->Record(store::MetricLinesEvent{trial, lines}, std::nullopt);
+}
+
 void StudyStore::Checkpointed(TrialId trial, double step, std::vector<std::uint8_t> state) {
   impl_->Record(store::CheckpointEvent{trial, step, std::move(state)}, std::nullopt);
 }

@@ -104,6 +104,8 @@ class StudyStore final {
   void RunStarted(TrialId trial, int rank, const std::string& device);
   // Its worker's account of how the run ended (call before Scheduler::Finished).
   void RunEnded(TrialId trial, std::int64_t exit_code, double duration, const std::string& message);
+  // What its command printed that made no report (call before RunEnded).
+  void RunOutput(TrialId trial, const MetricLineCounts& lines);
   // A built-in objective's state at `step`, for resuming the trial later, anywhere.
   void Checkpointed(TrialId trial, double step, std::vector<std::uint8_t> state);
   // The last checkpoint of `trial`, or null.

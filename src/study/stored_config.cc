@@ -21,7 +21,7 @@ StudyDefinition DefinitionOf(const StudyConfig& config) {
 
 Result<StudyConfig> StoredConfig(const StudyDefinition& definition, const std::string& path) {
   const std::string source = path + " (stored config)";
-  Result<StudyConfig> config = ParseStudyConfig(definition.config_yaml, source);
+  Result<StudyConfig> config = ParseStudyConfig(definition.config_yaml, source, ConfigOrigin::kStored);
   if (!config.ok()) return Status::BadInput(config.status().message());
   if (config->space.Hash() != definition.space.Hash()) {
     return Status::BadInput(fmt::format("{}: the stored config's space is not the stored space (corrupt file)", path));
@@ -36,7 +36,8 @@ Result<StudyConfig> StoredConfig(const StudyDefinition& definition, const std::s
 namespace {
 
 Result<StudyDefinition> UpgradeLegacyDefinition(const LegacyDefinition& legacy) {
-  Result<StudyConfig> config = ParseStudyConfig(legacy.config_yaml, legacy.name + " (stored config)");
+  Result<StudyConfig> config =
+      ParseStudyConfig(legacy.config_yaml, legacy.name + " (stored config)", ConfigOrigin::kStored);
   if (!config.ok()) return Status::BadInput(config.status().message());
   config->seed = legacy.seed;
   config->scheduler.seed = legacy.seed;

@@ -27,6 +27,7 @@ std::optional<std::string> BuiltinValue(std::string_view name, const TrialContex
   if (name == "checkpoint_dir") return context.checkpoint_dir;
   if (name == "restore_from") return context.restore_from;
   if (name == "params_json") return context.params_json_path;
+  if (name == "resume_step") return fmt::format("{}", context.resume_step);
   return std::nullopt;
 }
 

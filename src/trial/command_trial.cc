@@ -263,15 +263,9 @@ class CommandTrial::Impl {
   pid_t pid() const { return pid_; }
 
   void RequestStop(double now) {
-    if (reaped_ || stop_requested_) return;  // a second request must not extend the grace
+    if (reaped_ || stop_requested_) return;
     stop_requested_ = true;
-    if (options_.stop_grace_seconds <= 0.0) {
-      kill_sent_ = true;
-      Signal(SIGKILL);
-      return;
-    }
-    stop_deadline_ = now + options_.stop_grace_seconds;
-    Signal(SIGTERM);
+    BeginStop(now);
   }
 
   void Kill() {
@@ -295,6 +289,19 @@ class CommandTrial::Impl {
   }
 
  private:
+  // SIGTERM now, SIGKILL once the grace has passed (Poll checks). A stop already under
+  // way is left as it is: a second request must not extend the grace.
+  void BeginStop(double now) {
+    if (stop_deadline_ || kill_sent_) return;
+    if (options_.stop_grace_seconds <= 0.0) {
+      kill_sent_ = true;
+      Signal(SIGKILL);
+      return;
+    }
+    stop_deadline_ = now + options_.stop_grace_seconds;
+    Signal(SIGTERM);
+  }
+
   // The whole group, and the leader by pid in case it moved itself out of it.
   void Signal(int signal) {
     if (pid_ <= 0 || reaped_) return;
@@ -323,10 +330,10 @@ class CommandTrial::Impl {
   }
 
   void OnLine(const OutputStream& stream, std::string_view line, bool truncated) {
-    if (truncated) parser_.CountGarbage();
+    if (truncated) parser_.CountCutOff(line);
     if (stream.is_stderr) PushTail(line);
     if (stream.is_stderr && !options_.parse_stderr) return;
-    if (const std::optional<MetricReport> report = parser_.Parse(line)) {
+    if (const std::optional<MetricReport> report = parser_.Parse(line, stream.is_stderr ? 1 : 0)) {
       reports_.push_back(*report);
       ++report_count_;
     }
@@ -380,10 +387,11 @@ class CommandTrial::Impl {
 
   void EnforceDeadlines(double now) {
     if (kill_sent_) return;
-    if (!stop_requested_ && options_.timeout_seconds > 0.0 && now - start_time_ >= options_.timeout_seconds) {
+    if (!stop_requested_ && !timed_out_ && options_.timeout_seconds > 0.0 &&
+        now - start_time_ >= options_.timeout_seconds) {
+      // Like a stop: the trial may save a checkpoint on SIGTERM; it is timed out all the same.
       timed_out_ = true;
-      kill_sent_ = true;
-      Signal(SIGKILL);
+      BeginStop(now);
     } else if (stop_deadline_ && now >= *stop_deadline_) {
       killed_after_grace_ = true;
       kill_sent_ = true;
@@ -399,8 +407,8 @@ class CommandTrial::Impl {
     exit.duration_seconds = end_time_ - start_time_;
     exit.stderr_tail.assign(stderr_tail_.begin(), stderr_tail_.end());
     exit.reports = report_count_;
-    exit.garbage_lines = parser_.garbage_lines();
-    exit.ignored_lines = parser_.ignored_lines();
+    exit.lines = parser_.counts();
+    exit.why_no_report = parser_.WhyNoReport();
     if (!spawn_error_.empty()) {
       exit.outcome = TrialOutcome::kFailed;
       exit.message = spawn_error_;
@@ -418,7 +426,11 @@ class CommandTrial::Impl {
     }
     if (timed_out_) {
       exit.outcome = TrialOutcome::kTimedOut;
-      exit.message = fmt::format("timed out after {} s ({})", options_.timeout_seconds, how);
+      exit.message = killed_after_grace_ ? fmt::format("timed out after {} s ({} {} s after SIGTERM)",
+                                                       options_.timeout_seconds, how, options_.stop_grace_seconds)
+                     : kill_sent_        ? fmt::format("timed out after {} s ({})", options_.timeout_seconds, how)
+                                         : fmt::format("timed out after {} s ({} after SIGTERM)",
+                                                       options_.timeout_seconds, how);
     } else if (stop_requested_) {
       exit.outcome = TrialOutcome::kExited;
       exit.message = killed_after_grace_ ? fmt::format("stopped; did not end within {} s of SIGTERM ({})",
@@ -462,7 +474,8 @@ Result<std::unique_ptr<CommandTrial>> CommandTrial::Start(const std::vector<std:
                                                           const std::string& trial_dir,
                                                           const CommandTrialOptions& options, double now) {
   if (argv.empty()) return Status::BadInput("trial.command: is empty");
-  Result<MetricParser> parser = MetricParser::Create(options.metric, options.metric_regex);
+  Result<MetricParser> parser =
+      MetricParser::Create(options.metric, options.metric_regex, options.metric_regex_groups);
   if (!parser.ok()) return parser.status();
   auto impl = std::make_unique<Impl>(options, std::move(parser).value(), now);
   MPITUNE_RETURN_IF_ERROR(impl->Open(trial_dir));

@@ -29,16 +29,17 @@
 #include <utility>
 #include <vector>
 
+#include "config/study_config.h"
+#include "mpitune/run_record.h"
 #include "mpitune/space.h"
 #include "mpitune/status.h"
-#include "config/study_config.h"
 #include "mpitune/trial.h"
 
 namespace mpitune {
 
 // What the worker knows about this run of a trial, for the placeholders
-// {trial_id}, {budget}, {checkpoint_dir}, {restore_from}, {params_json} and the
-// MPITUNE_* environment variables.
+// {trial_id}, {budget}, {checkpoint_dir}, {restore_from}, {params_json},
+// {resume_step} and the MPITUNE_* environment variables.
 struct TrialContext {
   TrialId trial = -1;
   double budget = 0.0;
@@ -49,6 +50,9 @@ struct TrialContext {
   std::optional<std::string> cuda_visible_devices;
   // ParamEnvironment of the trial's config: exported, and what shell mode refers to.
   std::vector<std::pair<std::string, std::string>> params;
+  // The step the study resumes the trial from (its checkpoint's, as the study has
+  // it); 0 = fresh start. A trial whose checkpoint is later reports that step again.
+  double resume_step = 0.0;
 };
 
 // The argv to spawn. With spec.shell false, each template element becomes exactly
@@ -81,8 +85,9 @@ Status WriteParamsJson(const std::string& path, TrialId trial, double budget, co
 
 // `parent` (NAME=value strings, e.g. from `environ`, may be null) with spec.env on
 // top, then MPITUNE_TRIAL_ID, MPITUNE_BUDGET, MPITUNE_CHECKPOINT_DIR,
-// MPITUNE_RESTORE_FROM, MPITUNE_PARAMS_JSON, the MPITUNE_PARAM_* of context.params
-// and CUDA_VISIBLE_DEVICES (when the context sets it). The worker's values win over spec.env: the GPU pinning and the
+// MPITUNE_RESTORE_FROM, MPITUNE_RESUME_STEP, MPITUNE_PARAMS_JSON, the MPITUNE_PARAM_*
+// of context.params and CUDA_VISIBLE_DEVICES (when the context sets it). The worker's
+// values win over spec.env: the GPU pinning and the
 // trial's identity are not the user's to override. Later values replace earlier ones
 // of the same name, so every name appears once.
 std::vector<std::string> BuildTrialEnvironment(const TrialSpec& spec, const TrialContext& context,
@@ -96,9 +101,10 @@ struct MetricReport {
 
 struct CommandTrialOptions {
   std::string metric = "loss";             // the key read from "mpitune: step=.. <metric>=.." lines
-  std::string metric_regex;                // optional ECMAScript regex: group 1 value, group 2 step
-  double timeout_seconds = 0.0;            // from Start; 0 = no limit
-  double stop_grace_seconds = 10.0;        // SIGTERM -> SIGKILL after this long
+  std::string metric_regex;                // optional ECMAScript regex
+  std::optional<MetricRegexGroups> metric_regex_groups;  // nullopt: group 1 value, group 2 step
+  double timeout_seconds = 0.0;            // from Start; 0 = no limit; then stopped as below
+  double stop_grace_seconds = 10.0;        // a stop or timeout: SIGTERM, SIGKILL after this long
   bool parse_stderr = true;                // metric lines count on stderr too (Python logging)
   std::size_t max_line_bytes = 64 * 1024;  // longer lines are cut for parsing
   std::size_t stderr_tail_lines = 20;
@@ -118,8 +124,10 @@ struct TrialExit {
   std::string message;                   // one line: "exited with code 3", "cannot run ...", ...
   std::vector<std::string> stderr_tail;  // the last lines of stderr, control bytes as '?'
   std::int64_t reports = 0;              // metric reports returned by Poll
-  std::int64_t garbage_lines = 0;        // malformed metric lines, cut-off lines
-  std::int64_t ignored_lines = 0;        // well-formed mpitune: lines without our metric
+  MetricLineCounts lines;                // metric lines that made no report
+  // Why the output held no report, quoting what came closest (for a trial that
+  // reported nothing it should have).
+  std::string why_no_report;
 };
 
 class CommandTrial {

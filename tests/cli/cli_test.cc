@@ -140,8 +140,42 @@ TEST_F(CliTest, UnknownOptionIsBadInput) {
 
 TEST_F(CliTest, MissingSubcommandIsBadInput) { ExpectOneLineError(Run({}), 2, "subcommand"); }
 
+// Regression: `mpitune runn` said "A subcommand is required".
+TEST_F(CliTest, AMisspelledSubcommandSuggestsTheNearestOne) {
+  ExpectOneLineError(Run({"runn", Config("default.yaml")}), 2, "unknown command 'runn' (did you mean run?)");
+  ExpectOneLineError(Run({"stats", "x.h5"}), 2, "unknown command 'stats' (did you mean status?)");
+  ExpectOneLineError(Run({"frobnicate"}), 2, "unknown command 'frobnicate' (run, resume, status or simulate)");
+}
+
+// Regression: `--seed -1` and `--seed 99999999999999999999` were accepted (the first as
+// 18446744073709551615). The command line gets the config's checks and messages.
+TEST_F(CliTest, OverridesGetTheConfigsValidation) {
+  for (const char* name : {"run", "simulate"}) {
+    const std::string command = name;
+    std::vector<std::string> args = {command, Config("default.yaml")};
+    if (command == "simulate") args.insert(args.end(), {"--workers", "2"});
+    const auto with = [&](std::vector<std::string> extra) {
+      std::vector<std::string> all = args;
+      all.insert(all.end(), extra.begin(), extra.end());
+      return Run(all);
+    };
+    ExpectOneLineError(with({"--seed", "-1"}), 2, "--seed: expected a non-negative integer, got -1");
+    ExpectOneLineError(with({"--seed", "99999999999999999999"}), 2,
+                       "--seed: expected a non-negative integer, got 99999999999999999999");
+    ExpectOneLineError(with({"--seed", "1.5"}), 2, "--seed: expected a non-negative integer, got 1.5");
+    ExpectOneLineError(with({"--max-trials", "1.5"}), 2, "--max-trials: expected an integer, got 1.5");
+    ExpectOneLineError(with({"--max-trials", "0"}), 2, "--max-trials: expected an integer >= 1, got 0");
+    ExpectOneLineError(with({"--report-every", "0"}), 2, "--report-every: expected a number > 0, got 0");
+  }
+  // What the config accepts, the command line accepts too.
+  EXPECT_EQ(Run({"run", Config("default.yaml"), "--no-store", "--seed", "18446744073709551615", "--max-trials",
+                 "1e1"})
+                .exit_code,
+            0);
+}
+
 TEST_F(CliTest, InvalidOverridesAreBadInput) {
-  ExpectOneLineError(Run({"run", Config("default.yaml"), "--max-trials", "0"}), 2, "max_trials");
+  ExpectOneLineError(Run({"run", Config("default.yaml"), "--max-trials", "0"}), 2, "--max-trials: expected an integer >= 1, got 0");
   ExpectOneLineError(Run({"run", Config("default.yaml"), "--report-every", "0"}), 2, "--report-every");
   ExpectOneLineError(Run({"run", Config("default.yaml"), "--seed", "abc"}), 2, "--seed");
 }
@@ -177,13 +211,32 @@ TEST_F(CliTest, CommandTrialsRunInThisProcess) {
 }
 
 // A program that cannot be run fails its trials, not the study: the scheduler ranks
-// them worst and the run completes (exit 0), naming the failure.
+// them worst and the run completes, naming the failure, and exits 3 since no trial
+// succeeded.
 TEST_F(CliTest, CommandThatCannotRunFailsItsTrialsOnly) {
   const std::string path = WriteYaml("command.yaml", BraninYaml("", "  command: [/nonexistent/train, \"{x1}\"]\n"));
   const Invocation result = Run({"run", path, "--max-trials", "3"});
-  ASSERT_EQ(result.exit_code, 0) << result.err;
+  ExpectOneLineError(result, 3, "no trial succeeded: all 3 trials failed (last: trial 2: cannot run");
   EXPECT_NE(result.out.find("trials: 3 (failed 3)"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("failures: 3 (last: trial 2: "), std::string::npos) << result.out;
+}
+
+// Regression (issue 9, item 9): a trial past trial.timeout got SIGKILL at once, with no
+// chance to checkpoint. It gets SIGTERM, then trial.stop_grace before SIGKILL, and is
+// still recorded as timed out.
+TEST_F(CliTest, ATimedOutTrialGetsSigtermAndTheStopGraceBeforeSigkill) {
+  const std::string path = WriteYaml(
+      "command.yaml",
+      BraninYaml("", "  command: [/bin/sh, -c, \"trap 'echo checkpointed >$MPITUNE_CHECKPOINT_DIR/on-term; exit 0' "
+                     "TERM; while :; do sleep 0.05; done\"]\n  timeout: 0.3\n  stop_grace: 5\n"));
+  const Invocation result = Run({"run", path, "--max-trials", "1"});
+  EXPECT_NE(result.out.find("trials: 1 (failed 1)"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("failures: 1 (last: trial 0: timed out after 0.3 s (exited with code 0 after SIGTERM)"),
+            std::string::npos)
+      << result.out;
+  EXPECT_EQ(ReadFile(dir_ / "cli-test.trials" / "0" / "checkpoint" / "on-term"), "checkpointed\n");
+  ExpectOneLineError(Run({"run", WriteYaml("bad.yaml", BraninYaml("", "  command: [\"true\"]\n  stop_grace: -1\n"))}),
+                     2, "bad.yaml: trial.stop_grace: expected a number >= 0, got -1");
 }
 
 TEST_F(CliTest, CommandTrialsCannotBeSimulated) {

@@ -233,9 +233,24 @@ TEST(StudyConfigTest, ShorthandChoiceAndConstantKeepYamlTypes) {
   EXPECT_EQ(tag.choices, std::vector<ParamValue>{std::string("hello")});
 }
 
-TEST(StudyConfigTest, PlainStringCommandIsSplitOnWhitespace) {
-  Sections s = WithTrial("  command: \"python3  train.py\t--lr {x1} --budget {budget}\"\n");
-  const auto config = Parse(s.Text());
+// Regression (issue 9, item 2): a command given as one string was split on whitespace,
+// quotes and all, without a word. One rule now: a list, never a string; the error shows
+// the list to write.
+TEST(StudyConfigTest, ACommandGivenAsOneStringIsRefusedWithAHint) {
+  ExpectError(WithTrial("  command: \"python3  train.py\t--lr {x1} --name 'a b'\"\n").Text(),
+              "trial.command: expected a list of arguments, got a string; write it as [python3, train.py, --lr, "
+              "\"{x1}\", --name, \"'a\", \"b'\"] (each element one argument, nothing split), or with shell: true as "
+              "one element: [\"python3  train.py\\t--lr {x1} --name 'a b'\"]");
+  ExpectError(WithTrial("  command: run\n").Text(),
+              "trial.command: expected a list of arguments, got a string; write it as [run]");
+}
+
+// Study files written before that rule keep their config text: they still resume, with
+// the command split on whitespace as it was when they ran.
+TEST(StudyConfigTest, AStoredCommandStringIsStillSplitOnWhitespace) {
+  const auto config = ParseStudyConfig(
+      WithTrial("  command: \"python3  train.py\t--lr {x1} --budget {budget}\"\n").Text(), kSource,
+      ConfigOrigin::kStored);
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->trial.command, (std::vector<std::string>{"python3", "train.py", "--lr", "{x1}",
                                                              "--budget", "{budget}"}));
@@ -244,7 +259,7 @@ TEST(StudyConfigTest, PlainStringCommandIsSplitOnWhitespace) {
 TEST(StudyConfigTest, EveryBuiltinPlaceholderIsAccepted) {
   Sections s = WithTrial(
       "  command: [run, '{trial_id}', '{budget}', '{checkpoint_dir}', '{restore_from}',"
-      " '{params_json}', '{x1}{x2}']\n");
+      " '{params_json}', '{resume_step}', '{x1}{x2}']\n");
   const auto config = Parse(s.Text());
   ASSERT_TRUE(config.ok()) << config.status().message();
 }
@@ -389,7 +404,7 @@ TEST(StudyConfigErrorTest, WrongNodeTypesDoNotThrow) {
   ExpectError(WithTrial("  objective: [branin]\n").Text(),
               "trial.objective: expected a built-in objective");
   ExpectError(WithTrial("  command: {a: b}\n").Text(),
-              "trial.command: expected a non-empty sequence");
+              "trial.command: expected a non-empty list");
   ExpectError(WithTrial("  command: [run, [x]]\n").Text(),
               "trial.command[1]: expected a string, got a sequence");
   ExpectError(WithTrial("  objective: branin\n  env: [a]\n").Text(),
@@ -570,16 +585,14 @@ TEST(StudyConfigErrorTest, TrialObjective) {
 }
 
 TEST(StudyConfigErrorTest, TrialCommand) {
-  ExpectError(
-      WithTrial("  command: []\n").Text(),
-      "trial.command: expected a non-empty sequence of strings (or a string), got a sequence");
-  ExpectError(WithTrial("  command: '  '\n").Text(),
-              "trial.command: expected a non-empty sequence");
-  ExpectError(WithTrial("  command: run {x3}\n").Text(),
+  ExpectError(WithTrial("  command: []\n").Text(),
+              "trial.command: expected a non-empty list of strings, got a sequence");
+  ExpectError(WithTrial("  command: ['']\n").Text(), "trial.command: expected a non-empty list");
+  ExpectError(WithTrial("  command: [run, '{x3}']\n").Text(),
               "trial.command: '{x3}' is not a space parameter");
-  ExpectError(WithTrial("  command: run --b={budgett}\n").Text(), "(did you mean {budget}?)");
+  ExpectError(WithTrial("  command: [run, '--b={budgett}']\n").Text(), "(did you mean {budget}?)");
   Sections s = WithSpace("  budget: {type: uniform, low: 0, high: 1}\n");
-  s.trial = "trial: {command: 'run {budget}'}\n";
+  s.trial = "trial: {command: [run, '{budget}']}\n";
   ExpectError(s.Text(), "space.budget: clashes with the built-in command placeholder {budget}");
 }
 
@@ -618,7 +631,7 @@ TEST(StudyConfigErrorTest, MultiLineValuesStayOnOneLine) {
   ExpectError(WithStudy("  name: t\n  mode: |\n    min\n    max\n").Text(),
               "study.mode: expected min or max, got 'min\\nmax\\n'");
   ExpectError(WithSpace("  \"a\\nb\": {type: uniform, low: 0, high: 1, log: true}\n").Text(),
-              "space.a\\nb.log");
+              "space.a\\nb: a parameter name must not contain control characters");
 }
 
 TEST(StudyConfigErrorTest, LongValuesAreTruncated) {

@@ -8,6 +8,8 @@
 #     a valid metric line: the study still completes, the first two count as failed.
 # (3) SIGTERM to mpirun mid-study: the workers outlive it, rank 0 stops every trial,
 #     exit 1 saying where the study is saved, every trial accounted for, no trial process left.
+# (4) a command that cannot run: rank 0 stops after trial.fail_fast failures, as a
+#     single-process study does, and the job exits 3 saying why.
 set -u
 binary=$1
 source_dir=$2
@@ -106,4 +108,23 @@ grep -q 'interrupted by SIGTERM after .* trials; the study is saved in .*long.h5
 counts=$(grep -E '^trials: [0-9]+' <<<"$output") || fail "sigterm: no 'trials:' line"
 grep -q 'running' <<<"$counts" && fail "sigterm: trials left running: $counts"
 pgrep -f "train_example.py --params $tmp/" >/dev/null && fail "sigterm: trial processes were left behind"
+# (4) every trial fails: fail fast, exit 3.
+cat >"$tmp/broken.yaml" <<YAML
+study: {name: broken, seed: 3}
+space:
+  x: {type: uniform, low: 0, high: 1}
+scheduler: {type: fifo, max_trials: 40, min_budget: 1, max_budget: 1}
+trial:
+  command: [$tmp/missing.py, "{x}"]
+resources: {gpus_per_trial: 0}
+YAML
+output=$(run_mpi broken.yaml --storage "$tmp/store/broken.h5")
+code=$?
+printf '%s\n' "$output"
+[[ $code -eq 3 ]] || fail "fail fast: exit code $code, expected 3"
+grep -q 'mpitune: error: the first 5 trials all failed (trial.fail_fast: 5), so no more were started' <<<"$output" ||
+  fail "fail fast: no line saying why the study stopped"
+counts=$(grep -E '^trials: [0-9]+' <<<"$output") || fail "fail fast: no 'trials:' line"
+grep -Eq '^trials: [5-7] ' <<<"$counts" || fail "fail fast: expected 5 to 7 trials: $counts"
+grep -Eq 'running|completed' <<<"$counts" && fail "fail fast: trials not accounted for: $counts"
 echo "mpirun_command_e2e: OK"

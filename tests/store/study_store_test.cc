@@ -299,6 +299,27 @@ TEST_F(StudyStoreCrashTest, BufferedRecordsAreAbsentWrittenOnesSurvive) {
   EXPECT_EQ(study->history.checkpoints[trial].step, 0.25);
 }
 
+// What a run's command printed that made no report (issue 9, item 1) reaches /runs
+// through the journal and the snapshot alike.
+TEST_F(StudyStoreCrashTest, MetricLineCountsOfARunAreKeptInJournalAndSnapshot) {
+  NextAction action = store_->scheduler().Next(1.0);
+  ASSERT_TRUE(std::holds_alternative<Assignment>(action));
+  const TrialId trial = std::get<Assignment>(action).trial;
+  store_->RunStarted(trial, 1, "cpu");
+  store_->RunOutput(trial, MetricLineCounts{3, 1, 2});
+  store_->RunEnded(trial, 0, 1.0, "exited with code 0 without reporting loss");
+  store_->scheduler().Finished(trial, TrialOutcome::kFailed, 1.5);
+  ASSERT_TRUE(store_->Sync().ok());
+  for (const char* from : {"journal", "snapshot"}) {
+    Result<StoredStudy> study = ReadStudyFile(path_);
+    ASSERT_TRUE(study.ok()) << study.status().message();
+    ASSERT_EQ(study->history.runs.size(), 1u);
+    EXPECT_EQ(study->history.runs[0].lines, (MetricLineCounts{3, 1, 2})) << from;
+    EXPECT_EQ(study->history.runs[0].outcome, TrialOutcome::kFailed) << from;
+    ASSERT_TRUE(store_->Snapshot().ok());
+  }
+}
+
 // A crash between a snapshot's rename and the journal's reset leaves records that
 // the snapshot already holds: the reader skips them by their sequence numbers.
 TEST_F(StudyStoreCrashTest, JournalRecordsAlreadyInTheSnapshotAreSkipped) {

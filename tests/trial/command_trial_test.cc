@@ -157,11 +157,28 @@ TEST(ExpandCommandTest, SubstitutesParametersAndBuiltins) {
   TrialSpec spec;
   spec.command = {"train",    "--lr={lr}",          "{layers}",         "--opt",        "{opt}", "{trial_id}",
                   "{budget}", "{checkpoint_dir}/x", "[{restore_from}]", "{params_json}"};
-  const TrialContext context{42, 3.0, "/ck", "", "/p.json", std::nullopt, {}};
+  const TrialContext context{42, 3.0, "/ck", "", "/p.json", std::nullopt, {}, 0.0};
   const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, config, context);
   ASSERT_TRUE(argv.ok()) << argv.status().message();
   EXPECT_EQ(*argv, (std::vector<std::string>{"train", "--lr=0.001", "3", "--opt", "adam", "42", "3", "/ck/x",
                                              "[]", "/p.json"}));
+}
+
+// Regression (issue 9, item 4): a resumed trial was not told the step the study
+// resumes it from, so one whose checkpoint was ahead could not know to report again.
+TEST(ExpandCommandTest, TheStepTheStudyResumesFromReachesTheTrial) {
+  const SearchSpace space = MakeSpace({Uniform("lr", 0, 1)});
+  TrialSpec spec;
+  spec.command = {"train", "--from={resume_step}"};
+  TrialContext context{3, 9.0, "/ck", "/ck", "/p.json", std::nullopt, {}, 3.0};
+  Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0.5}}, context);
+  ASSERT_TRUE(argv.ok()) << argv.status().message();
+  EXPECT_EQ(*argv, (std::vector<std::string>{"train", "--from=3"}));
+  const std::vector<std::string> env = BuildTrialEnvironment(spec, context, nullptr);
+  EXPECT_NE(std::find(env.begin(), env.end(), "MPITUNE_RESUME_STEP=3"), env.end());
+  context.resume_step = 0.0;  // a fresh start
+  const std::vector<std::string> fresh = BuildTrialEnvironment(spec, context, nullptr);
+  EXPECT_NE(std::find(fresh.begin(), fresh.end(), "MPITUNE_RESUME_STEP=0"), fresh.end());
 }
 
 TEST(ExpandCommandTest, LeavesOtherBracesAlone) {
@@ -383,12 +400,12 @@ TEST(TrialEnvironmentTest, OverlaysSpecAndTrialValues) {
       nullptr};
   TrialSpec spec;
   spec.env = {{"FOO", "bar=baz"}, {"HOME", "/spec"}, {"MPITUNE_BUDGET", "user"}};
-  const TrialContext context{7, 2.5, "/ck", "/old/ck", "/p.json", std::string(""), {}};
+  const TrialContext context{7, 2.5, "/ck", "/old/ck", "/p.json", std::string(""), {}, 1.5};
   const std::vector<std::string> env = BuildTrialEnvironment(spec, context, parent);
   EXPECT_EQ(env, (std::vector<std::string>{"PATH=/bin", "HOME=/spec", "MPITUNE_TRIAL_ID=7",
                                            "CUDA_VISIBLE_DEVICES=", "FOO=bar=baz", "MPITUNE_BUDGET=2.5",
                                            "MPITUNE_CHECKPOINT_DIR=/ck", "MPITUNE_RESTORE_FROM=/old/ck",
-                                           "MPITUNE_PARAMS_JSON=/p.json"}));
+                                           "MPITUNE_RESUME_STEP=1.5", "MPITUNE_PARAMS_JSON=/p.json"}));
   // Without a GPU assignment the parent's CUDA_VISIBLE_DEVICES passes through.
   const std::vector<std::string> inherited = BuildTrialEnvironment(TrialSpec{}, TrialContext{}, parent);
   EXPECT_NE(std::find(inherited.begin(), inherited.end(), "CUDA_VISIBLE_DEVICES=0,1"), inherited.end());
@@ -398,7 +415,7 @@ TEST(TrialEnvironmentTest, OverlaysSpecAndTrialValues) {
 TEST_F(CommandTrialTest, ChildSeesEnvironment) {
   TrialSpec spec;
   spec.env = {{"EXTRA", "it's here"}};
-  const TrialContext context{5, 9.0, "/ck/5", "", "/p/5.json", std::string(""), {}};
+  const TrialContext context{5, 9.0, "/ck/5", "", "/p/5.json", std::string(""), {}, 0.0};
   const std::string script =
       Script("env.sh",
              "echo \"id=$MPITUNE_TRIAL_ID budget=$MPITUNE_BUDGET ck=$MPITUNE_CHECKPOINT_DIR "
@@ -459,16 +476,16 @@ TEST(MetricParserTest, FixedFormat) {
   EXPECT_EQ(report->value, 0.25);
   EXPECT_TRUE(parser->Parse("mpitune:\tloss=1\tstep=4").has_value());
   EXPECT_FALSE(parser->Parse("epoch 3 loss=0.2").has_value());  // not a metric line at all
-  EXPECT_EQ(parser->garbage_lines(), 0);
+  EXPECT_EQ(parser->counts().malformed, 0);
   for (const char* bad :
        {"mpitune: loss=0.3", "mpitune: step=1 loss=0.3.4", "mpitune: step=1 loss=0.2 junk",
         "mpitune: step=x loss=1", "mpitune: step=-1 loss=1", "mpitune: step=nan loss=1",
         "mpitune: step=1 loss=", "mpitune: =1 step=1 loss=1", "mpitune:", "mpitune: step=1 step=2 loss=1"}) {
     EXPECT_FALSE(parser->Parse(bad).has_value()) << bad;
   }
-  EXPECT_EQ(parser->garbage_lines(), 10);
+  EXPECT_EQ(parser->counts().malformed, 10);
   EXPECT_FALSE(parser->Parse("mpitune: step=1 acc=0.5").has_value());
-  EXPECT_EQ(parser->ignored_lines(), 1);
+  EXPECT_EQ(parser->counts().ignored, 1);
 }
 
 TEST(MetricParserTest, RegexWithAndWithoutStepGroup) {
@@ -487,15 +504,79 @@ TEST(MetricParserTest, RegexWithAndWithoutStepGroup) {
   EXPECT_EQ(counted->Parse("mpitune: step=10 loss=0.1")->step, 10.0);  // the fixed format wins
   EXPECT_TRUE(std::isnan(counted->Parse("loss: NAN")->value));
   EXPECT_EQ(counted->Parse("loss: 0.7")->step, 4.0);
-  EXPECT_EQ(counted->garbage_lines(), 1);
+  EXPECT_EQ(counted->counts().malformed, 1);
   // A hostile regex on a long line must neither hang nor overflow the stack.
   Result<MetricParser> greedy = MetricParser::Create("loss", R"(.*loss=(\S+))");
   ASSERT_TRUE(greedy.ok());
   EXPECT_FALSE(greedy->Parse(std::string(60000, 'x')).has_value());
-  EXPECT_EQ(greedy->ignored_lines(), 1);
+  EXPECT_EQ(greedy->counts().ignored, 1);
 
   EXPECT_FALSE(MetricParser::Create("loss", "(unclosed").ok());
   EXPECT_FALSE(MetricParser::Create("loss", "no group").ok());
+}
+
+// Regression (issue 9, item 8): `epoch (\d+) loss ([0-9.]+)` took the epoch for the
+// value. The config names the groups.
+TEST(MetricParserTest, RegexGroupsNameTheValueAndTheStep) {
+  const std::string regex = R"(epoch (\d+) loss ([0-9.]+))";
+  Result<MetricParser> named = MetricParser::Create("loss", regex, MetricRegexGroups{2, 1});
+  ASSERT_TRUE(named.ok()) << named.status().message();
+  const auto report = named->Parse("epoch 3 loss 0.25");
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->step, 3.0);
+  EXPECT_EQ(report->value, 0.25);
+
+  Result<MetricParser> value_only = MetricParser::Create("loss", regex, MetricRegexGroups{2, 0});
+  ASSERT_TRUE(value_only.ok());
+  EXPECT_EQ(value_only->Parse("epoch 7 loss 0.5")->step, 1.0);
+  EXPECT_EQ(value_only->Parse("epoch 8 loss 0.4")->step, 2.0);
+
+  EXPECT_FALSE(MetricParser::Create("loss", R"(loss ([0-9.]+))", MetricRegexGroups{1, 2}).ok());
+  EXPECT_FALSE(MetricParser::Create("loss", regex, MetricRegexGroups{1, 1}).ok());
+}
+
+// A step below an earlier one of the same stream is dropped and counted: the scheduler
+// never sees a trial go back in time. The two streams are separate pipes, whose lines
+// are not read in the order they were printed.
+TEST(MetricParserTest, StepsGoingBackAreCountedAndDropped) {
+  Result<MetricParser> parser = MetricParser::Create("loss", "");
+  ASSERT_TRUE(parser.ok());
+  EXPECT_TRUE(parser->Parse("mpitune: step=1 loss=0.9").has_value());
+  EXPECT_TRUE(parser->Parse("mpitune: step=3 loss=0.5").has_value());
+  EXPECT_FALSE(parser->Parse("mpitune: step=2 loss=0.7").has_value());
+  EXPECT_TRUE(parser->Parse("mpitune: step=3 loss=0.45").has_value());  // the same step again is fine
+  EXPECT_TRUE(parser->Parse("mpitune: step=2 loss=0.6", 1).has_value());  // stderr goes its own way
+  EXPECT_FALSE(parser->Parse("mpitune: step=1 loss=0.6", 1).has_value());
+  EXPECT_EQ(parser->counts(), (MetricLineCounts{0, 0, 2}));
+}
+
+// Regression (issue 9, item 1): a trial whose metric lines did not match ended with no
+// reason anywhere. What it printed that came closest is quoted.
+TEST(MetricParserTest, WhyNoReportQuotesWhatCameClosest) {
+  const auto why = [](const std::string& regex, const std::vector<std::string>& lines) {
+    Result<MetricParser> parser = MetricParser::Create("loss", regex);
+    EXPECT_TRUE(parser.ok());
+    for (const std::string& line : lines) EXPECT_FALSE(parser->Parse(line).has_value()) << line;
+    return parser->WhyNoReport();
+  };
+  EXPECT_EQ(why("", {"mpitune: loss: 0.5", "mpitune: loss: 0.4", "mpitune: loss: 0.3"}),
+            "3 lines started with \"mpitune:\" but none matched \"mpitune: step=<s> loss=<v>\", e.g. \"mpitune: "
+            "loss: 0.5\"");
+  EXPECT_EQ(why("", {"mpitune: step=1 val_loss=0.5"}),
+            "1 \"mpitune:\" line had no loss=<v>, e.g. \"mpitune: step=1 val_loss=0.5\"");
+  EXPECT_EQ(why("", {"Loss 0.5 after epoch 1", "done"}),
+            "1 line mentions \"loss\" but does not start with \"mpitune:\", e.g. \"Loss 0.5 after epoch 1\"");
+  EXPECT_EQ(why(R"(loss=(\\d+))", {"loss=0.5"}),
+            "no line matched metric_regex \"loss=(\\\\d+)\"; 1 line mentions \"loss\", e.g. \"loss=0.5\"");
+  EXPECT_EQ(why(R"(loss=(\S+))", {"loss=high"}),
+            "1 line matched metric_regex \"loss=(\\S+)\" without a number in group 1, e.g. \"loss=high\"");
+  EXPECT_EQ(why("", {"epoch 1", ""}),
+            "it printed no metric line (expected \"mpitune: step=<s> loss=<v>\" on stdout or stderr)");
+  // Quoted lines are cut, their control bytes hidden.
+  const std::string cut = why("", {std::string("mpitune: \x01loss: ") + std::string(200, '9')});
+  EXPECT_NE(cut.find("e.g. \"mpitune: ?loss: 999"), std::string::npos) << cut;
+  EXPECT_TRUE(cut.ends_with("999...\"")) << cut;
+  EXPECT_LT(cut.size(), 200u) << cut;
 }
 
 TEST(LineSplitterTest, SplitsAcrossChunksAndCapsLength) {
@@ -540,8 +621,8 @@ TEST_F(CommandTrialTest, ParsesMetricLinesFromOutput) {
   const TrialExit exit = trial->Finish();
   EXPECT_EQ(exit.outcome, TrialOutcome::kExited);
   EXPECT_EQ(exit.reports, 4);
-  EXPECT_EQ(exit.garbage_lines, 3);
-  EXPECT_EQ(exit.ignored_lines, 1);
+  EXPECT_EQ(exit.lines.malformed, 3);
+  EXPECT_EQ(exit.lines.ignored, 1);
 }
 
 TEST_F(CommandTrialTest, RegexMetricFromOutput) {
@@ -578,7 +659,7 @@ TEST_F(CommandTrialTest, SurvivesHugeAndBinaryOutput) {
   EXPECT_EQ(reports[1].value, 0.25);
   const TrialExit exit = trial->Finish();
   EXPECT_EQ(exit.outcome, TrialOutcome::kExited);
-  EXPECT_GE(exit.garbage_lines, 3);  // the three over-long lines
+  EXPECT_GE(exit.lines.malformed, 3);  // the three over-long lines
   // The log keeps every byte: the lines above, 1048577 + 1048606 + 64 * 19 + 26 + 70000 + 27.
   EXPECT_EQ(fs::file_size(TrialDir() / "stdout.log"), 2168452u);
   ASSERT_EQ(exit.stderr_tail.size(), 1u);
@@ -664,7 +745,7 @@ TEST_F(CommandTrialTest, TimeoutKillsTheWholeGroup) {
   const TrialExit exit = trial->Finish();
   EXPECT_EQ(exit.outcome, TrialOutcome::kTimedOut);
   EXPECT_TRUE(exit.timed_out);
-  EXPECT_EQ(exit.signal, SIGKILL);
+  EXPECT_EQ(exit.signal, SIGTERM);  // the shell does not handle it: it goes down at once
   EXPECT_GE(elapsed, 1.45);
   EXPECT_LT(elapsed, 4.0);
   EXPECT_GE(exit.duration_seconds, 1.5);
@@ -673,6 +754,45 @@ TEST_F(CommandTrialTest, TimeoutKillsTheWholeGroup) {
   ASSERT_FALSE(sleeper.empty());
   EXPECT_TRUE(EventuallyGone(std::stoi(sleeper)));
   EXPECT_TRUE(EventuallyGone(trial->pid()));
+}
+
+// Regression (issue 9, item 9): a trial past its timeout got SIGKILL at once, with no
+// chance to checkpoint. It gets SIGTERM and the stop grace first, like a stop, and is
+// still recorded as timed out.
+TEST_F(CommandTrialTest, TimeoutSendsSigtermAndWaitsTheGraceBeforeSigkill) {
+  CommandTrialOptions options;
+  options.timeout_seconds = 1.0;
+  options.stop_grace_seconds = 5.0;
+  auto trial = Start({Script("save.sh", "trap 'echo saved; exit 0' TERM\necho started\n"
+                                        "while :; do sleep 0.05; done\n")},
+                     options);
+  ASSERT_NE(trial, nullptr);
+  const double start = clock_->Now();
+  RunToEnd(*trial, 4.0);
+  EXPECT_LT(clock_->Now() - start, 3.0);
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kTimedOut);
+  EXPECT_TRUE(exit.timed_out);
+  EXPECT_EQ(exit.exit_code, 0);
+  EXPECT_FALSE(exit.killed_after_grace);
+  EXPECT_EQ(ReadFile(TrialDir() / "stdout.log"), "started\nsaved\n");
+  EXPECT_EQ(exit.message, "timed out after 1 s (exited with code 0 after SIGTERM)");
+}
+
+TEST_F(CommandTrialTest, ATimedOutTrialThatIgnoresSigtermIsKilledAfterTheGrace) {
+  CommandTrialOptions options;
+  options.timeout_seconds = 1.0;
+  options.stop_grace_seconds = 0.3;
+  auto trial = Start({Script("stubborn.sh", "trap '' TERM\nwhile :; do sleep 0.05; done\n")}, options);
+  ASSERT_NE(trial, nullptr);
+  const double start = clock_->Now();
+  RunToEnd(*trial, 4.0);
+  EXPECT_GE(clock_->Now() - start, 1.3);
+  const TrialExit exit = trial->Finish();
+  EXPECT_EQ(exit.outcome, TrialOutcome::kTimedOut);
+  EXPECT_TRUE(exit.killed_after_grace);
+  EXPECT_EQ(exit.signal, SIGKILL);
+  EXPECT_EQ(exit.message, "timed out after 1 s (killed by SIGKILL 0.3 s after SIGTERM)");
 }
 
 TEST_F(CommandTrialTest, LeftoverChildrenDieWithTheTrial) {
@@ -790,9 +910,9 @@ TEST_F(CommandTrialTest, ExampleTrainingScriptReportsAndResumes) {
   options.metric_regex = spec.metric_regex;
   options.timeout_seconds = spec.timeout_seconds;
 
-  const auto run = [&](double budget, const std::string& restore_from) {
-    TrialContext context{
-        3, budget, (dir_ / "ck").string(), restore_from, (dir_ / "params.json").string(), std::nullopt, {}};
+  const auto run = [&](double budget, const std::string& restore_from, double resume_step) {
+    TrialContext context{3,           budget,      (dir_ / "ck").string(), restore_from, (dir_ / "params.json").string(),
+                         std::nullopt, {}, resume_step};
     EXPECT_TRUE(WriteParamsJson(context.params_json_path, context.trial, budget, space, config).ok());
     const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, config, context);
     EXPECT_TRUE(argv.ok()) << argv.status().message();
@@ -800,11 +920,11 @@ TEST_F(CommandTrialTest, ExampleTrainingScriptReportsAndResumes) {
     std::vector<MetricReport> reports = RunToEnd(*trial);
     const TrialExit exit = trial->Finish();
     EXPECT_EQ(exit.outcome, TrialOutcome::kExited) << exit.message;
-    EXPECT_EQ(exit.garbage_lines, 0);
+    EXPECT_EQ(exit.lines.malformed, 0);
     return reports;
   };
 
-  const std::vector<MetricReport> first = run(3, "");
+  const std::vector<MetricReport> first = run(3, "", 0.0);
   ASSERT_EQ(first.size(), 3u);
   for (std::size_t i = 0; i < first.size(); ++i) {
     EXPECT_EQ(first[i].step, static_cast<double>(i + 1));
@@ -813,10 +933,20 @@ TEST_F(CommandTrialTest, ExampleTrainingScriptReportsAndResumes) {
   EXPECT_LT(first.back().value, first.front().value);
   ASSERT_TRUE(fs::exists(dir_ / "ck" / "checkpoint.json"));
 
-  const std::vector<MetricReport> resumed = run(5, (dir_ / "ck" / "checkpoint.json").string());
+  const std::string checkpoint = (dir_ / "ck" / "checkpoint.json").string();
+  const std::vector<MetricReport> resumed = run(5, checkpoint, 3.0);
   ASSERT_EQ(resumed.size(), 2u);
   EXPECT_EQ(resumed[0].step, 4.0);
   EXPECT_EQ(resumed[1].step, 5.0);
+
+  // The study resumes it from step 3 while its checkpoint is at 5 (the report of step
+  // 5 was lost with a crash): it reports step 5 again, with the same value, and
+  // trains on from there.
+  const std::vector<MetricReport> ahead = run(6, checkpoint, 3.0);
+  ASSERT_EQ(ahead.size(), 2u);
+  EXPECT_EQ(ahead[0].step, 5.0);
+  EXPECT_EQ(ahead[0].value, resumed[1].value);
+  EXPECT_EQ(ahead[1].step, 6.0);
 }
 
 }  // namespace

@@ -26,8 +26,9 @@ namespace mpitune {
 //
 //   Study over (Done): each idle worker gets Shutdown; running ones finish their
 //   trial first. The loop ends when every worker has been sent Shutdown.
-//   Stop request (signal): no new work; every running worker gets Stop, answers
-//   with Finished(kInterrupted) (the scheduler re-queues the trial), then Shutdown.
+//   Stop request (signal), or fail fast (the first fail_fast runs all failed): no new
+//   work; every running worker gets Stop, answers with Finished(kInterrupted) (the
+//   scheduler re-queues the trial), then Shutdown.
 //   Lost worker: a running trial's worker silent for lost_after_seconds ends that
 //   trial as kLost, gets Shutdown (in case it wakes up) and no more work.
 //
@@ -40,7 +41,8 @@ Coordinator::Coordinator(Scheduler& scheduler, Transport& transport, Clock& cloc
     : scheduler_(scheduler), transport_(transport), clock_(clock), stop_requested_(stop_requested),
       options_(std::move(options)),
       dispatcher_(scheduler, transport.size() - 1,
-                  DispatcherOptions{options_.lost_after_seconds, options_.store, true, options_.name_ranks}) {
+                  DispatcherOptions{options_.lost_after_seconds, options_.store, true, options_.name_ranks,
+                                    options_.fail_fast}) {
   start_time_ = clock_.Now();
   next_progress_ = start_time_ + options_.progress_every;
 }
@@ -72,7 +74,12 @@ Result<LoopStep> Coordinator::Step() {
   if (status.ok() && !dispatcher_.stopping() && stop_requested_ != nullptr &&
       stop_requested_->load(std::memory_order_relaxed)) {
     busy = true;
-    for (const auto& [worker, trial] : dispatcher_.RequestStop()) {
+    dispatcher_.RequestStop();
+  }
+  if (status.ok() && dispatcher_.stopping()) {
+    // A stop request, or fail fast decided while handling a Finished above.
+    for (const auto& [worker, trial] : dispatcher_.TakeRunsToInterrupt()) {
+      busy = true;
       if (!status.ok()) break;
       status = SendTo(RankOf(worker), StopMsg{trial});
     }
@@ -136,7 +143,7 @@ Status Coordinator::Handle(int from, Message& message, double now) {
     dispatcher_.Finished(worker, finished->trial,
                          RunEnd{finished->outcome, finished->exit_code, finished->duration,
                                 std::move(finished->message), finished->checkpoint_step,
-                                std::move(finished->checkpoint)},
+                                std::move(finished->checkpoint), finished->lines},
                          now);
     return Status::Ok();
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -35,6 +36,8 @@ struct CoordinatorOptions {
   // stands; never when null or progress_every is 0.
   std::function<void(const StudyProgress&)> on_progress;
   double progress_every = 0.0;
+  // See DispatcherOptions::fail_fast; 0 = never.
+  std::int64_t fail_fast = 0;
 };
 
 class Coordinator {

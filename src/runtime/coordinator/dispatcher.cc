@@ -8,9 +8,40 @@
 
 namespace mpitune {
 
+namespace {
+
+// A trial that ranks, or is on its way (it reported and was interrupted): the study's
+// command works, so fail fast stays off for the rest of it, resumes included.
+bool HasSucceeded(const TrialRecord& trial) {
+  switch (trial.state) {
+    case TrialState::kPaused:
+    case TrialState::kCompleted:
+    case TrialState::kStopped:
+      return true;
+    case TrialState::kPending:
+    case TrialState::kRunning:
+      return trial.reports > 0;
+    case TrialState::kFailed:
+    case TrialState::kLost:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
 Dispatcher::Dispatcher(Scheduler& scheduler, int worker_slots, DispatcherOptions options)
     : scheduler_(scheduler), options_(options), checkpoints_(options.store),
-      slots_(static_cast<std::size_t>(std::max(worker_slots, 0))), devices_(slots_.size(), "cpu") {}
+      slots_(static_cast<std::size_t>(std::max(worker_slots, 0))), devices_(slots_.size(), "cpu") {
+  if (options_.fail_fast > 0) {
+    for (const TrialRecord& trial : scheduler_.trials()) {
+      if (HasSucceeded(trial)) {
+        succeeded_ = true;
+        break;
+      }
+    }
+  }
+}
 
 Dispatcher::Slot* Dispatcher::Find(int worker) {
   if (worker < 0 || worker >= static_cast<int>(slots_.size())) return nullptr;
@@ -141,8 +172,13 @@ void Dispatcher::EndRun(Slot& slot, const RunEnd& end, double now) {
     CountFailure(slot, trial, end.message);
   }
   if (!end.checkpoint.empty()) checkpoints_.Keep(trial, end.checkpoint_step, end.checkpoint);
+  if (end.lines.any()) {
+    summary_.lines += end.lines;
+    if (options_.store != nullptr) options_.store->RunOutput(trial, end.lines);
+  }
   if (options_.store != nullptr) options_.store->RunEnded(trial, end.exit_code, end.duration, end.message);
   scheduler_.Finished(trial, end.outcome, now);
+  CheckFailFast(end.outcome);
   if (options_.keep_runs) {
     RunRecord& run = summary_.runs[slot.run_index];
     run.finished = true;
@@ -151,6 +187,7 @@ void Dispatcher::EndRun(Slot& slot, const RunEnd& end, double now) {
     run.exit_code = end.exit_code;
     run.duration = end.duration;
     run.message = end.message;
+    run.lines = end.lines;
   }
   --running_;
   slot.running = false;
@@ -168,11 +205,35 @@ void Dispatcher::Finished(int worker, TrialId trial, RunEnd end, double now) {
   if (!slot->released) idle_.push(worker);
 }
 
-std::vector<std::pair<int, TrialId>> Dispatcher::RequestStop() {
-  std::vector<std::pair<int, TrialId>> interrupt;
-  if (stopping_) return interrupt;
+void Dispatcher::CheckFailFast(TrialOutcome outcome) {
+  if (outcome == TrialOutcome::kExited) {
+    succeeded_ = true;
+    return;
+  }
+  if (outcome != TrialOutcome::kFailed && outcome != TrialOutcome::kTimedOut) return;
+  if (succeeded_ || options_.fail_fast <= 0) return;
+  if (++failed_before_success_ < options_.fail_fast || stopping_) return;
+  summary_.failed_fast = true;
+  Stop();
+}
+
+void Dispatcher::Stop() {
+  if (stopping_) return;
   stopping_ = true;
+  interrupt_pending_ = true;
+}
+
+void Dispatcher::RequestStop() {
+  if (stopping_) return;
   summary_.interrupted = true;
+  Stop();
+}
+
+std::vector<std::pair<int, TrialId>> Dispatcher::TakeRunsToInterrupt() {
+  std::vector<std::pair<int, TrialId>> interrupt;
+  // No run starts once the study stops, so one pass finds every one.
+  if (!interrupt_pending_) return interrupt;
+  interrupt_pending_ = false;
   for (std::size_t worker = 0; worker < slots_.size(); ++worker) {
     Slot& slot = slots_[worker];
     if (!slot.running || slot.stop_sent) continue;

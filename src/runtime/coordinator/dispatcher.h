@@ -37,6 +37,11 @@ struct DispatcherOptions {
   bool keep_runs = true;
   // Name the worker's rank in failure lines ("trial 3 on rank 2: ...").
   bool name_ranks = true;
+  // Fail fast: once this many runs have failed (kFailed, kTimedOut) while none has
+  // ended well in the whole study, no more work is handed out and the running trials
+  // are interrupted (they resume later): a broken command or setup costs a handful
+  // of trials, not the study's. 0 = never.
+  std::int64_t fail_fast = 0;
 };
 
 // Rank 0's answer to one Report message.
@@ -74,9 +79,12 @@ class Dispatcher {
   // `worker`'s run of `trial` ended (a stale Finished is ignored).
   void Finished(int worker, TrialId trial, RunEnd end, double now);
 
-  // Stop the study: no new work from now. Returns the workers whose runs to
-  // interrupt, with their trials.
-  std::vector<std::pair<int, TrialId>> RequestStop();
+  // Stop the study (a signal): no new work from now; the running runs are to be
+  // interrupted (TakeRunsToInterrupt).
+  void RequestStop();
+  // Runs to interrupt because the study stops (a stop request or fail fast), each
+  // returned once.
+  std::vector<std::pair<int, TrialId>> TakeRunsToInterrupt();
   // Runs whose workers were silent past lost_after_seconds end as kLost; returns those
   // workers, which get no more work (tell them to leave).
   std::vector<int> DeclareLost(double now);
@@ -111,6 +119,9 @@ class Dispatcher {
   };
 
   void EndRun(Slot& slot, const RunEnd& end, double now);
+  // Counts a run's outcome towards fail fast, and stops the study when it is reached.
+  void CheckFailFast(TrialOutcome outcome);
+  void Stop();
   void CountFailure(const Slot& slot, TrialId trial, const std::string& message);
   Slot* Find(int worker);
 
@@ -126,6 +137,9 @@ class Dispatcher {
   double next_lost_check_ = 0.0;
   bool done_ = false;
   bool stopping_ = false;
+  bool interrupt_pending_ = false;  // stopping, and running runs not yet told
+  bool succeeded_ = false;         // a run of the study ended well (this process or before)
+  std::int64_t failed_before_success_ = 0;
   RunSummary summary_;
 };
 

@@ -103,6 +103,9 @@ void Put(ByteWriter& w, const FinishedMsg& m) {
   w.String(m.message, kMaxStringBytes);
   w.F64(m.checkpoint_step);
   w.Bytes(m.checkpoint);
+  w.I64(m.lines.malformed);
+  w.I64(m.lines.ignored);
+  w.I64(m.lines.steps_back);
 }
 void Get(ByteReader& r, FinishedMsg& m) {
   m.trial = r.I64("trial");
@@ -117,6 +120,9 @@ void Get(ByteReader& r, FinishedMsg& m) {
   m.message = r.String("message", kMaxStringBytes);
   m.checkpoint_step = r.F64("checkpoint_step");
   m.checkpoint = r.Bytes("checkpoint", kMaxCheckpointBytes);
+  m.lines.malformed = r.I64("malformed_lines");
+  m.lines.ignored = r.I64("ignored_lines");
+  m.lines.steps_back = r.I64("steps_back");
 }
 
 void Put(ByteWriter&, const HeartbeatMsg&) {}

@@ -54,7 +54,9 @@
 //                    f64 duration, string message (stderr tail / error text),
 //                    f64 checkpoint_step, bytes checkpoint (a built-in
 //                    objective's state when it paused; rank 0 stores it in the
-//                    study file, so the trial resumes on any rank, after a crash too)
+//                    study file, so the trial resumes on any rank, after a crash too),
+//                    i64 malformed_lines, i64 ignored_lines, i64 steps_back (a
+//                    command's metric lines that made no report)
 //   6     Heartbeat  (empty)
 //   7     Stop       i64 trial
 //   8     Shutdown   string reason
@@ -80,12 +82,14 @@
 #include <variant>
 #include <vector>
 
+#include "mpitune/run_record.h"
 #include "mpitune/status.h"
 #include "mpitune/trial.h"
 
 namespace mpitune {
 
-inline constexpr std::uint16_t kProtocolVersion = 3;
+// 4: Finished carries the run's metric line counts.
+inline constexpr std::uint16_t kProtocolVersion = 4;
 inline constexpr std::size_t kMessageHeaderBytes = 6;
 inline constexpr std::size_t kMaxStringBytes = 64 * 1024;
 inline constexpr std::size_t kMaxArrayLength = 64 * 1024;
@@ -160,6 +164,7 @@ struct FinishedMsg {
   std::string message;    // stderr tail or error text; empty when it went well
   double checkpoint_step = 0.0;
   std::vector<std::uint8_t> checkpoint;  // a paused built-in objective's state
+  MetricLineCounts lines;                // a command's output lines that made no report
   bool operator==(const FinishedMsg&) const = default;
 };
 

@@ -77,8 +77,10 @@ CommandRunnerSettings MakeCommandRunnerSettings(const StudyConfig& config, const
   settings.space = config.space;
   settings.options.metric = config.metric;
   settings.options.metric_regex = config.trial.metric_regex;
+  settings.options.metric_regex_groups = config.trial.metric_regex_groups;
   settings.options.timeout_seconds = config.trial.timeout_seconds;
   settings.options.log_limit_bytes = config.trial.log_limit_bytes;
+  settings.options.stop_grace_seconds = config.trial.stop_grace_seconds;
   return settings;
 }
 
@@ -114,6 +116,7 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
   context.budget = budget_;
   context.checkpoint_dir = CheckpointDirectory(settings_.trials_dir, trial_);
   if (resume_step > 0.0) context.restore_from = context.checkpoint_dir;
+  context.resume_step = resume_step;
   context.params_json_path = (fs::path(dir) / "params.json").string();
   context.cuda_visible_devices = settings_.cuda_visible_devices;
   context.params = ParamEnvironment(settings_.space, config);
@@ -141,13 +144,22 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
     return;
   }
   process_ = std::move(*started);
+  resume_step_ = resume_step;
+  reports_ = 0;
+  reports_before_resume_ = 0;
 }
 
 void CommandExecution::Progress(double now, double max_seconds, int max_reports, std::vector<MetricPoint>& out) {
   if (process_ == nullptr) return;
   if (pending_.empty() && Running() && max_seconds > 0.0) process_->WaitForOutput(max_seconds);
   for (const MetricReport& report : process_->Poll(now)) {
-    if (!stopping_ && !exploit_) pending_.push_back(MetricPoint{report.step, report.value});
+    if (stopping_ || exploit_) continue;
+    pending_.push_back(MetricPoint{report.step, report.value});
+    if (report.step >= resume_step_) {
+      ++reports_;
+    } else {
+      ++reports_before_resume_;
+    }
   }
   if (exploit_ && !Running()) ContinueFromDonor(now);
   for (int i = 0; i < max_reports && !pending_.empty(); ++i) {
@@ -183,6 +195,7 @@ void CommandExecution::ContinueFromDonor(double now) {
   exploit_.reset();
   const TrialExit exit = process_->Finish();
   process_.reset();
+  lines_ += exit.lines;
   if (exit.outcome == TrialOutcome::kFailed || exit.outcome == TrialOutcome::kTimedOut) {
     setup_error_ = "stopped for an exploit, it failed: " + FailureMessage(exit);
     return;
@@ -194,6 +207,21 @@ void CommandExecution::ContinueFromDonor(double now) {
     return;
   }
   Launch(source.config, source.step, now);
+}
+
+std::string CommandExecution::NoReportMessage(const TrialExit& exit) const {
+  const std::string& metric = settings_.options.metric;
+  if (resume_step_ <= 0.0) return fmt::format("{} without reporting {}: {}", exit.message, metric, exit.why_no_report);
+  // Ranking it on what the study had would rank it on a step older than its checkpoint.
+  const std::string contract = fmt::format(
+      "a trial restored from a checkpoint must report from MPITUNE_RESUME_STEP={:g} on, and report its "
+      "checkpoint's step again when that is later (README: checkpoints and reports)",
+      resume_step_);
+  if (reports_before_resume_ > 0) {
+    return fmt::format("{} having reported {} only at steps before {:g}: {}", exit.message, metric, resume_step_,
+                       contract);
+  }
+  return fmt::format("{} without reporting {}: {}; {}", exit.message, metric, contract, exit.why_no_report);
 }
 
 bool CommandExecution::Quiet() const { return !exploit_ && !Running() && pending_.empty(); }
@@ -208,9 +236,17 @@ RunEnd CommandExecution::Finish(double now) {
     return end;
   }
   const TrialExit exit = process_->Finish();
+  lines_ += exit.lines;
+  end.lines = lines_;
   end.exit_code = exit.exit_code.value_or(exit.signal != 0 ? 128 + exit.signal : -1);
   // A trial stopped for the study's shutdown is not at fault, however it went down.
   end.outcome = interrupted_ ? TrialOutcome::kInterrupted : exit.outcome;
+  if (end.outcome == TrialOutcome::kExited && !stopping_ && reports_ == 0) {
+    // It ended by itself and "well", yet gave the scheduler nothing (new) to rank it on.
+    end.outcome = TrialOutcome::kFailed;
+    end.message = NoReportMessage(exit);
+    return end;
+  }
   if (end.outcome == TrialOutcome::kFailed || end.outcome == TrialOutcome::kTimedOut) end.message = FailureMessage(exit);
   return end;
 }

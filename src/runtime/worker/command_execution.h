@@ -11,14 +11,23 @@
 // to a temporary sibling, synced, renamed over: never half a directory), and the
 // command starts again with the new hyperparameters, restoring from that copy at the
 // donor's step.
+//
+// A process that exits by itself with code 0 must have reported, from the step it was
+// resumed from (MPITUNE_RESUME_STEP, 0 for a fresh start) on: one that did not fails,
+// saying why (its metric lines did not match, it printed none, or it restored a
+// checkpoint ahead of the study and exited without reporting that step again), rather
+// than ending "well" and being ranked on nothing, or on a step older than its
+// checkpoint.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "config/study_config.h"
+#include "mpitune/run_record.h"
 #include "mpitune/space.h"
 #include "mpitune/status.h"
 #include "mpitune/trial.h"
@@ -67,6 +76,8 @@ class CommandExecution final : public TrialExecution {
   void Stop(double now);
   // The process stopped for an exploit has exited: take the donor's checkpoint, go on.
   void ContinueFromDonor(double now);
+  // Why a process that exited 0 fails: it reported nothing from its resume step on.
+  std::string NoReportMessage(const TrialExit& exit) const;
 
   const CommandRunnerSettings& settings_;
   TrialId trial_;
@@ -75,6 +86,11 @@ class CommandExecution final : public TrialExecution {
   std::unique_ptr<CommandTrial> process_;
   std::string setup_error_;  // set when there is no process
   std::deque<MetricPoint> pending_;
+  double resume_step_ = 0.0;  // of the current process
+  // Its reports passed on to rank 0, from resume_step_ on and before it.
+  std::int64_t reports_ = 0;
+  std::int64_t reports_before_resume_ = 0;
+  MetricLineCounts lines_;    // of the processes that have ended
   bool stopping_ = false;     // ended by a decision or an interrupt: later output is moot
   bool interrupted_ = false;
   std::optional<ExploitSource> exploit_;  // waiting for the old process to exit

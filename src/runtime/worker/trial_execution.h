@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "mpitune/run_record.h"
 #include "mpitune/trial.h"
 
 namespace mpitune {
@@ -38,6 +39,7 @@ struct RunEnd {
   // A paused built-in objective's state, which rank 0 keeps for its resume.
   double checkpoint_step = 0.0;
   std::vector<std::uint8_t> checkpoint;
+  MetricLineCounts lines;  // a command's output lines that made no report
 };
 
 class TrialExecution {

@@ -145,7 +145,7 @@ Status Worker::DriveTrial(bool& busy) {
     RunEnd end = run.execution->Finish(clock_.Now());
     running_.reset();
     return Send(FinishedMsg{trial, end.outcome, end.exit_code, end.duration, std::move(end.message),
-                            end.checkpoint_step, std::move(end.checkpoint)});
+                            end.checkpoint_step, std::move(end.checkpoint), end.lines});
   }
   if (clock_.Now() - last_sent_ >= options_.heartbeat_seconds) return Send(HeartbeatMsg{});
   return Status::Ok();

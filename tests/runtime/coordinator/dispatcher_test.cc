@@ -142,7 +142,7 @@ TEST(DispatcherTest, AnExploitCarriesTheDonorCheckpointAndStartsANewSegment) {
   const std::vector<double> step3 = {3.0};
   const std::vector<double> value = {0.1};
   ASSERT_TRUE(dispatcher.Report(0, 0, 0, step3, value, 2.0));
-  dispatcher.Finished(0, 0, RunEnd{TrialOutcome::kExited, 0, 1.0, "", 3.0, {7, 8, 9}}, 3.0);
+  dispatcher.Finished(0, 0, RunEnd{TrialOutcome::kExited, 0, 1.0, "", 3.0, {7, 8, 9}, {}}, 3.0);
   // Trial 1 exploits trial 0.
   scheduler.answers = {Decision{DecisionKind::kExploit, 0, Config{{0.25}}}};
   const std::vector<double> step2 = {2.0};
@@ -168,7 +168,7 @@ TEST(DispatcherTest, APausedTrialResumesWithItsCheckpoint) {
   ASSERT_TRUE(dispatcher.HandOut(1.0, Record(handed)).ok());
   ASSERT_EQ(handed.size(), 1u);
   EXPECT_TRUE(handed[0].restore.empty());
-  dispatcher.Finished(0, 0, RunEnd{TrialOutcome::kExited, 0, 1.0, "", 3.0, {1, 2}}, 2.0);
+  dispatcher.Finished(0, 0, RunEnd{TrialOutcome::kExited, 0, 1.0, "", 3.0, {1, 2}, {}}, 2.0);
   Assignment resume;
   resume.trial = 0;
   resume.budget = 9.0;
@@ -218,6 +218,56 @@ TEST(DispatcherTest, ASilentWorkerIsLostAndItsTrialWithIt) {
   // A lost worker gets no more work, even when it speaks again.
   dispatcher.Finished(1, 1, RunEnd{}, 13.0);
   EXPECT_EQ(scheduler.finished.size(), 1u);
+}
+
+RunEnd Failed() { return RunEnd{TrialOutcome::kFailed, 2, 0.1, "exited with code 2", 0.0, {}, {}}; }
+
+// Regression (issue 9, item 2): a study whose trials all failed ran every one of
+// them. Rank 0 stops handing out work after fail_fast failures with no success, and
+// interrupts what still runs, whichever driver feeds it.
+TEST(DispatcherTest, FailFastStopsHandingOutAndInterruptsTheRest) {
+  ScriptedScheduler scheduler;
+  DispatcherOptions options;
+  options.fail_fast = 3;
+  Dispatcher dispatcher(scheduler, 2, options);
+  std::vector<Handed> handed;
+  dispatcher.Join(0, 1, "cpu", 0.0);
+  dispatcher.Join(1, 2, "cpu", 0.0);
+  ASSERT_TRUE(dispatcher.HandOut(0.0, Record(handed)).ok());  // trials 0, 1
+  dispatcher.Finished(0, 0, Failed(), 1.0);
+  ASSERT_TRUE(dispatcher.HandOut(1.0, Record(handed)).ok());  // trial 2
+  dispatcher.Finished(1, 1, Failed(), 2.0);
+  EXPECT_FALSE(dispatcher.stopping());
+  EXPECT_TRUE(dispatcher.TakeRunsToInterrupt().empty());
+  ASSERT_TRUE(dispatcher.HandOut(2.0, Record(handed)).ok());  // trial 3
+  ASSERT_EQ(handed.size(), 4u);
+  dispatcher.Finished(0, 2, Failed(), 3.0);
+  EXPECT_TRUE(dispatcher.stopping());
+  EXPECT_TRUE(dispatcher.summary().failed_fast);
+  EXPECT_FALSE(dispatcher.summary().interrupted);
+  ASSERT_TRUE(dispatcher.HandOut(3.0, Record(handed)).ok());
+  EXPECT_EQ(handed.size(), 4u) << "nothing more is handed out";
+  using Interrupt = std::pair<int, TrialId>;
+  EXPECT_EQ(dispatcher.TakeRunsToInterrupt(), (std::vector<Interrupt>{{1, 3}}));
+  EXPECT_TRUE(dispatcher.TakeRunsToInterrupt().empty()) << "each run is interrupted once";
+  EXPECT_EQ(dispatcher.TakeWorkersToRelease(), std::vector<int>{0});
+}
+
+TEST(DispatcherTest, OneRunThatEndsWellTurnsFailFastOff) {
+  ScriptedScheduler scheduler;
+  DispatcherOptions options;
+  options.fail_fast = 2;
+  Dispatcher dispatcher(scheduler, 1, options);
+  std::vector<Handed> handed;
+  dispatcher.Join(0, 1, "cpu", 0.0);
+  ASSERT_TRUE(dispatcher.HandOut(0.0, Record(handed)).ok());
+  dispatcher.Finished(0, 0, RunEnd{}, 1.0);
+  for (TrialId trial = 1; trial <= 4; ++trial) {
+    ASSERT_TRUE(dispatcher.HandOut(static_cast<double>(trial), Record(handed)).ok());
+    dispatcher.Finished(0, trial, Failed(), static_cast<double>(trial) + 0.5);
+  }
+  EXPECT_FALSE(dispatcher.stopping());
+  EXPECT_FALSE(dispatcher.summary().failed_fast);
 }
 
 }  // namespace

@@ -27,9 +27,10 @@ std::vector<Message> Samples() {
       ReportMsg{44, 2, {1.0, 2.0, 2.5}, {nan, inf, -inf}},
       DecisionMsg{42, 0, 1, DecisionKind::kPause, -1, {}, 0.0, {}},
       DecisionMsg{45, 1, 3, DecisionKind::kExploit, 12, {0.1, 0.2}, 9.0, {0x01, 0x02, 0xff}},
-      FinishedMsg{42, TrialOutcome::kFailed, 139, 73.5, "Traceback (most recent call last):\n  ...\nSegfault", 0.0, {}},
-      FinishedMsg{44, TrialOutcome::kExited, 0, 2.5, "", 9.0, std::vector<std::uint8_t>(3000, 0xab)},
-      FinishedMsg{46, TrialOutcome::kInterrupted, 0, 0.0, "", 0.0, {}},
+      FinishedMsg{42, TrialOutcome::kFailed, 139, 73.5, "Traceback (most recent call last):\n  ...\nSegfault", 0.0, {},
+                  {3, 1, 2}},
+      FinishedMsg{44, TrialOutcome::kExited, 0, 2.5, "", 9.0, std::vector<std::uint8_t>(3000, 0xab), {}},
+      FinishedMsg{46, TrialOutcome::kInterrupted, 0, 0.0, "", 0.0, {}, {}},
       HeartbeatMsg{},
       StopMsg{42},
       ShutdownMsg{"study done"},
@@ -99,7 +100,7 @@ TEST(ProtocolTest, WrongVersionIsNamedClearly) {
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.status().kind(), ErrorKind::kBadInput);
   EXPECT_EQ(decoded.status().message(),
-            "protocol: Hello: protocol version 4 from the peer, this build speaks 3 "
+            "protocol: Hello: protocol version 5 from the peer, this build speaks 4 "
             "(are all ranks running the same mpitune?)");
 }
 
@@ -163,7 +164,7 @@ TEST(ProtocolTest, RejectsOversizedLengthsWithoutAllocating) {
 TEST(ProtocolTest, EncodeKeepsTheTailOfOverlongStrings) {
   std::string tail(kMaxStringBytes + 100, 'a');
   tail.replace(tail.size() - 5, 5, "oops!");
-  const Bytes bytes = Encode(FinishedMsg{1, TrialOutcome::kFailed, 1, 1.0, tail, 0.0, {}});
+  const Bytes bytes = Encode(FinishedMsg{1, TrialOutcome::kFailed, 1, 1.0, tail, 0.0, {}, {}});
   Result<Message> decoded = Decode(MessageTag(MessageKind::kFinished), bytes);
   ASSERT_TRUE(decoded.ok()) << decoded.status().message();
   const std::string& message = std::get<FinishedMsg>(*decoded).message;
