@@ -2,7 +2,7 @@
 # Installs the Debian packages mpitune builds and tests with, skipping those already
 # present (so it is cheap to call every time). Needs root when anything is missing.
 # With --tests it also installs what only the test suite uses: a one-node Slurm
-# (slurm-wlm, munge) for the launch tests.
+# (slurm-wlm, munge) for the launch tests, and h5py to read study files as users do.
 set -euo pipefail
 
 packages=(
@@ -15,7 +15,7 @@ packages=(
   python3
 )
 if [[ ${1:-} == --tests ]]; then
-  packages+=(slurm-wlm munge)
+  packages+=(slurm-wlm munge python3-h5py)
 fi
 
 missing=()

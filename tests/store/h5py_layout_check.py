@@ -1,0 +1,129 @@
+"""The study file layout the README documents, read with h5py as a user would.
+
+Usage: h5py_layout_check.py MPITUNE_BINARY WORK_DIR
+Runs a small study with command trials (one of which fails) and a choice of every
+kind, then checks each group, column and attribute the README lists, and that
+the values agree with `mpitune status --json --history`.
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+binary, work = sys.argv[1], sys.argv[2]
+os.makedirs(work, exist_ok=True)
+config = os.path.join(work, "layout.yaml")
+storage = os.path.join(work, "layout.h5")
+for leftover in (storage, storage + ".journal"):
+    if os.path.exists(leftover):
+        os.remove(leftover)
+
+# Trial 1 crashes; the others report twice. lr's value picks the metric so that the
+# file's values can be checked against what the script printed.
+script = (
+    "import os,sys\n"
+    "t=int(os.environ['MPITUNE_TRIAL_ID'])\n"
+    "if t==1: sys.exit(3)\n"
+    "lr=float(os.environ['MPITUNE_PARAM_lr'])\n"
+    "b=int(float(os.environ['MPITUNE_BUDGET']))\n"
+    "for s in range(1,b+1): print('mpitune: step=%d loss=%r' % (s, lr*s), flush=True)\n"
+)
+with open(config, "w") as f:
+    f.write(
+        "study: {name: layout, metric: loss, mode: min, seed: 3}\n"
+        "space:\n"
+        "  lr: {type: loguniform, low: 0.001, high: 1}\n"
+        "  opt: {type: choice, values: [adam, \"it's\"]}\n"
+        "  layers: {type: choice, values: [1, 4]}\n"
+        "  bn: {type: choice, values: [true, false]}\n"
+        "  drop: {type: choice, values: [0.25, 0.5]}\n"
+        "scheduler: {type: fifo, max_trials: 4, max_budget: 2}\n"
+        "trial:\n"
+        f"  command: [/usr/bin/python3, -c, {json.dumps(script)}]\n"
+    )
+run = subprocess.run([binary, "run", config, "--storage", storage, "-q"], capture_output=True, text=True)
+if run.returncode != 0:
+    sys.exit(f"mpitune run exited {run.returncode}: {run.stderr}")
+status = json.loads(
+    subprocess.run([binary, "status", storage, "--json", "--history"], capture_output=True, text=True, check=True).stdout
+)
+
+failures = []
+
+
+def check(condition, what):
+    if not condition:
+        failures.append(what)
+
+
+with h5py.File(storage, "r") as f:
+    root = f.attrs
+    for name in ("format", "format_version", "name", "metric", "mode", "config_yaml", "seed", "max_trials",
+                 "report_every", "scheduler", "variant", "min_budget", "max_budget", "eta", "grace", "sampler",
+                 "grid_points", "space_hash", "last_sequence", "study_time", "done"):
+        check(name in root, f"root attribute {name}")
+    check(root["format"] == "mpitune-study", "format is mpitune-study")
+    check(int(root["format_version"]) == 2, "format_version 2")
+    check(root["name"] == "layout" and root["metric"] == "loss" and root["mode"] == "min", "name/metric/mode")
+    check(int(root["done"]) == 1, "done")
+    check("it's" in root["config_yaml"], "config_yaml keeps the config text")
+
+    for name in ("lr", "opt", "layers", "bn", "drop"):
+        check(name in f["space"], f"/space/{name}")
+    check(f["space/lr"].attrs["type"] == "loguniform", "/space/lr type")
+    check(int(f["space/lr"].attrs["position"]) == 0, "/space/lr position")
+    kinds = {"opt": 3, "layers": 1, "bn": 0, "drop": 2}
+    for name, kind in kinds.items():
+        group = f["space"][name]
+        check(list(group["choice_kind"][:]) == [kind, kind], f"/space/{name}/choice_kind {kind}")
+    check([c.decode() if isinstance(c, bytes) else c for c in f["space/opt/choices"][:]] == ["adam", "it's"],
+          "/space/opt/choices keeps the quote")
+    check(list(f["space/layers/choice_int"][:]) == [1, 4], "/space/layers/choice_int")
+    check(list(f["space/drop/choice_float"][:]) == [0.25, 0.5], "/space/drop/choice_float")
+
+    trial_columns = ("trial_id", "state", "bracket", "rung", "target_budget", "last_step", "checkpoint_step",
+                     "last_value", "best_value", "reports", "parent_id", "start_time", "end_time", "last_outcome")
+    for column in trial_columns:
+        check(column in f["trials"] and f["trials"][column].shape == (4,), f"/trials/{column} with 4 rows")
+    check(f["trials/trial_id"].dtype == np.dtype("<i8"), "/trials/trial_id is int64 little-endian")
+    check(f["trials/last_value"].dtype == np.dtype("<f8"), "/trials/last_value is float64 little-endian")
+    states = [s.decode() if isinstance(s, bytes) else s for s in f["trials/state"][:]]
+    check(states[1] == "failed" and states.count("completed") == 3, f"trial states {states}")
+
+    for name in ("lr", "opt", "layers", "bn", "drop"):
+        check(f["params"][name].shape == (4,), f"/params/{name} with 4 rows")
+    for column in ("trial_id", "step", "value", "time", "rank"):
+        check(f["reports"][column].shape == (6,), f"/reports/{column} with 6 rows")
+    lr = f["params/lr"][:]
+    for trial, step, value in zip(f["reports/trial_id"][:], f["reports/step"][:], f["reports/value"][:]):
+        check(math.isclose(value, lr[trial] * step, rel_tol=1e-9), f"report of trial {trial} at {step}")
+
+    run_columns = ("trial_id", "rank", "device", "assigned_at", "first_report_at", "finished_at", "outcome",
+                   "exit_code", "duration", "message", "malformed_lines", "ignored_lines", "steps_back")
+    for column in run_columns:
+        check(column in f["runs"] and f["runs"][column].shape == (4,), f"/runs/{column} with 4 rows")
+    runs = {int(t): i for i, t in enumerate(f["runs/trial_id"][:])}
+    outcome = f["runs/outcome"][runs[1]]
+    check((outcome.decode() if isinstance(outcome, bytes) else outcome) == "failed", "trial 1's run failed")
+    check(int(f["runs/exit_code"][runs[1]]) == 3, "trial 1's exit code 3")
+
+    # What status reads is what h5py reads.
+    by_trial = {t["trial"]: t for t in status["history"]["trials"]}
+    for i, trial in enumerate(f["trials/trial_id"][:]):
+        shown = by_trial[int(trial)]
+        check(shown["state"] == states[i], f"status state of trial {trial}")
+        opt = f["space/opt/choices"][int(f["params/opt"][i])]
+        opt = opt.decode() if isinstance(opt, bytes) else opt
+        check(shown["params"]["opt"] == opt, f"status opt of trial {trial}")
+        check(shown["params"]["layers"] == int(f["space/layers/choice_int"][int(f["params/layers"][i])]),
+              f"status layers of trial {trial}")
+
+if failures:
+    for failure in failures:
+        print("FAILED:", failure)
+    sys.exit(1)
+print("h5py reads every documented part of the study file")
