@@ -28,6 +28,9 @@ runs_line=$(grep '^trial runs by rank:' <<<"$output") || fail "no 'trial runs by
 for rank in 1 2 3; do
   grep -Eq "[:,] $rank \([^)]*\) [1-9][0-9]*" <<<"$runs_line" || fail "rank $rank ran no trials: $runs_line"
 done
+# The results table says which rank ran each trial, and on which device.
+grep -Eq '^trial +state +budget +loss +rank +device +x1 +x2$' <<<"$output" || fail "no rank/device columns in the results table"
+grep -Eq '^ +[0-9]+ +completed +27 +[^ ]+ +[123] +cpu ' <<<"$output" || fail "no completed trial row with its rank and device"
 # The study file holds all 30 trials, every one ended.
 status=$("$binary" status "$tmp/study.h5") || fail "status failed: $status"
 grep -q 'file: .*(finished)' <<<"$status" || fail "the study file is not marked finished: $status"
