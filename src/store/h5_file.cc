@@ -243,6 +243,22 @@ Result<H5File> H5File::Create(const std::string& path) {
   return H5File(path, std::move(file), true);
 }
 
+Result<H5File> H5File::CreateInMemory(const std::string& name, std::size_t user_block) {
+  SilenceHdf5Errors();
+  // The image grows in steps this large (realloc of a large block moves no bytes).
+  constexpr std::size_t kGrowBy = std::size_t{4} << 20;
+  H5Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Kind::kPropertyList);
+  H5Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Kind::kPropertyList);
+  if (!fcpl.valid() || !fapl.valid() || (user_block > 0 && H5Pset_userblock(fcpl.get(), user_block) < 0) ||
+      H5Pset_fapl_core(fapl.get(), kGrowBy, /*backing_store=*/false) < 0 ||
+      H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG) < 0) {
+    return Status::Internal(H5Message(name, "", "cannot set up an in-memory HDF5 file"));
+  }
+  H5Handle file(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Kind::kFile);
+  if (!file.valid()) return Status::Internal(H5Message(name, "", "cannot create an in-memory HDF5 file"));
+  return H5File(name, std::move(file), true);
+}
+
 Result<H5File> H5File::OpenReadOnly(const std::string& path) {
   SilenceHdf5Errors();
   // HDF5's own message for a missing file is several lines of driver detail.
@@ -583,6 +599,34 @@ Status H5File::Flush() {
   if (!writable_) return Status::Ok();
   if (H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0) return Status::Io(H5Message(path_, "", "cannot flush"));
   return Status::Ok();
+}
+
+Result<std::vector<std::uint8_t>> H5File::Image() {
+  if (!file_.valid()) return Status::Internal(fmt::format("{}: file is closed", path_));
+  if (H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0) return Status::Internal(H5Message(path_, "", "cannot flush"));
+  hsize_t user_block = 0;
+  const H5Handle fcpl(H5Fget_create_plist(file_.get()), H5Kind::kPropertyList);
+  if (!fcpl.valid() || H5Pget_userblock(fcpl.get(), &user_block) < 0) {
+    return Status::Internal(H5Message(path_, "", "cannot read the user block size"));
+  }
+  const ssize_t size = H5Fget_file_image(file_.get(), nullptr, 0);
+  if (size < 0) return Status::Internal(H5Message(path_, "", "cannot take the file image"));
+  // HDF5 1.10 leaves the user block out of the image (it starts at the superblock);
+  // a version that puts it in gives it twice here, and the first copy goes.
+  const std::size_t offset = static_cast<std::size_t>(user_block);
+  std::vector<std::uint8_t> image(offset + static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file_.get(), image.data() + offset, static_cast<std::size_t>(size)) != size) {
+    return Status::Internal(H5Message(path_, "", "cannot take the file image"));
+  }
+  static constexpr std::array<std::uint8_t, 4> kSignature = {0x89, 'H', 'D', 'F'};
+  const auto signature_at = [&](std::size_t at) {
+    return image.size() >= at + kSignature.size() && std::equal(kSignature.begin(), kSignature.end(), image.begin() + at);
+  };
+  if (offset > 0 && !signature_at(offset) && signature_at(2 * offset)) {
+    image.erase(image.begin(), image.begin() + static_cast<std::ptrdiff_t>(offset));
+  }
+  if (!signature_at(offset)) return Status::Internal(fmt::format("{}: the file image has no HDF5 superblock", path_));
+  return image;
 }
 
 Status H5File::Close() {

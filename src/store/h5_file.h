@@ -42,6 +42,12 @@ class H5File {
   // Creates `path`, truncating any file there. Meant for a temporary file that the
   // caller syncs and renames over the real one.
   static Result<H5File> Create(const std::string& path);
+  // Creates a file in memory only (HDF5's core driver, no backing store), to be taken
+  // whole with Image() and written by the caller: HDF5 then never does file I/O that
+  // can fail halfway (on a full disk it was left with a file it could neither write
+  // nor close, and its exit handler crashed on it). `name` is for messages; the first
+  // `user_block` bytes (0, or a power of 2 >= 512) are left to the caller.
+  static Result<H5File> CreateInMemory(const std::string& name, std::size_t user_block);
   // Opens an existing file for reading. A missing file, a file that is not HDF5
   // (text, zero bytes) or a truncated one is a BadInput error naming the file.
   static Result<H5File> OpenReadOnly(const std::string& path);
@@ -96,6 +102,9 @@ class H5File {
 
   // Pushes HDF5's caches to the operating system (not to disk: the caller fsyncs).
   Status Flush();
+  // The whole file as it would lie on disk, user block included (zeros): for a file
+  // made by CreateInMemory.
+  Result<std::vector<std::uint8_t>> Image();
   // Closes the file and reports a failure; the object is unusable afterwards.
   Status Close();
 

@@ -68,11 +68,16 @@ class CliTest : public ::testing::Test {
     fs::remove_all(dir_, ignored);
   }
 
-  // Runs mpitune with `args` in the temporary directory.
-  Invocation Run(const std::vector<std::string>& args) const {
+  // Runs mpitune with `args` in the temporary directory. With `timeout_seconds`, a
+  // run still going then gets SIGTERM and, 5 s later, SIGKILL (exit code 124 or 137).
+  // `shell_prefix` runs first in the same shell (e.g. "ulimit -f 64; ").
+  Invocation Run(const std::vector<std::string>& args, int timeout_seconds = 0,
+                 const std::string& shell_prefix = "") const {
     // fmt rather than "literal" + std::string: GCC 12 at -O3 warns (-Wrestrict) on
     // the latter, a false positive (GCC bug 105651).
-    std::string command = fmt::format("cd {} && {}", ShellQuote(dir_.string()), ShellQuote(MPITUNE_BINARY));
+    std::string command = fmt::format("cd {} && {}{}{}", ShellQuote(dir_.string()), shell_prefix,
+                                      timeout_seconds > 0 ? fmt::format("timeout -k 5 {} ", timeout_seconds) : "",
+                                      ShellQuote(MPITUNE_BINARY));
     for (const std::string& arg : args) command += fmt::format(" {}", ShellQuote(arg));
     command += fmt::format(" >{} 2>{}", ShellQuote((dir_ / "stdout.txt").string()),
                            ShellQuote((dir_ / "stderr.txt").string()));
