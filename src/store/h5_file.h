@@ -48,8 +48,11 @@ class H5File {
   // nor close, and its exit handler crashed on it). `name` is for messages; the first
   // `user_block` bytes (0, or a power of 2 >= 512) are left to the caller.
   static Result<H5File> CreateInMemory(const std::string& name, std::size_t user_block);
-  // Opens an existing file for reading. A missing file, a file that is not HDF5
-  // (text, zero bytes) or a truncated one is a BadInput error naming the file.
+  // Opens an existing file for reading. The HDF5 library is not safe on damaged
+  // input, so the file is first checked against its seal (file_seal.h; one read of the
+  // whole file), and HDF5 reads that very file. A missing file, a file that is not
+  // HDF5 (text, zero bytes), a damaged or truncated sealed file is a BadInput error
+  // naming the file. An unsealed HDF5 file (written before seals) is opened unchecked.
   static Result<H5File> OpenReadOnly(const std::string& path);
 
   H5File(H5File&&) noexcept = default;

@@ -10,6 +10,7 @@
 
 #include "base/posix_file.h"
 #include "store/definition_h5.h"
+#include "store/file_seal.h"
 #include "store/h5_file.h"
 #include "store/saved_state_h5.h"
 
@@ -281,7 +282,7 @@ Status WriteSnapshotFile(const std::string& path, const StudyDefinition& definit
     }
     // Made in memory and written by us: a full disk is one failed write(2), never a
     // half-written file inside HDF5.
-    Result<H5File> file = H5File::CreateInMemory(temporary, 0);
+    Result<H5File> file = H5File::CreateInMemory(temporary, kSealSize);
     if (!file.ok()) return file.status();
     MPITUNE_RETURN_IF_ERROR(
         WriteContents(*file, definition, scheduler, history, last_sequence, earlier ? &*earlier : nullptr));
@@ -290,6 +291,7 @@ Status WriteSnapshotFile(const std::string& path, const StudyDefinition& definit
     image = std::move(*taken);
     MPITUNE_RETURN_IF_ERROR(file->Close());
   }
+  SealImage(image);
   MPITUNE_RETURN_IF_ERROR(WriteFileSynced(temporary, image));
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     const int error = errno;
