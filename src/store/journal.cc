@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <limits>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -41,6 +44,32 @@ Status CheckHeader(std::span<const std::uint8_t> bytes, const std::string& name)
   }
   if (version == 0) return Status::BadInput(fmt::format("{}: invalid journal format version 0", name));
   return Status::Ok();
+}
+
+// Two writers would interleave records: one waits (a bounded time) for the other to
+// let go. File systems without flock (ENOLCK, some network mounts) get no protection
+// rather than no journal.
+Status LockOrWait(int fd, const std::string& path, double wait_seconds) {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kSayAfter = std::chrono::seconds(1);
+  constexpr auto kPoll = std::chrono::milliseconds(50);
+  const Clock::time_point start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_seconds));
+  bool said = false;
+  for (;;) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK) return Status::Ok();
+    const Clock::time_point now = Clock::now();
+    if (now >= deadline) {
+      return Status::Io(fmt::format("{}: journal is open in another writer (waited {:g} s for it)", path, wait_seconds));
+    }
+    if (!said && now - start >= kSayAfter) {
+      fmt::print(stderr, "mpitune: {}: another process still holds this journal; waiting up to {:g} s for it to let go\n",
+                 path, wait_seconds);
+      std::fflush(stderr);
+      said = true;
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
 }
 
 }  // namespace
@@ -102,7 +131,7 @@ Result<JournalContents> ReadJournal(const std::string& path) {
 
 // ---- writer ----
 
-Result<JournalWriter> JournalWriter::Open(const std::string& path) {
+Result<JournalWriter> JournalWriter::Open(const std::string& path, double lock_wait_seconds) {
   bool created = true;
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!fd.valid() && errno == EEXIST) {
@@ -110,11 +139,7 @@ Result<JournalWriter> JournalWriter::Open(const std::string& path) {
     fd = UniqueFd(::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
   }
   if (!fd.valid()) return ErrnoStatus(path, "open", errno);
-  // Two writers would interleave records. File systems without flock (ENOLCK, some
-  // network mounts) get no protection rather than no journal.
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-    return Status::Io(fmt::format("{}: journal is open in another writer", path));
-  }
+  MPITUNE_RETURN_IF_ERROR(LockOrWait(fd.get(), path, lock_wait_seconds));
 
   Result<std::vector<std::uint8_t>> bytes = ReadAll(fd.get(), path);
   if (!bytes.ok()) return bytes.status();

@@ -26,6 +26,10 @@ inline constexpr std::array<std::uint8_t, 8> kJournalMagic = {'M', 'P', 'T', 'J'
 inline constexpr std::uint32_t kJournalVersion = 1;
 inline constexpr std::size_t kJournalHeaderSize = 16;
 inline constexpr std::size_t kJournalRecordHeaderSize = 9;
+// How long a writer waits for another one to let go of the journal: a rank of a job
+// killed with kill -9 holds it until it is gone, which can take a moment, and a Slurm
+// requeue or a user's retry comes at once.
+inline constexpr double kJournalLockWaitSeconds = 30.0;
 
 struct JournalRecord {
   std::uint8_t type = 0;
@@ -58,8 +62,9 @@ class JournalWriter {
   // Opens `path`, creating it with a header when missing (or when a crash left less
   // than a header). An existing journal is checked and its torn tail, if any, is cut
   // off, so new records follow the last valid one. A file that is not a journal is
-  // left untouched and reported.
-  static Result<JournalWriter> Open(const std::string& path);
+  // left untouched and reported. While another process holds the journal's lock, waits
+  // for it up to `lock_wait_seconds` (saying so on stderr after a second), then fails.
+  static Result<JournalWriter> Open(const std::string& path, double lock_wait_seconds = kJournalLockWaitSeconds);
 
   JournalWriter(JournalWriter&&) noexcept = default;
   JournalWriter& operator=(JournalWriter&&) noexcept = default;
