@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <ctime>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -10,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "base/time_stamp.h"
 #include "config/study_changes.h"
 #include "study/stored_config.h"
 
@@ -20,21 +20,12 @@ namespace fs = std::filesystem;
 
 bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
-std::string Stamp() {
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y%m%d-%H%M%S", &local);
-  return text;
-}
-
 // "runs/study.h5" -> "runs/study.20261122-211500.h5"; never onto an existing file.
 std::string AsidePath(const std::string& path) {
   const fs::path original(path);
   const std::string stem = (original.parent_path() / original.stem()).string();
-  std::string aside = fmt::format("{}.{}{}", stem, Stamp(), original.extension().string());
-  for (int i = 2; Exists(aside); ++i) aside = fmt::format("{}.{}-{}{}", stem, Stamp(), i, original.extension().string());
+  std::string aside = fmt::format("{}.{}{}", stem, LocalTimeStamp(), original.extension().string());
+  for (int i = 2; Exists(aside); ++i) aside = fmt::format("{}.{}-{}{}", stem, LocalTimeStamp(), i, original.extension().string());
   return aside;
 }
 
@@ -52,7 +43,7 @@ Result<std::string> MoveAside(const StudyConfig& config) {
   if (Exists(config.storage + ".journal")) MPITUNE_RETURN_IF_ERROR(Rename(config.storage + ".journal", aside + ".journal"));
   const fs::path trials = fs::path(config.storage).parent_path() / (config.name + ".trials");
   if (fs::is_directory(trials)) {
-    MPITUNE_RETURN_IF_ERROR(Rename(trials.string(), trials.string() + "." + Stamp()));
+    MPITUNE_RETURN_IF_ERROR(Rename(trials.string(), trials.string() + "." + LocalTimeStamp()));
   }
   return aside;
 }

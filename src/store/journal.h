@@ -19,6 +19,7 @@
 
 #include "mpitune/status.h"
 #include "base/posix_file.h"
+#include "store/journal_buffer.h"
 
 namespace mpitune::store {
 
@@ -56,7 +57,9 @@ Result<JournalContents> ReadJournal(const std::string& path);
 
 // Appends records to one journal; one writer per file (an exclusive flock is taken
 // where the file system supports it). Records are buffered by Append and reach the
-// file on Write, and the disk on Sync: callers append a batch and sync once.
+// file on Write, and the disk on Sync: callers append a batch and sync once. The
+// writer keeps every record since the journal was last emptied (JournalBuffer), so
+// that a journal damaged by another process can be written again whole (Rewrite).
 class JournalWriter {
  public:
   // Opens `path`, creating it with a header when missing (or when a crash left less
@@ -86,13 +89,26 @@ class JournalWriter {
   // Sync, then close; the writer is unusable afterwards.
   Status Close();
 
+  // Why the journal at path() is no longer what this writer wrote, or "" when it is:
+  // it was deleted or replaced by another file, its size is not what was written
+  // (truncated, overwritten, appended to), or its header was overwritten. Cheap (an
+  // fstat, a stat and a 16-byte read): callers check before each write. A change
+  // inside the records that keeps the size is not seen here.
+  std::string FindDamage() const;
+  // Writes a new journal at path() (which the caller has moved out of the way) with
+  // every record since the journal was last emptied, written or not, synced; the
+  // writer goes on with it.
+  Status Rewrite();
+  // Every record since the journal was last emptied (by Reset or Open), written or not.
+  const JournalBuffer& records() const { return records_; }
+
   const std::string& path() const { return path_; }
   // Records this writer has made durable with Sync (Reset does not lower it).
   std::uint64_t records_synced() const { return records_synced_; }
   // What Open found: records already in the file, and whether it cut a torn tail.
   std::uint64_t records_recovered() const { return records_recovered_; }
   bool recovered_torn_tail() const { return recovered_torn_tail_; }
-  std::size_t buffered_records() const { return buffered_records_; }
+  std::size_t buffered_records() const { return records_.unwritten_records(); }
   // Bytes in the file, buffered records not included.
   std::uint64_t file_size() const { return file_size_; }
 
@@ -101,8 +117,7 @@ class JournalWriter {
 
   std::string path_;
   UniqueFd fd_;
-  std::vector<std::uint8_t> buffer_;
-  std::size_t buffered_records_ = 0;
+  JournalBuffer records_;
   std::uint64_t written_records_ = 0;  // in the file, not yet synced
   std::uint64_t records_synced_ = 0;
   std::uint64_t records_recovered_ = 0;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -327,6 +328,102 @@ TEST_F(JournalTest, RestartRightAfterAKillWaitsForTheDyingWriterToLetGo) {
   EXPECT_EQ(writer->records_recovered(), 3u);
   EXPECT_THAT(err, HasSubstr(path + ": another process still holds this journal; waiting up to 30 s"));
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+// What another process can do to a journal while its writer runs, each seen by
+// FindDamage; Rewrite then puts every record since the last Reset in a new journal.
+enum class Outside { kTruncatedToZero, kTruncatedInPart, kHeaderOverwritten, kOverwritten, kAppendedTo, kReplaced, kDeleted };
+
+class OutsideWriterTest : public JournalTest, public ::testing::WithParamInterface<Outside> {};
+
+TEST_P(OutsideWriterTest, FindDamageSeesItAndRewriteRestoresEveryRecord) {
+  const std::string path = PathOf("j.wal");
+  WriteJournal(path, MakeRecords(5));
+  Result<JournalWriter> writer = JournalWriter::Open(path);
+  ASSERT_TRUE(writer.ok()) << writer.status().message();
+  const std::vector<JournalRecord> more = MakeRecords(12);
+  for (std::size_t i = 5; i < 10; ++i) writer->Append(more[i].type, more[i].payload);
+  ASSERT_TRUE(writer->Write().ok());
+  EXPECT_EQ(writer->FindDamage(), "");
+
+  const std::vector<std::uint8_t> written = ReadBytes(path);
+  switch (GetParam()) {
+    case Outside::kTruncatedToZero: std::filesystem::resize_file(path, 0); break;
+    case Outside::kTruncatedInPart: std::filesystem::resize_file(path, written.size() / 2); break;
+    case Outside::kHeaderOverwritten: {
+      std::vector<std::uint8_t> bytes = written;
+      bytes[0] = 'X';
+      std::FILE* file = std::fopen(path.c_str(), "r+b");  // in place: same inode, same size
+      ASSERT_NE(file, nullptr);
+      ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), file), bytes.size());
+      std::fclose(file);
+      break;
+    }
+    case Outside::kOverwritten: mpitune::testing::WriteText(path, "something else entirely\n"); break;
+    case Outside::kAppendedTo: {
+      std::FILE* file = std::fopen(path.c_str(), "ab");
+      ASSERT_NE(file, nullptr);
+      std::fputs("junk", file);
+      std::fclose(file);
+      break;
+    }
+    case Outside::kReplaced:
+      mpitune::testing::WriteText(PathOf("other"), "another file\n");
+      std::filesystem::rename(PathOf("other"), path);
+      break;
+    case Outside::kDeleted: std::filesystem::remove(path); break;
+  }
+  const std::string damage = writer->FindDamage();
+  ASSERT_NE(damage, "");
+  if (GetParam() != Outside::kDeleted) std::filesystem::rename(path, PathOf("aside"));
+
+  for (std::size_t i = 10; i < 12; ++i) writer->Append(more[i].type, more[i].payload);  // not written yet
+  ASSERT_TRUE(writer->Rewrite().ok());
+  EXPECT_EQ(writer->FindDamage(), "");
+  EXPECT_EQ(ReadJournal(path)->records, more);
+  writer->Append(1, std::vector<std::uint8_t>{9});
+  ASSERT_TRUE(writer->Sync().ok());
+  EXPECT_EQ(ReadJournal(path)->records.size(), 13u);
+  EXPECT_EQ(writer->FindDamage(), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Outsides, OutsideWriterTest,
+                         ::testing::Values(Outside::kTruncatedToZero, Outside::kTruncatedInPart,
+                                           Outside::kHeaderOverwritten, Outside::kOverwritten, Outside::kAppendedTo,
+                                           Outside::kReplaced, Outside::kDeleted));
+
+TEST_F(JournalTest, TheWriterHoldsEveryRecordSinceTheLastReset) {
+  const std::string path = PathOf("j.wal");
+  WriteJournal(path, MakeRecords(4));
+  Result<JournalWriter> writer = JournalWriter::Open(path);
+  ASSERT_TRUE(writer.ok());
+  const std::vector<JournalRecord> more = MakeRecords(6);
+  for (std::size_t i = 4; i < 6; ++i) writer->Append(more[i].type, more[i].payload);
+  const auto held = [&] {
+    std::vector<JournalRecord> records;
+    EXPECT_TRUE(writer->records()
+                    .ForEach([&](std::uint8_t type, std::span<const std::uint8_t> payload) {
+                      records.push_back({type, {payload.begin(), payload.end()}});
+                      return Status::Ok();
+                    })
+                    .ok());
+    return records;
+  };
+  EXPECT_EQ(held(), more) << "those found in the file, then those appended";
+  ASSERT_TRUE(writer->Reset().ok());
+  EXPECT_TRUE(held().empty());
+  // Records larger than a chunk, and enough of them to fill several.
+  std::vector<JournalRecord> big;
+  for (std::size_t i = 0; i < 40; ++i) {
+    big.push_back({static_cast<std::uint8_t>(i), std::vector<std::uint8_t>(i % 3 == 0 ? 1500000 : 70000, static_cast<std::uint8_t>(i))});
+    writer->Append(big.back().type, big.back().payload);
+    if (i % 7 == 0) {
+      ASSERT_TRUE(writer->Write().ok());
+    }
+  }
+  EXPECT_EQ(held(), big);
+  ASSERT_TRUE(writer->Close().ok());
+  EXPECT_EQ(ReadJournal(path)->records, big);
 }
 
 TEST_F(JournalTest, OpenErrorsNameThePathAndErrno) {

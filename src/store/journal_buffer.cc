@@ -1,0 +1,140 @@
+#include "store/journal_buffer.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <utility>
+
+#include "base/posix_file.h"
+#include "store/crc32.h"
+
+namespace mpitune::store {
+namespace {
+
+// Records go into chunks this large (a larger record gets a chunk of its own size).
+constexpr std::size_t kChunkBytes = std::size_t{4} << 20;
+// Chunks kept across Clear for the records to come.
+constexpr std::size_t kSpareChunks = 4;
+
+void PutU32(std::uint8_t* out, std::uint32_t value) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<std::uint8_t>(value >> (8 * i));
+}
+
+}  // namespace
+
+JournalBuffer::Chunk::Chunk(std::size_t capacity) : capacity_(capacity) {
+  void* memory = ::mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (memory == MAP_FAILED) throw std::bad_alloc();
+  data_ = static_cast<std::uint8_t*>(memory);
+}
+
+JournalBuffer::Chunk::~Chunk() {
+  if (data_ != nullptr) ::munmap(data_, capacity_);
+}
+
+JournalBuffer::Chunk::Chunk(Chunk&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)),
+      capacity_(std::exchange(other.capacity_, 0)) {}
+
+JournalBuffer::Chunk& JournalBuffer::Chunk::operator=(Chunk&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) ::munmap(data_, capacity_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    capacity_ = std::exchange(other.capacity_, 0);
+  }
+  return *this;
+}
+
+std::uint32_t JournalRecordCrc(std::uint8_t type, std::span<const std::uint8_t> payload) {
+  return Crc32(payload, Crc32(std::span<const std::uint8_t>(&type, 1)));
+}
+
+std::uint32_t JournalBuffer::LoadLength(const std::uint8_t* p) {
+  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+}
+
+JournalBuffer::Chunk& JournalBuffer::ChunkWithRoom(std::size_t bytes) {
+  if (!chunks_.empty() && chunks_.back().room() >= bytes) return chunks_.back();
+  if (!spare_.empty() && spare_.back().capacity() >= bytes) {
+    chunks_.push_back(std::move(spare_.back()));
+    spare_.pop_back();
+  } else {
+    chunks_.emplace_back(std::max(kChunkBytes, bytes));
+  }
+  return chunks_.back();
+}
+
+void JournalBuffer::Append(std::uint8_t type, std::span<const std::uint8_t> payload) {
+  // Framed straight into the chunk: this is on the coordinator's per-event path.
+  Chunk& chunk = ChunkWithRoom(kFrame + payload.size());
+  std::uint8_t* out = chunk.end();
+  PutU32(out, static_cast<std::uint32_t>(payload.size()));
+  out[4] = type;
+  PutU32(out + 5, JournalRecordCrc(type, payload));
+  if (!payload.empty()) std::memcpy(out + kFrame, payload.data(), payload.size());
+  chunk.Grow(kFrame + payload.size());
+  ++records_;
+  bytes_ += kFrame + payload.size();
+}
+
+void JournalBuffer::AddWritten(std::span<const std::uint8_t> framed, std::size_t records) {
+  if (framed.empty()) return;
+  Chunk& chunk = ChunkWithRoom(framed.size());
+  std::memcpy(chunk.end(), framed.data(), framed.size());
+  chunk.Grow(framed.size());
+  records_ += records;
+  bytes_ += framed.size();
+  written_chunk_ = chunks_.size() - 1;
+  written_offset_ = chunk.size();
+  written_records_ = records_;
+  written_bytes_ = bytes_;
+}
+
+Status JournalBuffer::WriteFrom(std::size_t chunk, std::size_t offset, int fd, const std::string& path) const {
+  for (; chunk < chunks_.size(); ++chunk, offset = 0) {
+    const Chunk& bytes = chunks_[chunk];
+    if (offset < bytes.size()) {
+      MPITUNE_RETURN_IF_ERROR(WriteAll(fd, std::span<const std::uint8_t>(bytes.data() + offset, bytes.size() - offset), path));
+    }
+  }
+  return Status::Ok();
+}
+
+Status JournalBuffer::WriteUnwritten(int fd, const std::string& path) {
+  if (unwritten_records() == 0) return Status::Ok();
+  MPITUNE_RETURN_IF_ERROR(WriteFrom(written_chunk_, written_offset_, fd, path));
+  written_chunk_ = chunks_.size() - 1;
+  written_offset_ = chunks_.back().size();
+  written_records_ = records_;
+  written_bytes_ = bytes_;
+  return Status::Ok();
+}
+
+Status JournalBuffer::WriteEverything(int fd, const std::string& path) {
+  written_chunk_ = 0;
+  written_offset_ = 0;
+  written_records_ = 0;
+  written_bytes_ = 0;
+  return WriteUnwritten(fd, path);
+}
+
+void JournalBuffer::Clear() {
+  for (Chunk& chunk : chunks_) {
+    if (spare_.size() >= kSpareChunks) break;
+    chunk.Clear();
+    spare_.push_back(std::move(chunk));
+  }
+  chunks_.clear();
+  records_ = 0;
+  bytes_ = 0;
+  written_chunk_ = 0;
+  written_offset_ = 0;
+  written_records_ = 0;
+  written_bytes_ = 0;
+}
+
+}  // namespace mpitune::store
