@@ -75,7 +75,14 @@ Result<OpenedStudy> GoOn(StoredStudy stored, StudyConfig config) {
   opened.time_offset = stored.history.last_time;
   if (stored.history.done) {
     opened.start = StudyStart::kFinished;
-    opened.note = fmt::format("study already finished in {} ({}): nothing to run", stored.path, Counts(stored));
+    std::string owed;
+    if (stored.journal_events > 0) {
+      Result<bool> written = WriteOwedSnapshot(stored.path, &LegacyDefinitionUpgrade());
+      if (!written.ok()) return written.status();
+      if (*written) owed = "; wrote its final snapshot, which its last run could not";
+    }
+    opened.note =
+        fmt::format("study already finished in {} ({}): nothing to run{}", stored.path, Counts(stored), owed);
     opened.finished.emplace(std::move(stored));
     return opened;
   }

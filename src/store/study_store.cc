@@ -106,6 +106,31 @@ Result<StoredStudy> ReadStudyFile(const std::string& path, const DefinitionUpgra
   }
 }
 
+Result<bool> WriteOwedSnapshot(const std::string& path, const DefinitionUpgrade* upgrade) {
+  const auto owed = [](const StoredStudy& study) { return study.history.done && study.journal_events > 0; };
+  const std::string journal_path = JournalPath(path);
+  if (::access(journal_path.c_str(), F_OK) != 0) return false;
+  Result<StoredStudy> study = ReadStudyFile(path, upgrade);
+  if (!study.ok()) return study.status();
+  if (!owed(*study)) return false;  // and the journal is left as it is
+  Result<store::JournalWriter> journal = store::JournalWriter::Open(journal_path);
+  if (!journal.ok()) return journal.status();
+  // Again under the lock, which no writer holds now: the study as it is.
+  study = ReadStudyFile(path, upgrade);
+  if (!study.ok()) return study.status();
+  if (!owed(*study)) {
+    // Another process settled it meanwhile; an empty journal made by Open goes.
+    if (journal->records_recovered() == 0) ::unlink(journal_path.c_str());
+    return false;
+  }
+  MPITUNE_RETURN_IF_ERROR(store::WriteSnapshotFile(path, study->definition, *study->scheduler, study->history,
+                                                   study->last_sequence));
+  MPITUNE_RETURN_IF_ERROR(journal->Close());
+  if (::unlink(journal_path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus(journal_path, "remove", errno);
+  MPITUNE_RETURN_IF_ERROR(SyncParentDirectory(path));
+  return true;
+}
+
 // ---------------------------------------------------------------------------
 
 class StudyStore::Impl {
@@ -267,7 +292,11 @@ class StudyStore::Impl {
 
   Status Close() {
     if (closed_) return error_;
-    Status status = Snapshot();
+    // Every record reaches the disk first: should the final snapshot fail (a read-only
+    // directory, a full disk), the journal still holds the whole study, and the next
+    // run or resume writes the snapshot it is owed (WriteOwedSnapshot).
+    Status status = Sync();
+    if (status.ok()) status = Snapshot();
     closed_ = true;
     if (!status.ok()) return status;
     syncer_.reset();

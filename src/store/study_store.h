@@ -81,6 +81,14 @@ Result<StoredStudy> ReadStudyFile(const std::string& path, const DefinitionUpgra
 // report_every), without reading and replaying its history.
 Result<StudyDefinition> ReadStudyDefinition(const std::string& path, const DefinitionUpgrade* upgrade = nullptr);
 
+// A finished study whose journal still holds events its snapshot lacks (its run could
+// not write the final snapshot: a read-only directory, a full disk) is owed that
+// snapshot: this writes it from the study as read and removes the journal, as the
+// run's Close would have. It takes the journal's lock first (waiting as any writer
+// does) and reads the study under it. Says whether a snapshot was written; a study
+// that is not finished, or owes nothing, is left alone.
+Result<bool> WriteOwedSnapshot(const std::string& path, const DefinitionUpgrade* upgrade = nullptr);
+
 class StudyStore final {
  public:
   // Starts a new study file at `path` (which must not exist) for `scheduler`, which

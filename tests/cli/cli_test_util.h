@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -44,6 +46,23 @@ inline std::vector<std::string> Lines(const std::string& text) {
   for (std::string line; std::getline(stream, line);) lines.push_back(line);
   return lines;
 }
+
+// A study of about 35 runs of a command that reports three steps 30 ms apart: it
+// runs for a few seconds, long enough to do something to it meanwhile.
+inline constexpr const char* kSlowCommandStudy = R"(study:
+  name: slow
+  seed: 4
+space:
+  x: {type: uniform, low: 0, high: 1}
+scheduler:
+  type: asha
+  max_trials: 24
+  min_budget: 1
+  max_budget: 9
+  eta: 3
+trial:
+  command: [sh, -c, "for s in 1 2 3; do echo mpitune: step=$s loss={x}; sleep 0.03; done"]
+)";
 
 inline std::string Config(const std::string& name) { return std::string(MPITUNE_SOURCE_DIR) + "/configs/" + name; }
 
@@ -87,6 +106,25 @@ class CliTest : public ::testing::Test {
     result.out = ReadFile(dir_ / "stdout.txt");
     result.err = ReadFile(dir_ / "stderr.txt");
     return result;
+  }
+
+  // Starts mpitune with `args` in the background, in the temporary directory; its
+  // output goes to run.out and run.err, its exit code to run.rc.
+  void StartInBackground(const std::vector<std::string>& args) const {
+    std::string command = fmt::format("cd {} && ({}", ShellQuote(dir_.string()), ShellQuote(MPITUNE_BINARY));
+    for (const std::string& arg : args) command += fmt::format(" {}", ShellQuote(arg));
+    command += " >run.out 2>run.err; echo $? >run.rc) &";
+    ASSERT_EQ(std::system(command.c_str()), 0);
+  }
+  bool BackgroundEnded() const { return fs::exists(dir_ / "run.rc"); }
+  // The exit code of the run StartInBackground started, once it ends (-1: it did not
+  // end within `timeout_seconds`).
+  int WaitForBackground(int timeout_seconds = 120) const {
+    for (int i = 0; i < timeout_seconds * 20 && !BackgroundEnded(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const std::string rc = ReadFile(dir_ / "run.rc");
+    return rc.empty() ? -1 : std::stoi(rc);
   }
 
   std::string WriteYaml(const std::string& name, const std::string& text) const {

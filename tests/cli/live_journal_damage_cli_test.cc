@@ -4,7 +4,6 @@
 // the run finishes normally (exit 0) with one warning, the damaged journal is kept
 // aside, and `status` shows every report it showed before the damage, and the rest.
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -19,37 +18,13 @@ namespace {
 using namespace mpitune::cli_testing;
 using Json = nlohmann::json;
 
-// About 35 runs of a command that reports three steps 30 ms apart: a few seconds.
-constexpr const char* kSlowStudy = R"(study:
-  name: live
-  seed: 4
-space:
-  x: {type: uniform, low: 0, high: 1}
-scheduler:
-  type: asha
-  max_trials: 24
-  min_budget: 1
-  max_budget: 9
-  eta: 3
-trial:
-  command: [sh, -c, "for s in 1 2 3; do echo mpitune: step=$s loss={x}; sleep 0.03; done"]
-)";
-
 enum class Damage { kTruncatedToZero, kOverwritten };
 
 class LiveJournalDamageCliTest : public CliTest, public ::testing::WithParamInterface<Damage> {
  protected:
-  // `mpitune run` in the background; its exit code lands in run.rc.
-  void StartRun(const std::string& config) {
-    const std::string command =
-        fmt::format("cd {} && ({} run {} --storage s.h5 >run.out 2>run.err; echo $? >run.rc) &",
-                    ShellQuote(dir_.string()), ShellQuote(MPITUNE_BINARY), ShellQuote(config));
-    ASSERT_EQ(std::system(command.c_str()), 0);
-  }
-
   // `status --json --history` once the study holds at least `reports` reports.
   Json WaitForReports(std::size_t reports) {
-    for (int i = 0; i < 1200 && !fs::exists(dir_ / "run.rc"); ++i) {
+    for (int i = 0; i < 1200 && !BackgroundEnded(); ++i) {
       const Invocation status = Run({"status", "s.h5", "--json", "--history"}, 60);
       if (status.exit_code == 0) {
         Json view = Json::parse(status.out);
@@ -60,19 +35,11 @@ class LiveJournalDamageCliTest : public CliTest, public ::testing::WithParamInte
     ADD_FAILURE() << "the run ended or stalled before " << reports << " reports: " << ReadFile(dir_ / "run.err");
     return Json();
   }
-
-  int WaitForRun() {
-    for (int i = 0; i < 2400 && !fs::exists(dir_ / "run.rc"); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    const std::string rc = ReadFile(dir_ / "run.rc");
-    return rc.empty() ? -1 : std::stoi(rc);
-  }
 };
 
 TEST_P(LiveJournalDamageCliTest, TheRunFinishesAndTheStudyKeepsWhatItRecorded) {
-  const std::string config = WriteYaml("live.yaml", kSlowStudy);
-  StartRun(config);
+  const std::string config = WriteYaml("slow.yaml", kSlowCommandStudy);
+  StartInBackground({"run", config, "--storage", "s.h5"});
   const Json before = WaitForReports(12);
   ASSERT_FALSE(before.is_null());
   ASSERT_EQ(before["state"], "open");
@@ -83,7 +50,7 @@ TEST_P(LiveJournalDamageCliTest, TheRunFinishesAndTheStudyKeepsWhatItRecorded) {
     WriteYaml("s.h5.journal", "2026-11-26 12:00:00 INFO a log line in the wrong file\n");
   }
 
-  const int exit_code = WaitForRun();
+  const int exit_code = WaitForBackground();
   const std::string err = ReadFile(dir_ / "run.err");
   EXPECT_EQ(exit_code, 0) << err;
   const std::vector<std::string> lines = Lines(err);
