@@ -47,8 +47,8 @@ inline std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
-// A study of about 35 runs of a command that reports three steps 30 ms apart: it
-// runs for a few seconds, long enough to do something to it meanwhile.
+// A study of about 35 runs of a command that reports a step every 40 ms: it runs
+// for a few seconds, long enough to do something to it meanwhile.
 inline constexpr const char* kSlowCommandStudy = R"(study:
   name: slow
   seed: 4
@@ -61,7 +61,7 @@ scheduler:
   max_budget: 9
   eta: 3
 trial:
-  command: [sh, -c, "for s in 1 2 3; do echo mpitune: step=$s loss={x}; sleep 0.03; done"]
+  command: [sh, -c, "for s in 1 2 3; do sleep 0.04; echo mpitune: step=$s loss={x}; done"]
 )";
 
 inline std::string Config(const std::string& name) { return std::string(MPITUNE_SOURCE_DIR) + "/configs/" + name; }
@@ -109,12 +109,21 @@ class CliTest : public ::testing::Test {
   }
 
   // Starts mpitune with `args` in the background, in the temporary directory; its
-  // output goes to run.out and run.err, its exit code to run.rc.
+  // output goes to run.out and run.err, its process id to run.pid, its exit code to
+  // run.rc.
   void StartInBackground(const std::vector<std::string>& args) const {
-    std::string command = fmt::format("cd {} && ({}", ShellQuote(dir_.string()), ShellQuote(MPITUNE_BINARY));
-    for (const std::string& arg : args) command += fmt::format(" {}", ShellQuote(arg));
-    command += " >run.out 2>run.err; echo $? >run.rc) &";
+    std::string run = ShellQuote(MPITUNE_BINARY);
+    for (const std::string& arg : args) run += fmt::format(" {}", ShellQuote(arg));
+    const std::string script = fmt::format("{} >run.out 2>run.err & echo $! >run.pid; wait $!; echo $? >run.rc", run);
+    const std::string command = fmt::format("cd {} && sh -c {} &", ShellQuote(dir_.string()), ShellQuote(script));
     ASSERT_EQ(std::system(command.c_str()), 0);
+  }
+  // The process StartInBackground started.
+  pid_t BackgroundPid() const {
+    for (int i = 0; i < 200 && ReadFile(dir_ / "run.pid").empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return static_cast<pid_t>(std::stol(ReadFile(dir_ / "run.pid")));
   }
   bool BackgroundEnded() const { return fs::exists(dir_ / "run.rc"); }
   // The exit code of the run StartInBackground started, once it ends (-1: it did not

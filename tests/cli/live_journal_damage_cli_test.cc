@@ -44,6 +44,7 @@ TEST_P(LiveJournalDamageCliTest, TheRunFinishesAndTheStudyKeepsWhatItRecorded) {
   ASSERT_FALSE(before.is_null());
   ASSERT_EQ(before["state"], "open");
   const fs::path journal = dir_ / "s.h5.journal";
+  ASSERT_FALSE(BackgroundEnded()) << "the study ended before its journal could be damaged";
   if (GetParam() == Damage::kTruncatedToZero) {
     fs::resize_file(journal, 0);
   } else {
