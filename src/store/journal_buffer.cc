@@ -59,7 +59,7 @@ std::uint32_t JournalBuffer::LoadLength(const std::uint8_t* p) {
 
 JournalBuffer::Chunk& JournalBuffer::ChunkWithRoom(std::size_t bytes) {
   if (!chunks_.empty() && chunks_.back().room() >= bytes) return chunks_.back();
-  if (!spare_.empty() && spare_.back().capacity() >= bytes) {
+  if (!spare_.empty() && bytes <= kChunkBytes) {
     chunks_.push_back(std::move(spare_.back()));
     spare_.pop_back();
   } else {
@@ -125,6 +125,7 @@ Status JournalBuffer::WriteEverything(int fd, const std::string& path) {
 void JournalBuffer::Clear() {
   for (Chunk& chunk : chunks_) {
     if (spare_.size() >= kSpareChunks) break;
+    if (chunk.capacity() != kChunkBytes) continue;  // one record's (or a recovered journal's) own
     chunk.Clear();
     spare_.push_back(std::move(chunk));
   }
