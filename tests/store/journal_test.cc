@@ -334,6 +334,19 @@ TEST_F(JournalTest, RestartRightAfterAKillWaitsForTheDyingWriterToLetGo) {
 // FindDamage; Rewrite then puts every record since the last Reset in a new journal.
 enum class Outside { kTruncatedToZero, kTruncatedInPart, kHeaderOverwritten, kOverwritten, kAppendedTo, kReplaced, kDeleted };
 
+std::string OutsideName(const ::testing::TestParamInfo<Outside>& info) {
+  switch (info.param) {
+    case Outside::kTruncatedToZero: return "TruncatedToZero";
+    case Outside::kTruncatedInPart: return "TruncatedInPart";
+    case Outside::kHeaderOverwritten: return "HeaderOverwritten";
+    case Outside::kOverwritten: return "Overwritten";
+    case Outside::kAppendedTo: return "AppendedTo";
+    case Outside::kReplaced: return "Replaced";
+    case Outside::kDeleted: return "Deleted";
+  }
+  return "";
+}
+
 class OutsideWriterTest : public JournalTest, public ::testing::WithParamInterface<Outside> {};
 
 TEST_P(OutsideWriterTest, FindDamageSeesItAndRewriteRestoresEveryRecord) {
@@ -390,7 +403,8 @@ TEST_P(OutsideWriterTest, FindDamageSeesItAndRewriteRestoresEveryRecord) {
 INSTANTIATE_TEST_SUITE_P(Outsides, OutsideWriterTest,
                          ::testing::Values(Outside::kTruncatedToZero, Outside::kTruncatedInPart,
                                            Outside::kHeaderOverwritten, Outside::kOverwritten, Outside::kAppendedTo,
-                                           Outside::kReplaced, Outside::kDeleted));
+                                           Outside::kReplaced, Outside::kDeleted),
+                         OutsideName);
 
 TEST_F(JournalTest, TheWriterHoldsEveryRecordSinceTheLastReset) {
   const std::string path = PathOf("j.wal");
