@@ -60,10 +60,10 @@ class JournalBuffer {
   void Clear();
 
  private:
-  // Memory for records, mapped with its pages already in place (MAP_POPULATE): a
-  // page fault per 4 KiB of records, taken on the coordinator's per-event path, cost
-  // a tenth of the store's time per event; mapping a chunk's pages at once costs a
-  // fraction of that.
+  // Memory for records, in transparent huge pages where the system has them: a page
+  // fault per 4 KiB of records, on the coordinator's per-event path, cost a tenth of
+  // the store's time per event (measured: 128 MiB of records took 68 ms in 4 KiB
+  // faults, 42 ms mapped at once, 13 ms in 2 MiB pages).
   class Chunk {
    public:
     explicit Chunk(std::size_t capacity);  // throws std::bad_alloc when it cannot map
