@@ -37,8 +37,8 @@ Status CheckStorageDirectory(const std::string& path, const std::string& what) {
   if (directory.empty()) directory = ".";
   std::error_code error;
   const auto unusable = [&](const std::string& why) {
-    return Status::BadInput(fmt::format("{}: directory '{}' does not exist or is not writable{}", what,
-                                        directory.string(), why));
+    return Status::BadInput(
+        fmt::format("{}: directory '{}' does not exist or is not writable{}", what, directory.string(), why));
   };
   if (!std::filesystem::is_directory(directory, error)) return unusable("");
   if (const int failed = CreateProbeFile(directory); failed != 0) {

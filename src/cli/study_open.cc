@@ -25,7 +25,9 @@ std::string AsidePath(const std::string& path) {
   const fs::path original(path);
   const std::string stem = (original.parent_path() / original.stem()).string();
   std::string aside = fmt::format("{}.{}{}", stem, LocalTimeStamp(), original.extension().string());
-  for (int i = 2; Exists(aside); ++i) aside = fmt::format("{}.{}-{}{}", stem, LocalTimeStamp(), i, original.extension().string());
+  for (int i = 2; Exists(aside); ++i) {
+    aside = fmt::format("{}.{}-{}{}", stem, LocalTimeStamp(), i, original.extension().string());
+  }
   return aside;
 }
 
@@ -81,8 +83,7 @@ Result<OpenedStudy> GoOn(StoredStudy stored, StudyConfig config) {
       if (!written.ok()) return written.status();
       if (*written) owed = "; wrote its final snapshot, which its last run could not";
     }
-    opened.note =
-        fmt::format("study already finished in {} ({}): nothing to run{}", stored.path, Counts(stored), owed);
+    opened.note = fmt::format("study already finished in {} ({}): nothing to run{}", stored.path, Counts(stored), owed);
     opened.finished.emplace(std::move(stored));
     return opened;
   }

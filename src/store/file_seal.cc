@@ -143,7 +143,8 @@ Status SealFileInPlace(const std::string& path) {
   if (!bytes.ok()) return bytes.status();
   if (bytes->size() < kSealSize + kHdf5Signature.size() ||
       !std::equal(kHdf5Signature.begin(), kHdf5Signature.end(), bytes->begin() + kSealSize)) {
-    return Status::BadInput(fmt::format("{}: no HDF5 file after a {}-byte user block: cannot seal it", path, kSealSize));
+    return Status::BadInput(
+        fmt::format("{}: no HDF5 file after a {}-byte user block: cannot seal it", path, kSealSize));
   }
   SealImage(*bytes);
   if (::pwrite(fd.get(), bytes->data(), kSealSize, 0) != static_cast<ssize_t>(kSealSize)) {

@@ -664,7 +664,8 @@ Result<std::vector<std::uint8_t>> H5File::Image() {
   }
   static constexpr std::array<std::uint8_t, 4> kSignature = {0x89, 'H', 'D', 'F'};
   const auto signature_at = [&](std::size_t at) {
-    return image.size() >= at + kSignature.size() && std::equal(kSignature.begin(), kSignature.end(), image.begin() + at);
+    return image.size() >= at + kSignature.size() &&
+           std::equal(kSignature.begin(), kSignature.end(), image.begin() + at);
   };
   if (offset > 0 && !signature_at(offset) && signature_at(2 * offset)) {
     image.erase(image.begin(), image.begin() + static_cast<std::ptrdiff_t>(offset));

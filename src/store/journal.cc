@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <thread>
 
@@ -52,17 +52,20 @@ Status LockOrWait(int fd, const std::string& path, double wait_seconds) {
   constexpr auto kSayAfter = std::chrono::seconds(1);
   constexpr auto kPoll = std::chrono::milliseconds(50);
   const Clock::time_point start = Clock::now();
-  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_seconds));
+  const auto deadline =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_seconds));
   bool said = false;
   for (;;) {
     if (::flock(fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK) return Status::Ok();
     const Clock::time_point now = Clock::now();
     if (now >= deadline) {
-      return Status::Io(fmt::format("{}: journal is open in another writer (waited {:g} s for it)", path, wait_seconds));
+      return Status::Io(
+          fmt::format("{}: journal is open in another writer (waited {:g} s for it)", path, wait_seconds));
     }
     if (!said && now - start >= kSayAfter) {
-      fmt::print(stderr, "mpitune: {}: another process still holds this journal; waiting up to {:g} s for it to let go\n",
-                 path, wait_seconds);
+      fmt::print(stderr,
+                 "mpitune: {}: another process still holds this journal; waiting up to {:g} s for it to let go\n", path,
+                 wait_seconds);
       std::fflush(stderr);
       said = true;
     }
@@ -147,9 +150,9 @@ Result<JournalWriter> JournalWriter::Open(const std::string& path, double lock_w
   JournalWriter writer(path, std::move(fd));
   writer.records_recovered_ = contents->records.size();
   if (contents->valid_end > kJournalHeaderSize) {
-    writer.records_.AddWritten(std::span<const std::uint8_t>(*bytes).subspan(
-                                   kJournalHeaderSize, contents->valid_end - kJournalHeaderSize),
-                               contents->records.size());
+    writer.records_.AddWritten(
+        std::span<const std::uint8_t>(*bytes).subspan(kJournalHeaderSize, contents->valid_end - kJournalHeaderSize),
+        contents->records.size());
   }
   writer.recovered_torn_tail_ = contents->torn_tail;
   if (contents->valid_end < kJournalHeaderSize) {

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "mpitune/status.h"
 #include "base/posix_file.h"
+#include "mpitune/status.h"
 #include "store/journal_buffer.h"
 
 namespace mpitune::store {

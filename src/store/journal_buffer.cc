@@ -54,7 +54,8 @@ JournalBuffer::Chunk::~Chunk() {
 }
 
 JournalBuffer::Chunk::Chunk(Chunk&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)),
+    : data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
       capacity_(std::exchange(other.capacity_, 0)) {}
 
 JournalBuffer::Chunk& JournalBuffer::Chunk::operator=(Chunk&& other) noexcept {
@@ -117,7 +118,8 @@ Status JournalBuffer::WriteFrom(std::size_t chunk, std::size_t offset, int fd, c
   for (; chunk < chunks_.size(); ++chunk, offset = 0) {
     const Chunk& bytes = chunks_[chunk];
     if (offset < bytes.size()) {
-      MPITUNE_RETURN_IF_ERROR(WriteAll(fd, std::span<const std::uint8_t>(bytes.data() + offset, bytes.size() - offset), path));
+      MPITUNE_RETURN_IF_ERROR(
+          WriteAll(fd, std::span<const std::uint8_t>(bytes.data() + offset, bytes.size() - offset), path));
     }
   }
   return Status::Ok();

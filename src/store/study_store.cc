@@ -7,19 +7,19 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
-#include <span>
 #include <optional>
+#include <span>
 #include <thread>
 #include <utility>
 #include <variant>
 
 #include <fmt/format.h>
 
+#include "base/posix_file.h"
+#include "base/time_stamp.h"
 #include "core/forwarding_scheduler.h"
 #include "store/background_sync.h"
 #include "store/journal.h"
-#include "base/posix_file.h"
-#include "base/time_stamp.h"
 #include "store/study_events.h"
 #include "store/study_replay.h"
 #include "store/study_snapshot.h"
@@ -123,8 +123,8 @@ Result<bool> WriteOwedSnapshot(const std::string& path, const DefinitionUpgrade*
     if (journal->records_recovered() == 0) ::unlink(journal_path.c_str());
     return false;
   }
-  MPITUNE_RETURN_IF_ERROR(store::WriteSnapshotFile(path, study->definition, *study->scheduler, study->history,
-                                                   study->last_sequence));
+  MPITUNE_RETURN_IF_ERROR(
+      store::WriteSnapshotFile(path, study->definition, *study->scheduler, study->history, study->last_sequence));
   MPITUNE_RETURN_IF_ERROR(journal->Close());
   if (::unlink(journal_path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus(journal_path, "remove", errno);
   MPITUNE_RETURN_IF_ERROR(SyncParentDirectory(path));
@@ -179,8 +179,8 @@ class StudyStore::Impl {
     if (!error_.ok() || closed_) return error_;
     now_ = std::max(now_, now);
     Status status;
-    const bool write = journal_->buffered_records() > 0 && (journal_->buffered_records() >= kWriteEveryRecords ||
-                                                            now - last_write_ >= kWriteEverySeconds);
+    const bool write = journal_->buffered_records() > 0 &&
+                       (journal_->buffered_records() >= kWriteEveryRecords || now - last_write_ >= kWriteEverySeconds);
     if (write || now - last_check_ >= kCheckJournalEverySeconds) {
       last_check_ = now;
       status = CheckJournal();

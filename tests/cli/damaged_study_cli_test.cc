@@ -26,7 +26,8 @@ Bytes ReadBytes(const fs::path& path) {
 }
 
 void WriteBytes(const fs::path& path, const Bytes& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 class DamagedStudyCliTest : public CliTest {
@@ -45,8 +46,8 @@ class DamagedStudyCliTest : public CliTest {
   void ExpectRefused(const Bytes& damaged, const std::string& what, bool with_run = false) {
     SCOPED_TRACE(what);
     WriteBytes(dir_ / "s.h5", damaged);
-    std::vector<std::vector<std::string>> commands = {{"status", "s.h5"}, {"status", "s.h5", "--json"},
-                                                      {"resume", "s.h5"}};
+    std::vector<std::vector<std::string>> commands = {
+        {"status", "s.h5"}, {"status", "s.h5", "--json"}, {"resume", "s.h5"}};
     if (with_run) commands.push_back(run_args_);
     for (const std::vector<std::string>& command : commands) {
       SCOPED_TRACE(command[0]);
@@ -100,8 +101,8 @@ TEST_F(DamagedStudyCliTest, AZeroedBlockEndsStatusAndResumeAtOnce) {
 TEST_F(DamagedStudyCliTest, RandomDamageThroughTheBinary) {
   std::mt19937_64 rng(1126);
   const auto below = [&rng](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
-  for (const auto& [config, trials] : {std::pair{"sha-sync.yaml", 40}, std::pair{"hartmann6-hyperband.yaml", 40},
-                                       std::pair{"sgd-asha.yaml", 12}}) {
+  for (const auto& [config, trials] :
+       {std::pair{"sha-sync.yaml", 40}, std::pair{"hartmann6-hyperband.yaml", 40}, std::pair{"sgd-asha.yaml", 12}}) {
     SCOPED_TRACE(config);
     fs::remove(dir_ / "s.h5");
     const Bytes study = MakeStudy(config, trials);

@@ -51,9 +51,10 @@ class FullDiskCliTest : public CliTest {
     full_ = dir_ / "full";
     fs::create_directory(full_);
     // MPITUNE_TEST_NO_MOUNT=1 tries the stand-in where a mount would work.
-    mounted_ = ::geteuid() == 0 && std::getenv("MPITUNE_TEST_NO_MOUNT") == nullptr &&
-               std::system(fmt::format("mount -t tmpfs -o size=256k tmpfs {} 2>/dev/null", ShellQuote(full_.string()))
-                               .c_str()) == 0;
+    mounted_ =
+        ::geteuid() == 0 && std::getenv("MPITUNE_TEST_NO_MOUNT") == nullptr &&
+        std::system(
+            fmt::format("mount -t tmpfs -o size=256k tmpfs {} 2>/dev/null", ShellQuote(full_.string())).c_str()) == 0;
   }
   void TearDown() override {
     if (mounted_) {

@@ -83,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(Damages, LiveJournalDamageCliTest,
                          ::testing::Values(Damage::kTruncatedToZero, Damage::kOverwritten),
                          [](const ::testing::TestParamInfo<Damage>& param_info) {
                            return std::string(param_info.param == Damage::kTruncatedToZero ? "TruncatedToZero"
-                                                                                     : "Overwritten");
+                                                                                           : "Overwritten");
                          });
 
 }  // namespace

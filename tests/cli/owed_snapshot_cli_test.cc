@@ -46,8 +46,9 @@ TEST_P(OwedSnapshotCliTest, OpeningAFinishedStudyForWritingWritesTheSnapshotItIs
   EXPECT_EQ(TrialsInTheFileAlone(), 0);
 
   fs::remove(dir_ / "s.h5.tmp");
-  const std::vector<std::string> args = GetParam() == "resume" ? std::vector<std::string>{"resume", "s.h5"}
-                                                               : std::vector<std::string>{"run", config, "--storage", "s.h5"};
+  const std::vector<std::string> args = GetParam() == "resume"
+                                            ? std::vector<std::string>{"resume", "s.h5"}
+                                            : std::vector<std::string>{"run", config, "--storage", "s.h5"};
   const Invocation again = Run(args, 120);
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("study already finished in s.h5 (24 trials"), std::string::npos) << again.out;

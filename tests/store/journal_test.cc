@@ -332,17 +332,32 @@ TEST_F(JournalTest, RestartRightAfterAKillWaitsForTheDyingWriterToLetGo) {
 
 // What another process can do to a journal while its writer runs, each seen by
 // FindDamage; Rewrite then puts every record since the last Reset in a new journal.
-enum class Outside { kTruncatedToZero, kTruncatedInPart, kHeaderOverwritten, kOverwritten, kAppendedTo, kReplaced, kDeleted };
+enum class Outside {
+  kTruncatedToZero,
+  kTruncatedInPart,
+  kHeaderOverwritten,
+  kOverwritten,
+  kAppendedTo,
+  kReplaced,
+  kDeleted
+};
 
 std::string OutsideName(const ::testing::TestParamInfo<Outside>& info) {
   switch (info.param) {
-    case Outside::kTruncatedToZero: return "TruncatedToZero";
-    case Outside::kTruncatedInPart: return "TruncatedInPart";
-    case Outside::kHeaderOverwritten: return "HeaderOverwritten";
-    case Outside::kOverwritten: return "Overwritten";
-    case Outside::kAppendedTo: return "AppendedTo";
-    case Outside::kReplaced: return "Replaced";
-    case Outside::kDeleted: return "Deleted";
+    case Outside::kTruncatedToZero:
+      return "TruncatedToZero";
+    case Outside::kTruncatedInPart:
+      return "TruncatedInPart";
+    case Outside::kHeaderOverwritten:
+      return "HeaderOverwritten";
+    case Outside::kOverwritten:
+      return "Overwritten";
+    case Outside::kAppendedTo:
+      return "AppendedTo";
+    case Outside::kReplaced:
+      return "Replaced";
+    case Outside::kDeleted:
+      return "Deleted";
   }
   return "";
 }
@@ -361,8 +376,12 @@ TEST_P(OutsideWriterTest, FindDamageSeesItAndRewriteRestoresEveryRecord) {
 
   const std::vector<std::uint8_t> written = ReadBytes(path);
   switch (GetParam()) {
-    case Outside::kTruncatedToZero: std::filesystem::resize_file(path, 0); break;
-    case Outside::kTruncatedInPart: std::filesystem::resize_file(path, written.size() / 2); break;
+    case Outside::kTruncatedToZero:
+      std::filesystem::resize_file(path, 0);
+      break;
+    case Outside::kTruncatedInPart:
+      std::filesystem::resize_file(path, written.size() / 2);
+      break;
     case Outside::kHeaderOverwritten: {
       std::vector<std::uint8_t> bytes = written;
       bytes[0] = 'X';
@@ -372,7 +391,9 @@ TEST_P(OutsideWriterTest, FindDamageSeesItAndRewriteRestoresEveryRecord) {
       std::fclose(file);
       break;
     }
-    case Outside::kOverwritten: mpitune::testing::WriteText(path, "something else entirely\n"); break;
+    case Outside::kOverwritten:
+      mpitune::testing::WriteText(path, "something else entirely\n");
+      break;
     case Outside::kAppendedTo: {
       std::FILE* file = std::fopen(path.c_str(), "ab");
       ASSERT_NE(file, nullptr);
@@ -384,7 +405,9 @@ TEST_P(OutsideWriterTest, FindDamageSeesItAndRewriteRestoresEveryRecord) {
       mpitune::testing::WriteText(PathOf("other"), "another file\n");
       std::filesystem::rename(PathOf("other"), path);
       break;
-    case Outside::kDeleted: std::filesystem::remove(path); break;
+    case Outside::kDeleted:
+      std::filesystem::remove(path);
+      break;
   }
   const std::string damage = writer->FindDamage();
   ASSERT_NE(damage, "");
@@ -429,7 +452,8 @@ TEST_F(JournalTest, TheWriterHoldsEveryRecordSinceTheLastReset) {
   // Records larger than a chunk, and enough of them to fill several.
   std::vector<JournalRecord> big;
   for (std::size_t i = 0; i < 40; ++i) {
-    big.push_back({static_cast<std::uint8_t>(i), std::vector<std::uint8_t>(i % 3 == 0 ? 1500000 : 70000, static_cast<std::uint8_t>(i))});
+    big.push_back({static_cast<std::uint8_t>(i),
+                   std::vector<std::uint8_t>(i % 3 == 0 ? 1500000 : 70000, static_cast<std::uint8_t>(i))});
     writer->Append(big.back().type, big.back().payload);
     if (i % 7 == 0) {
       ASSERT_TRUE(writer->Write().ok());

@@ -32,11 +32,16 @@ enum class Damage { kTruncatedToZero, kOverwritten, kHeaderOverwritten, kReplace
 
 std::string DamageName(const ::testing::TestParamInfo<Damage>& info) {
   switch (info.param) {
-    case Damage::kTruncatedToZero: return "TruncatedToZero";
-    case Damage::kOverwritten: return "Overwritten";
-    case Damage::kHeaderOverwritten: return "HeaderOverwritten";
-    case Damage::kReplaced: return "Replaced";
-    case Damage::kDeleted: return "Deleted";
+    case Damage::kTruncatedToZero:
+      return "TruncatedToZero";
+    case Damage::kOverwritten:
+      return "Overwritten";
+    case Damage::kHeaderOverwritten:
+      return "HeaderOverwritten";
+    case Damage::kReplaced:
+      return "Replaced";
+    case Damage::kDeleted:
+      return "Deleted";
   }
   return "";
 }
@@ -47,8 +52,12 @@ class LiveJournalDamageTest : public testing::StoreTest, public ::testing::WithP
  protected:
   void Damage(const std::string& journal) {
     switch (GetParam()) {
-      case Damage::kTruncatedToZero: std::filesystem::resize_file(journal, 0); break;
-      case Damage::kOverwritten: testing::WriteText(journal, "a log line that went to the wrong file\n"); break;
+      case Damage::kTruncatedToZero:
+        std::filesystem::resize_file(journal, 0);
+        break;
+      case Damage::kOverwritten:
+        testing::WriteText(journal, "a log line that went to the wrong file\n");
+        break;
       case Damage::kHeaderOverwritten: {
         std::vector<std::uint8_t> bytes = testing::ReadBytes(journal);
         std::fill_n(bytes.begin(), 8, 0);
@@ -62,7 +71,9 @@ class LiveJournalDamageTest : public testing::StoreTest, public ::testing::WithP
         testing::WriteText(PathOf("other"), "another file\n");
         std::filesystem::rename(PathOf("other"), journal);
         break;
-      case Damage::kDeleted: std::filesystem::remove(journal); break;
+      case Damage::kDeleted:
+        std::filesystem::remove(journal);
+        break;
     }
   }
 

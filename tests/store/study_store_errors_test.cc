@@ -13,12 +13,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/study_store.h"
 #include "store/file_seal.h"
 #include "store/h5_file.h"
 #include "store/journal.h"
-#include "test_files.h"
+#include "store/study_store.h"
 #include "store/study_test_util.h"
+#include "test_files.h"
 
 namespace mpitune {
 namespace {
