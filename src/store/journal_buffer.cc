@@ -16,8 +16,9 @@ namespace {
 
 // Records go into chunks this large (a larger record gets a chunk of its own size).
 constexpr std::size_t kChunkBytes = std::size_t{4} << 20;
-// Chunks kept across Clear for the records to come.
-constexpr std::size_t kSpareChunks = 4;
+// Chunks kept across Clear for the records to come (up to 64 MiB: what a study
+// records between two snapshots is rarely more, so its memory is reused).
+constexpr std::size_t kSpareChunks = 16;
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
 void PutU32(std::uint8_t* out, std::uint32_t value) {
@@ -40,13 +41,14 @@ JournalBuffer::Chunk::Chunk(std::size_t capacity) : capacity_(capacity) {
     ::munmap(end, static_cast<std::size_t>(start + mapped - end));
   }
   data_ = aligned;
-  // Huge pages where the system has them (a fault per 2 MiB); else every page now,
-  // in one call.
-  if (::madvise(data_, capacity_, MADV_HUGEPAGE) != 0) {
+  (void)::madvise(data_, capacity_, MADV_HUGEPAGE);  // where the system has them
+}
+
+void JournalBuffer::Chunk::Populate() {
 #ifdef MADV_POPULATE_WRITE
-    (void)::madvise(data_, capacity_, MADV_POPULATE_WRITE);
+  if (::madvise(data_, capacity_, MADV_POPULATE_WRITE) == 0) return;
 #endif
-  }
+  for (std::size_t offset = 0; offset < capacity_; offset += 4096) data_[offset] = 0;
 }
 
 JournalBuffer::Chunk::~Chunk() {
@@ -77,13 +79,32 @@ std::uint32_t JournalBuffer::LoadLength(const std::uint8_t* p) {
          static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
 }
 
+JournalBuffer::~JournalBuffer() = default;
+JournalBuffer::JournalBuffer() = default;
+
 JournalBuffer::Chunk& JournalBuffer::ChunkWithRoom(std::size_t bytes) {
   if (!chunks_.empty() && chunks_.back().room() >= bytes) return chunks_.back();
-  if (!spare_.empty() && bytes <= kChunkBytes) {
+  if (bytes > kChunkBytes) {
+    chunks_.emplace_back(bytes);
+    return chunks_.back();
+  }
+  if (!spare_.empty()) {
     chunks_.push_back(std::move(spare_.back()));
     spare_.pop_back();
+  } else if (next_.valid()) {
+    chunks_.push_back(next_.get());
   } else {
-    chunks_.emplace_back(std::max(kChunkBytes, bytes));
+    chunks_.emplace_back(kChunkBytes);
+  }
+  // The chunk after this one is mapped and its pages made on another thread
+  // meanwhile: their first touch costs the coordinator's thread nothing, and a stall
+  // of the kernel's (compacting memory for a huge page) stalls that thread alone.
+  if (spare_.empty() && !next_.valid()) {
+    next_ = std::async(std::launch::async, [] {
+      Chunk chunk(kChunkBytes);
+      chunk.Populate();
+      return chunk;
+    });
   }
   return chunks_.back();
 }
