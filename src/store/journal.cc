@@ -120,11 +120,15 @@ Result<JournalContents> ParseJournal(std::span<const std::uint8_t> bytes, const 
 }
 
 Result<JournalContents> ReadJournal(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // Non-blocking: a FIFO in the journal's place must not hang a reader in open.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid()) {
     if (errno == ENOENT) return JournalContents{};
     return ErrnoStatus(path, "open", errno);
   }
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) return ErrnoStatus(path, "stat", errno);
+  if (!S_ISREG(info.st_mode)) return Status::BadInput(fmt::format("{}: not a regular file", path));
   Result<std::vector<std::uint8_t>> bytes = ReadAll(fd.get(), path);
   if (!bytes.ok()) return bytes.status();
   return ParseJournal(*bytes, path);

@@ -3,6 +3,7 @@
 // error naming the file, or (a damaged journal record) a replay that stops before the
 // record; reading never changes a byte on disk. Create never overwrites a file.
 #include <hdf5.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <map>
@@ -153,6 +154,18 @@ TEST_F(StudyFileErrorsTest, JournalThatIsNotAJournal) {
   MakeStudy(path, 30, /*close=*/true);
   testing::WriteText(path + ".journal", "this is not a journal, but long enough to have a header");
   EXPECT_THAT(ExpectBadInput(path, path + ".journal"), HasSubstr("not an mpitune journal"));
+}
+
+// A FIFO where the journal should be: a reader must not wait in open for a writer
+// that never comes.
+TEST_F(StudyFileErrorsTest, JournalThatIsAFifoIsRefusedAtOnce) {
+  const std::string path = PathOf("study.h5");
+  MakeStudy(path, 30, /*close=*/true);
+  ASSERT_EQ(::mkfifo((path + ".journal").c_str(), 0644), 0);
+  Result<StoredStudy> study = ReadStudyFile(path);  // (DirFiles would wait on the FIFO)
+  ASSERT_FALSE(study.ok());
+  EXPECT_EQ(study.status().kind(), ErrorKind::kBadInput);
+  EXPECT_EQ(study.status().message(), path + ".journal: not a regular file");
 }
 
 // A damaged record ends the replay just before it (the records after a bad one were
