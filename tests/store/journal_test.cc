@@ -22,6 +22,7 @@
 #include <gtest/gtest.h>
 
 #include "base/byte_codec.h"
+#include "store/outside_damage.h"
 #include "test_files.h"
 
 namespace mpitune::store {
@@ -330,39 +331,11 @@ TEST_F(JournalTest, RestartRightAfterAKillWaitsForTheDyingWriterToLetGo) {
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
-// What another process can do to a journal while its writer runs, each seen by
-// FindDamage; Rewrite then puts every record since the last Reset in a new journal.
-enum class Outside {
-  kTruncatedToZero,
-  kTruncatedInPart,
-  kHeaderOverwritten,
-  kOverwritten,
-  kAppendedTo,
-  kReplaced,
-  kDeleted
-};
+// Each damage from outside is seen by FindDamage; Rewrite then puts every record
+// since the last Reset in a new journal.
+using mpitune::testing::OutsideDamage;
 
-std::string OutsideName(const ::testing::TestParamInfo<Outside>& info) {
-  switch (info.param) {
-    case Outside::kTruncatedToZero:
-      return "TruncatedToZero";
-    case Outside::kTruncatedInPart:
-      return "TruncatedInPart";
-    case Outside::kHeaderOverwritten:
-      return "HeaderOverwritten";
-    case Outside::kOverwritten:
-      return "Overwritten";
-    case Outside::kAppendedTo:
-      return "AppendedTo";
-    case Outside::kReplaced:
-      return "Replaced";
-    case Outside::kDeleted:
-      return "Deleted";
-  }
-  return "";
-}
-
-class OutsideWriterTest : public JournalTest, public ::testing::WithParamInterface<Outside> {};
+class OutsideWriterTest : public JournalTest, public ::testing::WithParamInterface<OutsideDamage> {};
 
 TEST_P(OutsideWriterTest, FindDamageSeesItAndRewriteRestoresEveryRecord) {
   const std::string path = PathOf("j.wal");
@@ -374,44 +347,11 @@ TEST_P(OutsideWriterTest, FindDamageSeesItAndRewriteRestoresEveryRecord) {
   ASSERT_TRUE(writer->Write().ok());
   EXPECT_EQ(writer->FindDamage(), "");
 
-  const std::vector<std::uint8_t> written = ReadBytes(path);
-  switch (GetParam()) {
-    case Outside::kTruncatedToZero:
-      std::filesystem::resize_file(path, 0);
-      break;
-    case Outside::kTruncatedInPart:
-      std::filesystem::resize_file(path, written.size() / 2);
-      break;
-    case Outside::kHeaderOverwritten: {
-      std::vector<std::uint8_t> bytes = written;
-      bytes[0] = 'X';
-      std::FILE* file = std::fopen(path.c_str(), "r+b");  // in place: same inode, same size
-      ASSERT_NE(file, nullptr);
-      ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), file), bytes.size());
-      std::fclose(file);
-      break;
-    }
-    case Outside::kOverwritten:
-      mpitune::testing::WriteText(path, "something else entirely\n");
-      break;
-    case Outside::kAppendedTo: {
-      std::FILE* file = std::fopen(path.c_str(), "ab");
-      ASSERT_NE(file, nullptr);
-      std::fputs("junk", file);
-      std::fclose(file);
-      break;
-    }
-    case Outside::kReplaced:
-      mpitune::testing::WriteText(PathOf("other"), "another file\n");
-      std::filesystem::rename(PathOf("other"), path);
-      break;
-    case Outside::kDeleted:
-      std::filesystem::remove(path);
-      break;
-  }
+  mpitune::testing::DamageFromOutside(path, GetParam(), PathOf("other"));
+  ASSERT_FALSE(HasFatalFailure());
   const std::string damage = writer->FindDamage();
   ASSERT_NE(damage, "");
-  if (GetParam() != Outside::kDeleted) std::filesystem::rename(path, PathOf("aside"));
+  if (GetParam() != OutsideDamage::kDeleted) std::filesystem::rename(path, PathOf("aside"));
 
   for (std::size_t i = 10; i < 12; ++i) writer->Append(more[i].type, more[i].payload);  // not written yet
   ASSERT_TRUE(writer->Rewrite().ok());
@@ -424,10 +364,11 @@ TEST_P(OutsideWriterTest, FindDamageSeesItAndRewriteRestoresEveryRecord) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Outsides, OutsideWriterTest,
-                         ::testing::Values(Outside::kTruncatedToZero, Outside::kTruncatedInPart,
-                                           Outside::kHeaderOverwritten, Outside::kOverwritten, Outside::kAppendedTo,
-                                           Outside::kReplaced, Outside::kDeleted),
-                         OutsideName);
+                         ::testing::Values(OutsideDamage::kTruncatedToZero, OutsideDamage::kTruncatedInPart,
+                                           OutsideDamage::kHeaderOverwritten, OutsideDamage::kOverwritten,
+                                           OutsideDamage::kAppendedTo, OutsideDamage::kReplaced,
+                                           OutsideDamage::kDeleted),
+                         mpitune::testing::OutsideDamageName);
 
 TEST_F(JournalTest, TheWriterHoldsEveryRecordSinceTheLastReset) {
   const std::string path = PathOf("j.wal");

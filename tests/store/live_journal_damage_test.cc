@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "store/outside_damage.h"
 #include "store/study_store.h"
 #include "store/study_test_util.h"
 #include "test_files.h"
@@ -28,55 +29,12 @@ using testing::StudyDriver;
 
 constexpr std::uint64_t kDriverSeed = 21;
 
-enum class Damage { kTruncatedToZero, kOverwritten, kHeaderOverwritten, kReplaced, kDeleted };
-
-std::string DamageName(const ::testing::TestParamInfo<Damage>& info) {
-  switch (info.param) {
-    case Damage::kTruncatedToZero:
-      return "TruncatedToZero";
-    case Damage::kOverwritten:
-      return "Overwritten";
-    case Damage::kHeaderOverwritten:
-      return "HeaderOverwritten";
-    case Damage::kReplaced:
-      return "Replaced";
-    case Damage::kDeleted:
-      return "Deleted";
-  }
-  return "";
-}
+using testing::OutsideDamage;
 
 class StudyStoreDamageTest : public testing::StoreTest {};
 
-class LiveJournalDamageTest : public testing::StoreTest, public ::testing::WithParamInterface<Damage> {
+class LiveJournalDamageTest : public testing::StoreTest, public ::testing::WithParamInterface<OutsideDamage> {
  protected:
-  void Damage(const std::string& journal) {
-    switch (GetParam()) {
-      case Damage::kTruncatedToZero:
-        std::filesystem::resize_file(journal, 0);
-        break;
-      case Damage::kOverwritten:
-        testing::WriteText(journal, "a log line that went to the wrong file\n");
-        break;
-      case Damage::kHeaderOverwritten: {
-        std::vector<std::uint8_t> bytes = testing::ReadBytes(journal);
-        std::fill_n(bytes.begin(), 8, 0);
-        std::FILE* file = std::fopen(journal.c_str(), "r+b");
-        ASSERT_NE(file, nullptr);
-        ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), file), bytes.size());
-        std::fclose(file);
-        break;
-      }
-      case Damage::kReplaced:
-        testing::WriteText(PathOf("other"), "another file\n");
-        std::filesystem::rename(PathOf("other"), journal);
-        break;
-      case Damage::kDeleted:
-        std::filesystem::remove(journal);
-        break;
-    }
-  }
-
   std::vector<std::string> KeptAside() const {
     std::vector<std::string> names;
     for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
@@ -108,7 +66,8 @@ TEST_P(LiveJournalDamageTest, TheStudyKeepsEverythingItRecorded) {
   for (std::size_t i = 0; i < total / 3; ++i) step();  // in the journal only
   ASSERT_TRUE(store->Tick(driver.now()).ok());
 
-  Damage(path + ".journal");
+  testing::DamageFromOutside(path + ".journal", GetParam(), PathOf("other"));
+  ASSERT_FALSE(HasFatalFailure());
   ::testing::internal::CaptureStderr();
   // The next check (before a write, or every half second) finds the damage.
   const Status ticked = store->Tick(driver.now() + 1.0);
@@ -117,7 +76,7 @@ TEST_P(LiveJournalDamageTest, TheStudyKeepsEverythingItRecorded) {
   EXPECT_THAT(warning, HasSubstr("mpitune: warning: " + path + ".journal"));
   EXPECT_THAT(warning, HasSubstr("it was written again with the"));
   EXPECT_EQ(std::count(warning.begin(), warning.end(), '\n'), 1) << warning;
-  EXPECT_EQ(KeptAside().size(), GetParam() == Damage::kDeleted ? 0u : 1u);
+  EXPECT_EQ(KeptAside().size(), GetParam() == OutsideDamage::kDeleted ? 0u : 1u);
 
   // A reader sees every call made so far.
   {
@@ -142,9 +101,11 @@ TEST_P(LiveJournalDamageTest, TheStudyKeepsEverythingItRecorded) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Damages, LiveJournalDamageTest,
-                         ::testing::Values(Damage::kTruncatedToZero, Damage::kOverwritten, Damage::kHeaderOverwritten,
-                                           Damage::kReplaced, Damage::kDeleted),
-                         DamageName);
+                         ::testing::Values(OutsideDamage::kTruncatedToZero, OutsideDamage::kTruncatedInPart,
+                                           OutsideDamage::kOverwritten, OutsideDamage::kHeaderOverwritten,
+                                           OutsideDamage::kAppendedTo, OutsideDamage::kReplaced,
+                                           OutsideDamage::kDeleted),
+                         testing::OutsideDamageName);
 
 // The damage comes after the last write: the final snapshot (made from the records
 // the writer holds, not read back from the file) has everything, and Close removes
