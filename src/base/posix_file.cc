@@ -42,6 +42,19 @@ Result<std::vector<std::uint8_t>> ReadAll(int fd, const std::string& path) {
   return bytes;
 }
 
+Status WriteFileSynced(const std::string& path, std::span<const std::uint8_t> data) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return ErrnoStatus(path, "create", errno);
+  Status status = WriteAll(fd.get(), data, path);
+  if (status.ok() && ::fsync(fd.get()) != 0) status = ErrnoStatus(path, "fsync", errno);
+  if (status.ok()) status = fd.Close(path);
+  if (!status.ok()) {
+    fd.Reset();
+    ::unlink(path.c_str());
+  }
+  return status;
+}
+
 Status SyncFile(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return ErrnoStatus(path, "open", errno);

@@ -15,8 +15,10 @@ namespace mpitune {
 Status WriteAll(int fd, std::span<const std::uint8_t> data, const std::string& path);
 // The whole file from offset 0, with pread(2).
 Result<std::vector<std::uint8_t>> ReadAll(int fd, const std::string& path);
-// fsync(2) of a closed file by name. HDF5's default (sec2) driver never fsyncs, so a
-// snapshot is made durable with: H5File::Close, SyncFile, rename, SyncParentDirectory.
+// Creates (or truncates) `path`, writes `data` and fsyncs it; on failure the file is
+// removed, so no partial file is left behind.
+Status WriteFileSynced(const std::string& path, std::span<const std::uint8_t> data);
+// fsync(2) of a closed file by name.
 Status SyncFile(const std::string& path);
 // fsync(2) of the directory holding `path`, so a created or renamed entry is durable.
 Status SyncParentDirectory(const std::string& path);

@@ -8,7 +8,8 @@
 
 namespace mpitune::cli {
 
-// BadInput unless the directory that would hold `path` exists and is writable.
+// BadInput unless the directory that would hold `path` exists and a file can be
+// created there (tried: a probe file is made and removed at once).
 // `what` names the setting in the message, e.g. "--storage".
 Status CheckStorageDirectory(const std::string& path, const std::string& what);
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <ctime>
 #include <fstream>
 #include <optional>
 #include <filesystem>
@@ -14,6 +13,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "base/time_stamp.h"
 #include "config/study_changes.h"
 #include "study/stored_config.h"
 
@@ -41,21 +41,14 @@ bool LooksLikeStudyFile(const std::string& path) {
   return false;
 }
 
-std::string Stamp() {
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y%m%d-%H%M%S", &local);
-  return text;
-}
-
 // "runs/study.h5" -> "runs/study.20261122-211500.h5"; never onto an existing file.
 std::string AsidePath(const std::string& path) {
   const fs::path original(path);
   const std::string stem = (original.parent_path() / original.stem()).string();
-  std::string aside = fmt::format("{}.{}{}", stem, Stamp(), original.extension().string());
-  for (int i = 2; Exists(aside); ++i) aside = fmt::format("{}.{}-{}{}", stem, Stamp(), i, original.extension().string());
+  std::string aside = fmt::format("{}.{}{}", stem, LocalTimeStamp(), original.extension().string());
+  for (int i = 2; Exists(aside); ++i) {
+    aside = fmt::format("{}.{}-{}{}", stem, LocalTimeStamp(), i, original.extension().string());
+  }
   return aside;
 }
 
@@ -72,8 +65,8 @@ Result<std::optional<std::string>> MoveStaleTrialsAside(const StudyConfig& confi
   const std::string trials = TrialsDirectory(config);
   std::error_code error;
   if (!fs::is_directory(trials, error) || fs::is_empty(trials, error)) return std::optional<std::string>();
-  std::string aside = trials + "." + Stamp();
-  for (int i = 2; Exists(aside); ++i) aside = fmt::format("{}.{}-{}", trials, Stamp(), i);
+  std::string aside = trials + "." + LocalTimeStamp();
+  for (int i = 2; Exists(aside); ++i) aside = fmt::format("{}.{}-{}", trials, LocalTimeStamp(), i);
   MPITUNE_RETURN_IF_ERROR(Rename(trials, aside));
   return std::optional<std::string>(aside);
 }
@@ -123,7 +116,13 @@ Result<OpenedStudy> GoOn(StoredStudy stored, StudyConfig config) {
   opened.time_offset = stored.history.last_time;
   if (stored.history.done) {
     opened.start = StudyStart::kFinished;
-    opened.note = fmt::format("study already finished in {} ({}): nothing to run", stored.path, Counts(stored));
+    std::string owed;
+    if (stored.journal_events > 0) {
+      Result<bool> written = WriteOwedSnapshot(stored.path, &LegacyDefinitionUpgrade());
+      if (!written.ok()) return written.status();
+      if (*written) owed = "; wrote its final snapshot, which its last run could not";
+    }
+    opened.note = fmt::format("study already finished in {} ({}): nothing to run{}", stored.path, Counts(stored), owed);
     opened.finished.emplace(std::move(stored));
     return opened;
   }

@@ -1,6 +1,8 @@
 #include "store/h5_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -10,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "base/unique_fd.h"
+#include "store/file_seal.h"
 #include "store/h5_error.h"
 #include "store/h5_path.h"
 
@@ -243,21 +247,77 @@ Result<H5File> H5File::Create(const std::string& path) {
   return H5File(path, std::move(file), true);
 }
 
+Result<H5File> H5File::CreateInMemory(const std::string& name, std::size_t user_block) {
+  SilenceHdf5Errors();
+  // The image grows in steps this large (realloc of a large block moves no bytes).
+  constexpr std::size_t kGrowBy = std::size_t{4} << 20;
+  H5Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Kind::kPropertyList);
+  H5Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Kind::kPropertyList);
+  if (!fcpl.valid() || !fapl.valid() || (user_block > 0 && H5Pset_userblock(fcpl.get(), user_block) < 0) ||
+      H5Pset_fapl_core(fapl.get(), kGrowBy, /*backing_store=*/false) < 0 ||
+      H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG) < 0) {
+    return Status::Internal(H5Message(name, "", "cannot set up an in-memory HDF5 file"));
+  }
+  H5Handle file(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Kind::kFile);
+  if (!file.valid()) return Status::Internal(H5Message(name, "", "cannot create an in-memory HDF5 file"));
+  return H5File(name, std::move(file), true);
+}
+
+namespace {
+
+bool SameFileAndContents(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size &&
+         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
+}
+
+// Opens `path` with HDF5 once the file behind `checked` passed its seal check; gives
+// an invalid handle when HDF5 opened another file (a writer renamed a new snapshot
+// over `path` in between, or changed it in place), which the caller checks again.
+Result<H5Handle> OpenChecked(const std::string& path, const struct stat& checked, hid_t fapl) {
+  H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Kind::kFile);
+  if (!file.valid()) return Status::BadInput(H5Message(path, "", "not a readable HDF5 file"));
+  void* handle = nullptr;
+  struct stat opened {};
+  if (H5Fget_vfd_handle(file.get(), fapl, &handle) < 0 || handle == nullptr ||
+      ::fstat(*static_cast<int*>(handle), &opened) != 0) {
+    return Status::Internal(H5Message(path, "", "cannot inspect the opened file"));
+  }
+  if (!SameFileAndContents(checked, opened)) return H5Handle();
+  return file;
+}
+
+}  // namespace
+
 Result<H5File> H5File::OpenReadOnly(const std::string& path) {
   SilenceHdf5Errors();
-  // HDF5's own message for a missing file is several lines of driver detail.
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    const int error = errno;
-    return Status::BadInput(fmt::format("{}: {}", path, std::generic_category().message(error)));
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    // HDF5's own message for a missing file is several lines of driver detail.
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+      const int error = errno;
+      return Status::BadInput(fmt::format("{}: {}", path, std::generic_category().message(error)));
+    }
+    if (!S_ISREG(info.st_mode)) return Status::BadInput(fmt::format("{}: not a regular file", path));
+    // Non-blocking: should a FIFO take the file's place after the stat, open must not wait.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd.valid() || ::fstat(fd.get(), &info) != 0) {
+      const int error = errno;
+      return Status::BadInput(fmt::format("{}: {}", path, std::generic_category().message(error)));
+    }
+    if (!S_ISREG(info.st_mode)) return Status::BadInput(fmt::format("{}: not a regular file", path));
+    if (info.st_size == 0) return Status::BadInput(fmt::format("{}: not an HDF5 file (empty)", path));
+    Result<SealState> seal = CheckSeal(fd.get(), path);
+    if (!seal.ok()) return seal.status();
+    H5Handle fapl = FileAccessList();
+    if (!fapl.valid()) return Status::Internal(H5Message(path, "", "cannot set up file access"));
+    Result<H5Handle> file = OpenChecked(path, info, fapl.get());
+    if (!file.ok()) return file.status();
+    if (file->valid()) return H5File(path, std::move(*file), false);
+    if (attempt == kAttempts) {
+      return Status::Io(fmt::format("{}: the file kept changing while it was being opened", path));
+    }
   }
-  if (!S_ISREG(info.st_mode)) return Status::BadInput(fmt::format("{}: not a regular file", path));
-  if (info.st_size == 0) return Status::BadInput(fmt::format("{}: not an HDF5 file (empty)", path));
-  H5Handle fapl = FileAccessList();
-  if (!fapl.valid()) return Status::Internal(H5Message(path, "", "cannot set up file access"));
-  H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Kind::kFile);
-  if (!file.valid()) return Status::BadInput(H5Message(path, "", "not a readable HDF5 file"));
-  return H5File(path, std::move(file), false);
 }
 
 // ---- writing ----
@@ -583,6 +643,35 @@ Status H5File::Flush() {
   if (!writable_) return Status::Ok();
   if (H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0) return Status::Io(H5Message(path_, "", "cannot flush"));
   return Status::Ok();
+}
+
+Result<std::vector<std::uint8_t>> H5File::Image() {
+  if (!file_.valid()) return Status::Internal(fmt::format("{}: file is closed", path_));
+  if (H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0) return Status::Internal(H5Message(path_, "", "cannot flush"));
+  hsize_t user_block = 0;
+  const H5Handle fcpl(H5Fget_create_plist(file_.get()), H5Kind::kPropertyList);
+  if (!fcpl.valid() || H5Pget_userblock(fcpl.get(), &user_block) < 0) {
+    return Status::Internal(H5Message(path_, "", "cannot read the user block size"));
+  }
+  const ssize_t size = H5Fget_file_image(file_.get(), nullptr, 0);
+  if (size < 0) return Status::Internal(H5Message(path_, "", "cannot take the file image"));
+  // HDF5 1.10 leaves the user block out of the image (it starts at the superblock);
+  // a version that puts it in gives it twice here, and the first copy goes.
+  const std::size_t offset = static_cast<std::size_t>(user_block);
+  std::vector<std::uint8_t> image(offset + static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file_.get(), image.data() + offset, static_cast<std::size_t>(size)) != size) {
+    return Status::Internal(H5Message(path_, "", "cannot take the file image"));
+  }
+  static constexpr std::array<std::uint8_t, 4> kSignature = {0x89, 'H', 'D', 'F'};
+  const auto signature_at = [&](std::size_t at) {
+    return image.size() >= at + kSignature.size() &&
+           std::equal(kSignature.begin(), kSignature.end(), image.begin() + at);
+  };
+  if (offset > 0 && !signature_at(offset) && signature_at(2 * offset)) {
+    image.erase(image.begin(), image.begin() + static_cast<std::ptrdiff_t>(offset));
+  }
+  if (!signature_at(offset)) return Status::Internal(fmt::format("{}: the file image has no HDF5 superblock", path_));
+  return image;
 }
 
 Status H5File::Close() {

@@ -42,8 +42,17 @@ class H5File {
   // Creates `path`, truncating any file there. Meant for a temporary file that the
   // caller syncs and renames over the real one.
   static Result<H5File> Create(const std::string& path);
-  // Opens an existing file for reading. A missing file, a file that is not HDF5
-  // (text, zero bytes) or a truncated one is a BadInput error naming the file.
+  // Creates a file in memory only (HDF5's core driver, no backing store), to be taken
+  // whole with Image() and written by the caller: HDF5 then never does file I/O that
+  // can fail halfway (on a full disk it was left with a file it could neither write
+  // nor close, and its exit handler crashed on it). `name` is for messages; the first
+  // `user_block` bytes (0, or a power of 2 >= 512) are left to the caller.
+  static Result<H5File> CreateInMemory(const std::string& name, std::size_t user_block);
+  // Opens an existing file for reading. The HDF5 library is not safe on damaged
+  // input, so the file is first checked against its seal (file_seal.h; one read of the
+  // whole file), and HDF5 reads that very file. A missing file, a file that is not
+  // HDF5 (text, zero bytes), a damaged or truncated sealed file is a BadInput error
+  // naming the file. An unsealed HDF5 file (written before seals) is opened unchecked.
   static Result<H5File> OpenReadOnly(const std::string& path);
 
   H5File(H5File&&) noexcept = default;
@@ -96,6 +105,9 @@ class H5File {
 
   // Pushes HDF5's caches to the operating system (not to disk: the caller fsyncs).
   Status Flush();
+  // The whole file as it would lie on disk, user block included (zeros): for a file
+  // made by CreateInMemory.
+  Result<std::vector<std::uint8_t>> Image();
   // Closes the file and reports a failure; the object is unusable afterwards.
   Status Close();
 

@@ -17,8 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "mpitune/status.h"
 #include "base/posix_file.h"
+#include "mpitune/status.h"
+#include "store/journal_buffer.h"
 
 namespace mpitune::store {
 
@@ -26,6 +27,10 @@ inline constexpr std::array<std::uint8_t, 8> kJournalMagic = {'M', 'P', 'T', 'J'
 inline constexpr std::uint32_t kJournalVersion = 1;
 inline constexpr std::size_t kJournalHeaderSize = 16;
 inline constexpr std::size_t kJournalRecordHeaderSize = 9;
+// How long a writer waits for another one to let go of the journal: a rank of a job
+// killed with kill -9 holds it until it is gone, which can take a moment, and a Slurm
+// requeue or a user's retry comes at once.
+inline constexpr double kJournalLockWaitSeconds = 30.0;
 
 struct JournalRecord {
   std::uint8_t type = 0;
@@ -52,14 +57,17 @@ Result<JournalContents> ReadJournal(const std::string& path);
 
 // Appends records to one journal; one writer per file (an exclusive flock is taken
 // where the file system supports it). Records are buffered by Append and reach the
-// file on Write, and the disk on Sync: callers append a batch and sync once.
+// file on Write, and the disk on Sync: callers append a batch and sync once. The
+// writer keeps every record since the journal was last emptied (JournalBuffer), so
+// that a journal damaged by another process can be written again whole (Rewrite).
 class JournalWriter {
  public:
   // Opens `path`, creating it with a header when missing (or when a crash left less
   // than a header). An existing journal is checked and its torn tail, if any, is cut
   // off, so new records follow the last valid one. A file that is not a journal is
-  // left untouched and reported.
-  static Result<JournalWriter> Open(const std::string& path);
+  // left untouched and reported. While another process holds the journal's lock, waits
+  // for it up to `lock_wait_seconds` (saying so on stderr after a second), then fails.
+  static Result<JournalWriter> Open(const std::string& path, double lock_wait_seconds = kJournalLockWaitSeconds);
 
   JournalWriter(JournalWriter&&) noexcept = default;
   JournalWriter& operator=(JournalWriter&&) noexcept = default;
@@ -81,13 +89,26 @@ class JournalWriter {
   // Sync, then close; the writer is unusable afterwards.
   Status Close();
 
+  // Why the journal at path() is no longer what this writer wrote, or "" when it is:
+  // it was deleted or replaced by another file, its size is not what was written
+  // (truncated, overwritten, appended to), or its header was overwritten. Cheap (an
+  // fstat, a stat and a 16-byte read): callers check before each write. A change
+  // inside the records that keeps the size is not seen here.
+  std::string FindDamage() const;
+  // Writes a new journal at path() (which the caller has moved out of the way) with
+  // every record since the journal was last emptied, written or not, synced; the
+  // writer goes on with it.
+  Status Rewrite();
+  // Every record since the journal was last emptied (by Reset or Open), written or not.
+  const JournalBuffer& records() const { return records_; }
+
   const std::string& path() const { return path_; }
   // Records this writer has made durable with Sync (Reset does not lower it).
   std::uint64_t records_synced() const { return records_synced_; }
   // What Open found: records already in the file, and whether it cut a torn tail.
   std::uint64_t records_recovered() const { return records_recovered_; }
   bool recovered_torn_tail() const { return recovered_torn_tail_; }
-  std::size_t buffered_records() const { return buffered_records_; }
+  std::size_t buffered_records() const { return records_.unwritten_records(); }
   // Bytes in the file, buffered records not included.
   std::uint64_t file_size() const { return file_size_; }
 
@@ -96,8 +117,7 @@ class JournalWriter {
 
   std::string path_;
   UniqueFd fd_;
-  std::vector<std::uint8_t> buffer_;
-  std::size_t buffered_records_ = 0;
+  JournalBuffer records_;
   std::uint64_t written_records_ = 0;  // in the file, not yet synced
   std::uint64_t records_synced_ = 0;
   std::uint64_t records_recovered_ = 0;

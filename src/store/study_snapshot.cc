@@ -11,6 +11,7 @@
 
 #include "base/posix_file.h"
 #include "store/definition_h5.h"
+#include "store/file_seal.h"
 #include "store/h5_file.h"
 #include "store/saved_state_h5.h"
 
@@ -285,6 +286,7 @@ Result<StudyDefinition> UpgradeDefinition(const H5File& file, const DefinitionUp
 Status WriteSnapshotFile(const std::string& path, const StudyDefinition& definition, const Scheduler& scheduler,
                          const StudyHistory& history, std::int64_t last_sequence, ReportsBefore reports_before) {
   const std::string temporary = path + ".tmp";
+  std::vector<std::uint8_t> image;
   {
     std::optional<H5File> earlier;
     if (reports_before == ReportsBefore::kInTheFile) {
@@ -292,16 +294,19 @@ Status WriteSnapshotFile(const std::string& path, const StudyDefinition& definit
       if (!opened.ok()) return opened.status();
       earlier.emplace(std::move(*opened));
     }
-    Result<H5File> file = H5File::Create(temporary);
+    // Made in memory and written by us: a full disk is one failed write(2), never a
+    // half-written file inside HDF5.
+    Result<H5File> file = H5File::CreateInMemory(temporary, kSealSize);
     if (!file.ok()) return file.status();
-    Status written = WriteContents(*file, definition, scheduler, history, last_sequence, earlier ? &*earlier : nullptr);
-    Status closed = file->Close();
-    if (!written.ok() || !closed.ok()) {
-      std::remove(temporary.c_str());
-      return written.ok() ? closed : written;
-    }
+    MPITUNE_RETURN_IF_ERROR(
+        WriteContents(*file, definition, scheduler, history, last_sequence, earlier ? &*earlier : nullptr));
+    Result<std::vector<std::uint8_t>> taken = file->Image();
+    if (!taken.ok()) return taken.status();
+    image = std::move(*taken);
+    MPITUNE_RETURN_IF_ERROR(file->Close());
   }
-  MPITUNE_RETURN_IF_ERROR(SyncFile(temporary));
+  SealImage(image);
+  MPITUNE_RETURN_IF_ERROR(WriteFileSynced(temporary, image));
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     const int error = errno;
     std::remove(temporary.c_str());

@@ -28,7 +28,7 @@ inline constexpr const char* kStudyFormatName = "mpitune-study";
 // Where the reports before `history.reports` are. The store keeps no report rows in
 // memory (a study can make millions; holding them cost more than the rest of
 // recording, in first-touch page faults): a snapshot copies the replaced file's
-// /reports and appends the newer ones, read back from the journal.
+// /reports and appends the newer ones, which the writer holds as journal records.
 enum class ReportsBefore {
   kNone,       // history.reports is every report
   kInTheFile,  // the snapshot now at `path` holds the earlier ones

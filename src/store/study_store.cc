@@ -5,18 +5,21 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <optional>
+#include <span>
 #include <thread>
 #include <utility>
 #include <variant>
 
 #include <fmt/format.h>
 
+#include "base/posix_file.h"
+#include "base/time_stamp.h"
 #include "core/forwarding_scheduler.h"
 #include "store/background_sync.h"
 #include "store/journal.h"
-#include "base/posix_file.h"
 #include "store/study_events.h"
 #include "store/study_replay.h"
 #include "store/study_snapshot.h"
@@ -32,6 +35,9 @@ std::string JournalPath(const std::string& path) { return path + ".journal"; }
 // status reader sees them, a process crash cannot lose them), or when this many pile up.
 constexpr double kWriteEverySeconds = 0.002;
 constexpr std::size_t kWriteEveryRecords = 4096;
+// The journal is checked for damage by other processes before each write, and this
+// often while nothing is written.
+constexpr double kCheckJournalEverySeconds = 0.5;
 
 Status AsBadInput(const Status& status, const std::string& path) {
   if (status.ok() || status.kind() == ErrorKind::kBadInput) return status;
@@ -100,6 +106,31 @@ Result<StoredStudy> ReadStudyFile(const std::string& path, const DefinitionUpgra
   }
 }
 
+Result<bool> WriteOwedSnapshot(const std::string& path, const DefinitionUpgrade* upgrade) {
+  const auto owed = [](const StoredStudy& study) { return study.history.done && study.journal_events > 0; };
+  const std::string journal_path = JournalPath(path);
+  if (::access(journal_path.c_str(), F_OK) != 0) return false;
+  Result<StoredStudy> study = ReadStudyFile(path, upgrade);
+  if (!study.ok()) return study.status();
+  if (!owed(*study)) return false;  // and the journal is left as it is
+  Result<store::JournalWriter> journal = store::JournalWriter::Open(journal_path);
+  if (!journal.ok()) return journal.status();
+  // Again under the lock, which no writer holds now: the study as it is.
+  study = ReadStudyFile(path, upgrade);
+  if (!study.ok()) return study.status();
+  if (!owed(*study)) {
+    // Another process settled it meanwhile; an empty journal made by Open goes.
+    if (journal->records_recovered() == 0) ::unlink(journal_path.c_str());
+    return false;
+  }
+  MPITUNE_RETURN_IF_ERROR(
+      store::WriteSnapshotFile(path, study->definition, *study->scheduler, study->history, study->last_sequence));
+  MPITUNE_RETURN_IF_ERROR(journal->Close());
+  if (::unlink(journal_path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus(journal_path, "remove", errno);
+  MPITUNE_RETURN_IF_ERROR(SyncParentDirectory(path));
+  return true;
+}
+
 // ---------------------------------------------------------------------------
 
 class StudyStore::Impl {
@@ -125,9 +156,9 @@ class StudyStore::Impl {
     // shutdown path is no part of the study (and Next says Done).
     if (closed_) return;
     if (auto* report = std::get_if<store::ReportEvent>(&event)) {
-      // No row is kept for a report: the journal has it, and a snapshot reads it back
-      // from there (millions of rows cost more than all the rest of recording, in
-      // first-touch page faults).
+      // No row is kept for a report: its journal record is all there is, and a
+      // snapshot decodes the reports from the writer's copy of those (millions of rows
+      // cost more than all the rest of recording, in first-touch page faults).
       if (RunRecord* run = OpenRun(report->trial)) {
         report->rank = run->rank;
         if (run->first_report_at < 0.0) run->first_report_at = report->now;
@@ -148,8 +179,13 @@ class StudyStore::Impl {
     if (!error_.ok() || closed_) return error_;
     now_ = std::max(now_, now);
     Status status;
-    if (journal_->buffered_records() > 0 &&
-        (journal_->buffered_records() >= kWriteEveryRecords || now - last_write_ >= kWriteEverySeconds)) {
+    const bool write = journal_->buffered_records() > 0 &&
+                       (journal_->buffered_records() >= kWriteEveryRecords || now - last_write_ >= kWriteEverySeconds);
+    if (write || now - last_check_ >= kCheckJournalEverySeconds) {
+      last_check_ = now;
+      status = CheckJournal();
+    }
+    if (status.ok() && write) {
       status = journal_->Write();
       last_write_ = now;
       unsynced_ = true;
@@ -160,14 +196,46 @@ class StudyStore::Impl {
       // Checked when writing, not per event: error() takes the syncer's lock.
       if (syncer_->failed()) status = syncer_->error();
     }
-    if (status.ok() && now - last_snapshot_ >= kSnapshotEverySeconds) status = Snapshot();
+    if (status.ok() &&
+        (now - last_snapshot_ >= kSnapshotEverySeconds || journal_->records().bytes() >= kSnapshotJournalBytes)) {
+      status = Snapshot();
+    }
     return Fail(status);
   }
 
   Status Sync() {
     if (!error_.ok() || closed_) return error_;
     unsynced_ = false;
-    return Fail(journal_->Sync());
+    Status status = CheckJournal();
+    if (status.ok()) status = journal_->Sync();
+    return Fail(status);
+  }
+
+  // The journal is what this process wrote, or it is set right: the damaged file
+  // (truncated, overwritten, replaced or deleted by another process) is kept aside
+  // and a whole journal written again from the records this process holds since the
+  // last snapshot, so that nothing acknowledged is lost and the study stays openable.
+  Status CheckJournal() {
+    const std::string damage = journal_->FindDamage();
+    if (damage.empty()) return Status::Ok();
+    const std::string journal = JournalPath(path_);
+    syncer_.reset();  // it syncs the damaged file
+    std::string aside = journal + ".damaged-" + LocalTimeStamp();
+    for (int i = 2; ::access(aside.c_str(), F_OK) == 0; ++i) {
+      aside = fmt::format("{}.damaged-{}-{}", journal, LocalTimeStamp(), i);
+    }
+    const bool kept = ::rename(journal.c_str(), aside.c_str()) == 0;
+    if (!kept && errno != ENOENT) return ErrnoStatus(journal, "move the damaged journal aside to " + aside, errno);
+    MPITUNE_RETURN_IF_ERROR(journal_->Rewrite());
+    Result<std::unique_ptr<store::BackgroundSync>> syncer = store::BackgroundSync::Start(journal, kSyncEverySeconds);
+    if (!syncer.ok()) return syncer.status();
+    syncer_ = std::move(*syncer);
+    fmt::print(stderr,
+               "mpitune: warning: {} {} while the study ran{}; it was written again with the {} records this "
+               "process holds since the last snapshot\n",
+               journal, damage, kept ? fmt::format(" (kept aside as {})", aside) : "", journal_->records().records());
+    std::fflush(stderr);
+    return Status::Ok();
   }
 
   RunRecord* OpenRun(TrialId trial) {
@@ -175,26 +243,27 @@ class StudyStore::Impl {
     return it == history_.open_runs.end() ? nullptr : &history_.runs[it->second];
   }
 
-  // The reports recorded since the last snapshot, read back from the journal.
+  // The reports recorded since the last snapshot, from the records the journal
+  // writer holds (not read back from the file, which another process may have damaged).
   Status JournalReports(StoredReports& out) {
-    MPITUNE_RETURN_IF_ERROR(journal_->Write());
-    Result<store::JournalContents> journal = store::ReadJournal(JournalPath(path_));
-    if (!journal.ok()) return journal.status();
     const std::uint8_t report_type = store::EventRecordType(store::ReportEvent{});
-    for (const store::JournalRecord& record : journal->records) {
-      if (record.type != report_type) continue;
-      Result<store::SequencedEvent> event = store::DecodeEvent(record.type, record.payload, JournalPath(path_));
+    const std::string where = JournalPath(path_);
+    return journal_->records().ForEach([&](std::uint8_t type, std::span<const std::uint8_t> payload) -> Status {
+      if (type != report_type) return Status::Ok();
+      Result<store::SequencedEvent> event = store::DecodeEvent(type, payload, where);
       if (!event.ok()) return event.status();
-      if (event->sequence <= snapshot_sequence_) continue;
+      if (event->sequence <= snapshot_sequence_) return Status::Ok();
       const auto& report = std::get<store::ReportEvent>(event->event);
       out.push_back({report.trial, report.step, report.value, report.now, static_cast<int>(report.rank)});
-    }
-    return Status::Ok();
+      return Status::Ok();
+    });
   }
 
   Status Snapshot() {
     if (!error_.ok() || closed_) return error_;
     last_snapshot_ = now_;
+    // Reset below must empty this process's journal, not a file put in its place.
+    if (Status checked = CheckJournal(); !checked.ok()) return Fail(checked);
     // history_.reports holds every report only before the first snapshot of a
     // continued study; after that, the file and the journal hold them.
     Status status;
@@ -212,7 +281,7 @@ class StudyStore::Impl {
       reports_in_file_ = true;
       snapshot_sequence_ = sequence_;
     } else if (reports_in_file_) {
-      history_.reports.clear();  // read back for this attempt only
+      history_.reports.clear();  // decoded for this attempt only
     }
     // Every journal record is now in the snapshot; a crash before this Reset leaves
     // records the reader skips by their sequence numbers.
@@ -223,7 +292,11 @@ class StudyStore::Impl {
 
   Status Close() {
     if (closed_) return error_;
-    Status status = Snapshot();
+    // Every record reaches the disk first: should the final snapshot fail (a read-only
+    // directory, a full disk), the journal still holds the whole study, and the next
+    // run or resume writes the snapshot it is owed (WriteOwedSnapshot).
+    Status status = Sync();
+    if (status.ok()) status = Snapshot();
     closed_ = true;
     if (!status.ok()) return status;
     syncer_.reset();
@@ -257,6 +330,7 @@ class StudyStore::Impl {
   double now_ = 0.0;
   double last_write_ = 0.0;
   double last_snapshot_ = 0.0;
+  double last_check_ = 0.0;
   bool unsynced_ = false;
   bool closed_ = false;
 };

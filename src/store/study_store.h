@@ -10,7 +10,10 @@
 // the study stops. Opening a study loads the snapshot and replays the journal records
 // after it, up to the first torn or corrupt one, so a kill -9 at any moment leaves
 // the last snapshot plus every whole journal record, and no half-written record is
-// ever read. The README's "Study file" section documents the layout.
+// ever read. The writer keeps its own copy of the journal's records since the last
+// snapshot: snapshots are made from it, and a journal that another process truncated,
+// overwrote, replaced or deleted is kept aside and written again from it, so no
+// recorded event is lost. The README's "Study file" section documents the layout.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +37,9 @@ namespace mpitune {
 inline constexpr std::int64_t kStudyFormatVersion = 2;
 inline constexpr double kSyncEverySeconds = 0.5;
 inline constexpr double kSnapshotEverySeconds = 60.0;
+// A snapshot is also taken once the journal holds this much, which bounds what the
+// writer keeps in memory (its copy of the journal) and what a reader replays.
+inline constexpr std::uint64_t kSnapshotJournalBytes = std::uint64_t{256} << 20;
 
 struct StoredCheckpoint {
   double step = 0.0;
@@ -75,6 +81,14 @@ Result<StoredStudy> ReadStudyFile(const std::string& path, const DefinitionUpgra
 // report_every), without reading and replaying its history.
 Result<StudyDefinition> ReadStudyDefinition(const std::string& path, const DefinitionUpgrade* upgrade = nullptr);
 
+// A finished study whose journal still holds events its snapshot lacks (its run could
+// not write the final snapshot: a read-only directory, a full disk) is owed that
+// snapshot: this writes it from the study as read and removes the journal, as the
+// run's Close would have. It takes the journal's lock first (waiting as any writer
+// does) and reads the study under it. Says whether a snapshot was written; a study
+// that is not finished, or owes nothing, is left alone.
+Result<bool> WriteOwedSnapshot(const std::string& path, const DefinitionUpgrade* upgrade = nullptr);
+
 class StudyStore final {
  public:
   // Starts a new study file at `path` (which must not exist) for `scheduler`, which
@@ -94,8 +108,8 @@ class StudyStore final {
   // The history as the store holds it: runs, checkpoints, times, but no report rows
   // (history().reports is empty): reports live in the snapshot and the journal.
   const StudyHistory& history() const;
-  // Every report so far: the snapshot's, then those in the journal (writes the
-  // buffered records first, and reads both files).
+  // Every report so far: the snapshot's (read from the file), then those recorded
+  // since (from the writer's own copy of the journal).
   Result<StoredReports> AllReports();
   const std::string& path() const;
 

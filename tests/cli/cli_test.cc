@@ -190,6 +190,13 @@ TEST_F(CliTest, StorageInMissingDirectoryIsBadInput) {
                      "--storage: directory '/nonexistent/dir' does not exist or is not writable");
 }
 
+// Issue 10 item 10: /proc passes access(W_OK) as root, yet no file can be made there;
+// that is the user's bad path (exit 2), found before any file is opened.
+TEST_F(CliTest, StorageUnderProcIsBadInputNotAnIoError) {
+  ExpectOneLineError(Run({"run", Config("default.yaml"), "--storage", "/proc/s.h5"}), 2,
+                     "--storage: directory '/proc' does not exist or is not writable");
+}
+
 TEST_F(CliTest, StorageIsWrittenWhereAsked) {
   fs::create_directory(dir_ / "results");
   const fs::path storage = dir_ / "results" / "study.h5";

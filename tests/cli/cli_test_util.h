@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -45,6 +47,23 @@ inline std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
+// A study of about 35 runs of a command that reports a step every 40 ms: it runs
+// for a few seconds, long enough to do something to it meanwhile.
+inline constexpr const char* kSlowCommandStudy = R"(study:
+  name: slow
+  seed: 4
+space:
+  x: {type: uniform, low: 0, high: 1}
+scheduler:
+  type: asha
+  max_trials: 24
+  min_budget: 1
+  max_budget: 9
+  eta: 3
+trial:
+  command: [sh, -c, "for s in 1 2 3; do sleep 0.04; echo mpitune: step=$s loss={x}; done"]
+)";
+
 inline std::string Config(const std::string& name) { return std::string(MPITUNE_SOURCE_DIR) + "/configs/" + name; }
 
 // The default study's text with `scheduler_extra` appended to its scheduler section
@@ -68,11 +87,16 @@ class CliTest : public ::testing::Test {
     fs::remove_all(dir_, ignored);
   }
 
-  // Runs mpitune with `args` in the temporary directory.
-  Invocation Run(const std::vector<std::string>& args) const {
+  // Runs mpitune with `args` in the temporary directory. With `timeout_seconds`, a
+  // run still going then gets SIGTERM and, 5 s later, SIGKILL (exit code 124 or 137).
+  // `shell_prefix` runs first in the same shell (e.g. "ulimit -f 64; ").
+  Invocation Run(const std::vector<std::string>& args, int timeout_seconds = 0,
+                 const std::string& shell_prefix = "") const {
     // fmt rather than "literal" + std::string: GCC 12 at -O3 warns (-Wrestrict) on
     // the latter, a false positive (GCC bug 105651).
-    std::string command = fmt::format("cd {} && {}", ShellQuote(dir_.string()), ShellQuote(MPITUNE_BINARY));
+    std::string command = fmt::format("cd {} && {}{}{}", ShellQuote(dir_.string()), shell_prefix,
+                                      timeout_seconds > 0 ? fmt::format("timeout -k 5 {} ", timeout_seconds) : "",
+                                      ShellQuote(MPITUNE_BINARY));
     for (const std::string& arg : args) command += fmt::format(" {}", ShellQuote(arg));
     command += fmt::format(" >{} 2>{}", ShellQuote((dir_ / "stdout.txt").string()),
                            ShellQuote((dir_ / "stderr.txt").string()));
@@ -82,6 +106,34 @@ class CliTest : public ::testing::Test {
     result.out = ReadFile(dir_ / "stdout.txt");
     result.err = ReadFile(dir_ / "stderr.txt");
     return result;
+  }
+
+  // Starts mpitune with `args` in the background, in the temporary directory; its
+  // output goes to run.out and run.err, its process id to run.pid, its exit code to
+  // run.rc.
+  void StartInBackground(const std::vector<std::string>& args) const {
+    std::string run = ShellQuote(MPITUNE_BINARY);
+    for (const std::string& arg : args) run += fmt::format(" {}", ShellQuote(arg));
+    const std::string script = fmt::format("{} >run.out 2>run.err & echo $! >run.pid; wait $!; echo $? >run.rc", run);
+    const std::string command = fmt::format("cd {} && sh -c {} &", ShellQuote(dir_.string()), ShellQuote(script));
+    ASSERT_EQ(std::system(command.c_str()), 0);
+  }
+  // The process StartInBackground started.
+  pid_t BackgroundPid() const {
+    for (int i = 0; i < 200 && ReadFile(dir_ / "run.pid").empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return static_cast<pid_t>(std::stol(ReadFile(dir_ / "run.pid")));
+  }
+  bool BackgroundEnded() const { return fs::exists(dir_ / "run.rc"); }
+  // The exit code of the run StartInBackground started, once it ends (-1: it did not
+  // end within `timeout_seconds`).
+  int WaitForBackground(int timeout_seconds = 120) const {
+    for (int i = 0; i < timeout_seconds * 20 && !BackgroundEnded(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const std::string rc = ReadFile(dir_ / "run.rc");
+    return rc.empty() ? -1 : std::stoi(rc);
   }
 
   std::string WriteYaml(const std::string& name, const std::string& text) const {

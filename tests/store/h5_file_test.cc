@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "store/file_seal.h"
 #include "test_files.h"
 
 namespace mpitune::store {
@@ -308,7 +309,7 @@ void ExpectCleanOpenFailure(const std::string& path, const std::string& reason) 
 
 TEST_F(H5FileTest, TextFileIsNotHdf5) {
   WriteText(PathOf("config.yaml"), "study:\n  name: branin\n");
-  ExpectCleanOpenFailure(PathOf("config.yaml"), "not a readable HDF5 file");
+  ExpectCleanOpenFailure(PathOf("config.yaml"), "not an HDF5 file");
 }
 
 TEST_F(H5FileTest, ZeroByteFileIsNotHdf5) {
@@ -426,6 +427,45 @@ TEST_F(H5FileTest, MovedFromFileIsEmptyAndTheMovedToOneWorks) {
   H5File other = std::move(file);
   EXPECT_EQ(*other.ReadInts("/x"), std::vector<std::int64_t>{9});
   ASSERT_TRUE(other.Close().ok());
+}
+
+// ---- files made in memory, sealed, written by the caller ----
+
+std::vector<std::uint8_t> SealedImage(const std::string& name) {
+  Result<H5File> file = H5File::CreateInMemory(name, kSealSize);
+  EXPECT_TRUE(file.ok()) << file.status().message();
+  if (!file.ok()) return {};
+  EXPECT_TRUE(file->WriteDoubles("/trials/loss", std::vector<double>(1000, 0.25)).ok());
+  EXPECT_TRUE(file->WriteAttribute("/", "config_yaml", "study: {name: x}").ok());
+  Result<std::vector<std::uint8_t>> image = file->Image();
+  EXPECT_TRUE(image.ok()) << image.status().message();
+  EXPECT_TRUE(file->Close().ok());
+  if (!image.ok()) return {};
+  SealImage(*image);
+  return *image;
+}
+
+TEST_F(H5FileTest, AnInMemoryFileWrittenWithItsSealReadsBack) {
+  const std::string path = PathOf("sealed.h5");
+  ASSERT_FALSE(std::filesystem::exists(path)) << "made in memory only";
+  const std::vector<std::uint8_t> image = SealedImage(path);
+  ASSERT_FALSE(std::filesystem::exists(path)) << "made in memory only";
+  ASSERT_GT(image.size(), kSealSize);
+  mpitune::testing::WriteBytes(path, image);
+  Result<H5File> file = H5File::OpenReadOnly(path);
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  EXPECT_EQ(*file->ReadDoubles("/trials/loss"), std::vector<double>(1000, 0.25));
+  EXPECT_EQ(*file->ReadStringAttribute("/", "config_yaml"), "study: {name: x}");
+}
+
+TEST_F(H5FileTest, ASealedFileChangedAfterItsSealIsNeverOpened) {
+  const std::string path = PathOf("sealed.h5");
+  std::vector<std::uint8_t> image = SealedImage(path);
+  ASSERT_GT(image.size(), 4000u);
+  image[image.size() - 3000] ^= 0x01;
+  mpitune::testing::WriteBytes(path, image);
+  ExpectCleanOpenFailure(path, "damaged study file (checksum mismatch");
+  EXPECT_EQ(mpitune::testing::ReadBytes(path), image) << "a reader never changes the file";
 }
 
 }  // namespace

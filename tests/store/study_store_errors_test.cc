@@ -3,6 +3,7 @@
 // error naming the file, or (a damaged journal record) a replay that stops before the
 // record; reading never changes a byte on disk. Create never overwrites a file.
 #include <hdf5.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <map>
@@ -13,11 +14,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/study_store.h"
+#include "store/file_seal.h"
 #include "store/h5_file.h"
 #include "store/journal.h"
-#include "test_files.h"
+#include "store/study_store.h"
 #include "store/study_test_util.h"
+#include "test_files.h"
 
 namespace mpitune {
 namespace {
@@ -142,6 +144,7 @@ TEST_F(StudyFileErrorsTest, NewerFormatVersion) {
     H5Aclose(attribute);
     H5Fclose(file);
   }
+  ASSERT_TRUE(store::SealFileInPlace(path).ok()) << "as the newer mpitune would have sealed it";
   const std::string message = ExpectBadInput(path, path);
   EXPECT_THAT(message, HasSubstr("version 99"));
 }
@@ -151,6 +154,18 @@ TEST_F(StudyFileErrorsTest, JournalThatIsNotAJournal) {
   MakeStudy(path, 30, /*close=*/true);
   testing::WriteText(path + ".journal", "this is not a journal, but long enough to have a header");
   EXPECT_THAT(ExpectBadInput(path, path + ".journal"), HasSubstr("not an mpitune journal"));
+}
+
+// A FIFO where the journal should be: a reader must not wait in open for a writer
+// that never comes.
+TEST_F(StudyFileErrorsTest, JournalThatIsAFifoIsRefusedAtOnce) {
+  const std::string path = PathOf("study.h5");
+  MakeStudy(path, 30, /*close=*/true);
+  ASSERT_EQ(::mkfifo((path + ".journal").c_str(), 0644), 0);
+  Result<StoredStudy> study = ReadStudyFile(path);  // (DirFiles would wait on the FIFO)
+  ASSERT_FALSE(study.ok());
+  EXPECT_EQ(study.status().kind(), ErrorKind::kBadInput);
+  EXPECT_EQ(study.status().message(), path + ".journal: not a regular file");
 }
 
 // A damaged record ends the replay just before it (the records after a bad one were
