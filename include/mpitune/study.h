@@ -59,6 +59,18 @@ struct StudyRung {
   double best_value = 0.0;
 };
 
+// Population-based training: a member that copied another's checkpoint and
+// hyperparameters (exploit), then changed them (explore). In the order they happened.
+struct StudyExploit {
+  TrialId recipient = -1;
+  TrialId donor = -1;
+  double step = 0.0;         // the recipient's step when it exploited
+  double donor_step = 0.0;   // the step of the donor's checkpoint it continues from
+  double time = 0.0;         // study time
+  std::vector<ParamValue> old_params;  // the recipient's, before
+  std::vector<ParamValue> new_params;  // after explore, in the space's order
+};
+
 struct Study {
   std::string path;  // the study file; empty for a study that is not stored
   std::string name;
@@ -84,6 +96,7 @@ struct Study {
   std::vector<ReportRecord> reports;  // every report, in order (empty when not kept)
   bool has_reports = false;
   std::optional<TrialId> best;
+  std::vector<StudyExploit> exploits;  // empty unless the scheduler is PBT
 
   const StudyTrial* best_trial() const { return best ? &trials[static_cast<std::size_t>(*best)] : nullptr; }
   std::int64_t Count(TrialState state) const;
