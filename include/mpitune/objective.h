@@ -15,6 +15,9 @@
 //   sgd         a real 2-layer MLP trained by minibatch SGD on synthetic data: params
 //               lr (required), width, batch, momentum, weight_decay, activation; the
 //               budget is epochs, the metric validation MSE (NaN/Inf if it diverges).
+//   pbt_toy     the PBT paper's toy problem: params h0, h1 (numeric); theta in R^2 takes
+//               5 gradient steps per budget unit on 1.2 - (h0 theta0^2 + h1 theta1^2);
+//               the metric is theta0^2 + theta1^2; its checkpoint carries theta.
 #pragma once
 
 #include <cstdint>
@@ -54,7 +57,7 @@ class Objective {
 
 // The built-in objectives' names, for configs to check against before anything is
 // built (MakeObjective below lives in the trial library).
-inline std::vector<std::string> BuiltinObjectiveNames() { return {"branin", "hartmann6", "curve", "sgd"}; }
+inline std::vector<std::string> BuiltinObjectiveNames() { return {"branin", "hartmann6", "curve", "sgd", "pbt_toy"}; }
 
 // Checks that `space` has what the objective needs (e.g. numeric x1, x2 for
 // branin) and fails with a message naming the missing parameter.

@@ -17,6 +17,18 @@
 //              at min_budget * eta^s and runs ASHA (either variant) inside; new trials
 //              go to brackets in the proportions of Hyperband's n_s (Li et al. 2018),
 //              interleaved by smooth weighted round robin.
+//   pbt        population-based training (Jaderberg et al. 2017): `population` members
+//              train in turns of perturbation_interval budget units, pausing with a
+//              checkpoint at each "ready point" (a multiple of the interval, or
+//              max_budget). When a paused member is resumed past burn_in and lies in
+//              the bottom `quantile` of the members that have reported at or past its
+//              ready point, it exploits a random top-quantile member that is paused
+//              with a checkpoint (continues from it, with its hyperparameters) and
+//              explores (SearchSpace::Perturb). The member trained least resumes
+//              first. synchronous: members wait for each other at every ready point
+//              (a generation), and a failed member leaves the generation at once. A
+//              failed, lost or self-ended member is replaced by a new trial that
+//              exploits a donor (or by a fresh sample while none has a checkpoint).
 // Every scheduler: metric direction is normalised once (lower key = better); NaN,
 // +-Inf, failed and lost trials rank worst, are never promoted, and never block a
 // rung. Ties are broken by trial id (the earlier trial wins).
@@ -39,15 +51,27 @@
 
 namespace mpitune {
 
-enum class SchedulerKind { kFifo, kSha, kAsha, kHyperband };
+enum class SchedulerKind { kFifo, kSha, kAsha, kHyperband, kPbt };
 enum class AshaVariant { kPromotion, kStopping };
 enum class MetricMode { kMin, kMax };
 
-const char* SchedulerKindName(SchedulerKind kind);  // "fifo", "sha", "asha", "hyperband"
+const char* SchedulerKindName(SchedulerKind kind);  // "fifo", "sha", "asha", "hyperband", "pbt"
 const char* AshaVariantName(AshaVariant variant);   // "promotion", "stopping"
 const char* MetricModeName(MetricMode mode);        // "min", "max"
 
 inline constexpr std::int64_t kMaxTrialsLimit = 2'000'000'000;
+
+// Population-based training only (kind kPbt); budgets are in the trial's step units.
+struct PbtOptions {
+  std::int64_t population = 8;         // members training at once (may exceed the workers)
+  double perturbation_interval = 1.0;  // budget between ready points, > 0
+  double quantile = 0.25;              // bottom/top fraction, in (0, 0.5]
+  double factor_down = 0.8;            // perturbation_factors [down, up]
+  double factor_up = 1.2;
+  double resample_probability = 0.25;  // per parameter, in [0, 1]
+  double burn_in = 0.0;                // no exploit before this step
+  bool synchronous = false;            // generations: everyone waits at each ready point
+};
 
 struct SchedulerOptions {
   SchedulerKind kind = SchedulerKind::kAsha;
@@ -62,6 +86,7 @@ struct SchedulerOptions {
   std::int64_t grace = 0;
   std::uint64_t seed = 0;
   SamplerOptions sampler;
+  PbtOptions pbt;
 };
 
 // Checks the options against each other (eta >= 2, 0 < min_budget <= max_budget,
@@ -135,6 +160,17 @@ class BestTrialFinder final : public RungVisitor {
 
 std::optional<TrialId> BestTrialOf(const std::vector<RungSummary>& rungs, MetricMode mode);
 
+// Population-based training: one exploit, as the scheduler decided it.
+struct ExploitRecord {
+  TrialId recipient = -1;
+  TrialId donor = -1;
+  double step = 0.0;        // the recipient's checkpoint step when it exploited
+  double donor_step = 0.0;  // the step of the donor's checkpoint it continues from
+  double time = 0.0;        // `now` of the decision
+  Config old_config;        // the recipient's (for a replacement: the member it replaces)
+  Config new_config;        // after explore
+};
+
 class Scheduler;
 
 // A read-only view of a scheduler's trial table, indexed by trial id.
@@ -203,6 +239,9 @@ class Scheduler {
   virtual std::int64_t running() const = 0;
   // Every rung of every bracket, with what is recorded there, in order.
   virtual void VisitRungs(RungVisitor& visitor) const = 0;
+  // Population-based training's exploits in the order they were decided; empty for
+  // every other scheduler.
+  virtual const std::vector<ExploitRecord>& Exploits() const;
 
   TrialRecords trials() const { return TrialRecords(*this); }
   // VisitRungs into a copy of every rung.

@@ -71,6 +71,16 @@ struct StudyExploit {
   std::vector<ParamValue> new_params;  // after explore, in the space's order
 };
 
+// Population-based training: from `step` on, member `trial` trained with `params`. A
+// member's
+// schedule follows its lineage back to the start: replayed in a plain training run
+// (set the hyperparameters of each entry at its step), it reproduces the member.
+struct ScheduleStep {
+  double step = 0.0;
+  TrialId trial = -1;
+  std::vector<ParamValue> params;  // in the space's order
+};
+
 struct Study {
   std::string path;  // the study file; empty for a study that is not stored
   std::string name;
@@ -97,12 +107,17 @@ struct Study {
   bool has_reports = false;
   std::optional<TrialId> best;
   std::vector<StudyExploit> exploits;  // empty unless the scheduler is PBT
+  std::vector<ScheduleStep> best_schedule;  // PBT: the best trial's schedule (empty otherwise)
 
   const StudyTrial* best_trial() const { return best ? &trials[static_cast<std::size_t>(*best)] : nullptr; }
   std::int64_t Count(TrialState state) const;
   // Runs that have not finished (running now, or cut short by a crash).
   std::vector<const RunRecord*> OpenRuns() const;
 };
+
+// PBT: `trial`'s hyperparameter schedule along its lineage (see ScheduleStep), from
+// step 0; one entry for a trial that never exploited.
+std::vector<ScheduleStep> LineageSchedule(const Study& study, TrialId trial);
 
 // Every trial, best first: the best trial; then trials that did not fail, by the
 // budget of their value (higher first) and their value; then those without a value;

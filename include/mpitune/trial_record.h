@@ -22,6 +22,9 @@ struct TrialRecord {
   double best_value = 0.0;       // best raw metric reported (NaN if none)
   std::int64_t reports = 0;
   TrialId parent = -1;           // PBT lineage: the donor it last copied
+  // PBT: its next run starts from this trial's checkpoint at checkpoint_step (-1:
+  // from its own); cleared once the run has reported.
+  TrialId restore_from = -1;
   double start_time = 0.0;       // `now` at its first assignment
   double end_time = 0.0;         // `now` when it reached a terminal state
   TrialOutcome last_outcome = TrialOutcome::kExited;

@@ -64,6 +64,7 @@ int RunSimulateCommand(const SimulateCommandOptions& options) {
   fmt::print("trials run: {}\n", result.trials_started);
   fmt::print("virtual makespan: {:.6g} s{}\n", result.makespan, result.hit_time_limit ? " (time limit reached)" : "");
   fmt::print("worker utilisation: {:.1f} %\n", 100.0 * result.utilisation);
+  if (config.scheduler.kind == SchedulerKind::kPbt) fmt::print("exploits: {}\n", result.exploits);
   fmt::print("events: {}\n", result.events);
   const double rate = wall > 0.0 ? static_cast<double>(result.events) / wall : 0.0;
   fmt::print("wall: {}, {:.0f} events/s\n", FormatSeconds(wall), rate);

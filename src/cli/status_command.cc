@@ -11,6 +11,7 @@
 
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
+#include "cli/pbt_view.h"
 #include "cli/results_table.h"
 #include "cli/study_setup.h"
 #include "mpitune/study.h"
@@ -115,6 +116,11 @@ Json StatusJson(const Study& study) {
     out["best"] = nullptr;
   }
   out["rungs"] = RungsJson(study);
+  if (study.scheduler.kind == SchedulerKind::kPbt) {
+    out["exploits"] = study.exploits.size();
+    out["population"] = PopulationJson(study);
+    out["best_schedule"] = ScheduleJson(study, study.best_schedule);
+  }
   Json running = Json::array();
   for (const RunRecord* run : study.OpenRuns()) {
     running.push_back({{"trial", run->trial}, {"rank", run->rank}, {"device", run->device},
@@ -165,8 +171,16 @@ void PrintText(const Study& study) {
   fmt::print("{}\n", FormatStateCounts(study));
   fmt::print("{}\n", FormatBestTrial(study));
   if (const std::string lines = FormatMetricLines(study.runs); !lines.empty()) fmt::print("{}\n", lines);
-  fmt::print("rungs:\n");
-  for (const std::string& line : FormatRungs(study)) fmt::print("  {}\n", line);
+  if (study.scheduler.kind == SchedulerKind::kPbt) {
+    fmt::print("population ({} exploits):\n", study.exploits.size());
+    for (const std::string& line : FormatPopulation(study)) fmt::print("  {}\n", line);
+    if (!study.best_schedule.empty()) {
+      fmt::print("schedule of the best trial (YAML):\n{}", ScheduleYaml(study, study.best_schedule, "  "));
+    }
+  } else {
+    fmt::print("rungs:\n");
+    for (const std::string& line : FormatRungs(study)) fmt::print("  {}\n", line);
+  }
   const std::vector<const RunRecord*> open = study.OpenRuns();
   if (!open.empty()) {
     fmt::print("on workers ({}):\n", open.size());

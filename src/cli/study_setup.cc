@@ -46,6 +46,14 @@ std::string DescribeStudy(const StudyConfig& config) {
   if (options.kind == SchedulerKind::kAsha || options.kind == SchedulerKind::kHyperband) {
     scheduler += fmt::format(" ({})", AshaVariantName(options.variant));
   }
+  if (options.kind == SchedulerKind::kPbt) {
+    const PbtOptions& pbt = options.pbt;
+    return fmt::format(
+        "study {}: scheduler pbt ({}), population {}, perturbation_interval {:g}, max_budget {:g}, quantile {:g}, "
+        "max_trials {}, {} {}, seed {}",
+        config.name, pbt.synchronous ? "synchronous" : "asynchronous", pbt.population, pbt.perturbation_interval,
+        options.max_budget, pbt.quantile, options.max_trials, MetricModeName(config.mode), config.metric, config.seed);
+  }
   return fmt::format("study {}: scheduler {}, sampler {}, max_trials {}, rungs {:g}, {} {}, seed {}", config.name,
                      scheduler, SamplerKindName(options.sampler.kind), options.max_trials,
                      fmt::join(RungBudgets(options.min_budget, options.max_budget, options.eta), " "),

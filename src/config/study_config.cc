@@ -22,7 +22,7 @@
 //     # -> bool, integers -> int64, other numbers -> double, anything else (quoted
 //     # scalars included) -> string.
 //   scheduler:
-//     type: asha             # fifo | sha | asha | hyperband, default asha
+//     type: asha             # fifo | sha | asha | hyperband | pbt, default asha
 //     variant: promotion     # promotion | stopping, default promotion (asha, hyperband)
 //     max_trials: 100        # integer >= 1, default 100
 //     min_budget: 1          # > 0, default 1
@@ -31,6 +31,15 @@
 //     grace: 0               # integer >= 0, default 0
 //     sampler: random        # random | quasi | grid, default random
 //     grid_points: 5         # integer >= 2, default 5 (grid sampler)
+//     # pbt only (an error with any other type); min_budget, eta and grace are unused:
+//     population: 8          # integer >= 2, <= max_trials, default 8 (max_trials, when
+//                            # not given, is then max(100, 2 x population))
+//     perturbation_interval: 1  # > 0, default 1: budget between ready points
+//     quantile: 0.25         # in (0, 0.5], default 0.25
+//     perturbation_factors: [0.8, 1.2]  # two numbers > 0 [down, up], default [0.8, 1.2]
+//     resample_probability: 0.25        # in [0, 1], default 0.25
+//     burn_in: 0             # >= 0, default 0: no exploit before this step
+//     synchronous: false     # generations, default false
 //   trial:                   # required: exactly one of objective / command
 //     objective: branin      # a built-in: branin, hartmann6, curve, sgd
 //     command: [python3, train.py, --lr, "{lr}"]
@@ -107,9 +116,15 @@ constexpr std::array<std::string_view, 5> kTopKeys = {"study", "space", "schedul
                                                       "resources"};
 constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode", "seed",
                                                         "storage"};
-constexpr std::array<std::string_view, 9> kSchedulerKeys = {
+constexpr std::array<std::string_view, 16> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
-    "eta",  "grace",   "sampler",    "grid_points"};
+    "eta",  "grace",   "sampler",    "grid_points",
+    // pbt only
+    "population", "perturbation_interval", "quantile", "perturbation_factors", "resample_probability",
+    "burn_in", "synchronous"};
+constexpr std::array<std::string_view, 7> kPbtKeys = {
+    "population", "perturbation_interval", "quantile", "perturbation_factors", "resample_probability",
+    "burn_in", "synchronous"};
 constexpr std::array<std::string_view, 12> kTrialKeys = {
     "objective",    "command",  "shell",         "timeout",      "stop_grace", "lost_after", "fail_fast",
     "metric_regex", "metric_regex_groups", "report_every", "env", "log_limit"};
@@ -127,11 +142,12 @@ constexpr std::size_t kMaxConfigBytes = 16u << 20;
 
 constexpr std::array<EnumName<MetricMode>, 2> kModes = {
     {{"min", MetricMode::kMin}, {"max", MetricMode::kMax}}};
-constexpr std::array<EnumName<SchedulerKind>, 4> kSchedulerKinds = {
+constexpr std::array<EnumName<SchedulerKind>, 5> kSchedulerKinds = {
     {{"fifo", SchedulerKind::kFifo},
      {"sha", SchedulerKind::kSha},
      {"asha", SchedulerKind::kAsha},
-     {"hyperband", SchedulerKind::kHyperband}}};
+     {"hyperband", SchedulerKind::kHyperband},
+     {"pbt", SchedulerKind::kPbt}}};
 constexpr std::array<EnumName<AshaVariant>, 2> kVariants = {
     {{"promotion", AshaVariant::kPromotion}, {"stopping", AshaVariant::kStopping}}};
 constexpr std::array<EnumName<SamplerKind>, 3> kSamplers = {{{"random", SamplerKind::kRandom},
@@ -383,6 +399,45 @@ Status ReadBudgets(const MapReader& map, SchedulerOptions* options) {
   return Status::Ok();
 }
 
+Status ReadPbt(const MapReader& map, SchedulerOptions* options) {
+  PbtOptions& pbt = options->pbt;
+  if (const auto population = map.Get("population")) {
+    MPITUNE_RETURN_IF_ERROR(ReadInteger(*population, map.KeyPath("population"), 2, kMaxTrialsLimit, &pbt.population));
+  }
+  if (const auto interval = map.Get("perturbation_interval")) {
+    MPITUNE_RETURN_IF_ERROR(
+        ReadNumber(*interval, map.KeyPath("perturbation_interval"), Bound{0.0, false}, &pbt.perturbation_interval));
+  }
+  if (const auto quantile = map.Get("quantile")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNumber(*quantile, map.KeyPath("quantile"), Bound{0.0, false}, &pbt.quantile));
+    if (pbt.quantile > 0.5) {
+      return Fail(map.KeyPath("quantile"), fmt::format("must be <= 0.5, got {}", Describe(*quantile)));
+    }
+  }
+  if (const auto factors = map.Get("perturbation_factors")) {
+    const std::string path = map.KeyPath("perturbation_factors");
+    if (!factors->IsSequence() || factors->size() != 2) {
+      return Expected(path, "a sequence of two numbers [down, up]", *factors);
+    }
+    MPITUNE_RETURN_IF_ERROR(ReadNumber((*factors)[0], path + "[0]", Bound{0.0, false}, &pbt.factor_down));
+    MPITUNE_RETURN_IF_ERROR(ReadNumber((*factors)[1], path + "[1]", Bound{0.0, false}, &pbt.factor_up));
+  }
+  if (const auto resample = map.Get("resample_probability")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNumber(*resample, map.KeyPath("resample_probability"), Bound{0.0, true},
+                                       &pbt.resample_probability));
+    if (pbt.resample_probability > 1.0) {
+      return Fail(map.KeyPath("resample_probability"), fmt::format("must be <= 1, got {}", Describe(*resample)));
+    }
+  }
+  if (const auto burn_in = map.Get("burn_in")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNumber(*burn_in, map.KeyPath("burn_in"), Bound{0.0, true}, &pbt.burn_in));
+  }
+  if (const auto synchronous = map.Get("synchronous")) {
+    MPITUNE_RETURN_IF_ERROR(ReadBool(*synchronous, map.KeyPath("synchronous"), &pbt.synchronous));
+  }
+  return Status::Ok();
+}
+
 Status ParseScheduler(const YAML::Node& node, SchedulerOptions* options) {
   MapReader map;
   MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, "scheduler", kSchedulerKeys, &map));
@@ -414,6 +469,16 @@ Status ParseScheduler(const YAML::Node& node, SchedulerOptions* options) {
   if (const auto sampler = map.Get("sampler")) {
     MPITUNE_RETURN_IF_ERROR(
         ReadEnum(*sampler, map.KeyPath("sampler"), kSamplers, &options->sampler.kind));
+  }
+  if (options->kind == SchedulerKind::kPbt) {
+    MPITUNE_RETURN_IF_ERROR(ReadPbt(map, options));
+    if (!map.Get("max_trials")) options->max_trials = std::max<std::int64_t>(100, 2 * options->pbt.population);
+  } else {
+    for (std::string_view key : kPbtKeys) {
+      if (map.Has(key)) {
+        return Fail(map.KeyPath(key), fmt::format("only applies to pbt, not {}", SchedulerKindName(options->kind)));
+      }
+    }
   }
   if (const auto grid_points = map.Get("grid_points")) {
     MPITUNE_RETURN_IF_ERROR(

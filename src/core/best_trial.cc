@@ -47,6 +47,11 @@ std::vector<RungSummary> Scheduler::Rungs() const {
   return std::move(collector.rungs);
 }
 
+const std::vector<ExploitRecord>& Scheduler::Exploits() const {
+  static const std::vector<ExploitRecord> kNone;
+  return kNone;
+}
+
 std::optional<TrialId> Scheduler::BestTrial() const {
   BestTrialFinder finder(options().mode);
   VisitRungs(finder);

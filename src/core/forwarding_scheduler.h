@@ -29,6 +29,7 @@ class ForwardingScheduler : public Scheduler {
   const TrialRecord& trial(TrialId id) const override { return inner_.trial(id); }
   std::int64_t running() const override { return inner_.running(); }
   void VisitRungs(RungVisitor& visitor) const override { inner_.VisitRungs(visitor); }
+  const std::vector<ExploitRecord>& Exploits() const override { return inner_.Exploits(); }
 
  protected:
   Scheduler& inner() const { return inner_; }

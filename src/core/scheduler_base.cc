@@ -91,16 +91,20 @@ std::optional<Assignment> SchedulerBase::StartNewTrial(int bracket, int rung, do
     sampler_exhausted_ = true;
     return std::nullopt;
   }
+  return ResumeTrial(AddTrial(std::move(*config), bracket, now).id, rung, budget, now);
+}
+
+TrialRecord& SchedulerBase::AddTrial(Config config, int bracket, double now) {
   TrialRecord trial;
   trial.id = trials_started();
-  trial.config = std::move(*config);
+  trial.config = std::move(config);
   trial.bracket = bracket;
   trial.last_value = std::numeric_limits<double>::quiet_NaN();
   trial.best_value = trial.last_value;
   trial.start_time = now;
   trials_.push_back(std::move(trial));
   on_worker_.push_back(0);
-  return ResumeTrial(trials_.back().id, rung, budget, now);
+  return trials_.back();
 }
 
 Assignment SchedulerBase::ResumeTrial(TrialId id, int rung, double budget, double now) {
@@ -111,7 +115,9 @@ Assignment SchedulerBase::ResumeTrial(TrialId id, int rung, double budget, doubl
   trial.target_budget = budget;
   on_worker_[static_cast<std::size_t>(id)] = 1;
   ++running_;
-  return Assignment{id, trial.config, budget, trial.checkpoint_step, trial.bracket, rung, std::nullopt};
+  Assignment assignment{id, trial.config, budget, trial.checkpoint_step, trial.bracket, rung, std::nullopt};
+  if (trial.restore_from >= 0) assignment.restore_from = trial.restore_from;
+  return assignment;
 }
 
 void SchedulerBase::SetTerminal(TrialRecord& trial, TrialState state, double now) {
@@ -161,6 +167,7 @@ void SchedulerBase::Save(SavedState& state) const {
   state.Put("trials/rung", Column<std::int64_t>(trials_, [](auto& t) { return t.rung; }));
   state.Put("trials/reports", Column<std::int64_t>(trials_, [](auto& t) { return t.reports; }));
   state.Put("trials/parent", Column<std::int64_t>(trials_, [](auto& t) { return t.parent; }));
+  state.Put("trials/restore_from", Column<std::int64_t>(trials_, [](auto& t) { return t.restore_from; }));
   state.Put("trials/on_worker", Ints(on_worker_.begin(), on_worker_.end()));
   state.Put("trials/target_budget", Column<double>(trials_, [](auto& t) { return t.target_budget; }));
   state.Put("trials/last_step", Column<double>(trials_, [](auto& t) { return t.last_step; }));
@@ -225,6 +232,11 @@ Status SchedulerBase::Load(const SavedState& state) {
   MPITUNE_RETURN_IF_ERROR(ReadColumn(state, "trials/rung", rows, rungs));
   MPITUNE_RETURN_IF_ERROR(ReadColumn(state, "trials/reports", rows, reports));
   MPITUNE_RETURN_IF_ERROR(ReadColumn(state, "trials/parent", rows, parents));
+  // States saved before population-based training have no restore_from column.
+  std::vector<std::int64_t> restore_from(rows, -1);
+  if (state.Has("trials/restore_from")) {
+    MPITUNE_RETURN_IF_ERROR(ReadColumn(state, "trials/restore_from", rows, restore_from));
+  }
   MPITUNE_RETURN_IF_ERROR(ReadColumn(state, "trials/on_worker", rows, on_worker));
   MPITUNE_RETURN_IF_ERROR(ReadColumn(state, "trials/target_budget", rows, targets));
   MPITUNE_RETURN_IF_ERROR(ReadColumn(state, "trials/last_step", rows, last_steps));
@@ -252,6 +264,10 @@ Status SchedulerBase::Load(const SavedState& state) {
     trial.rung = static_cast<int>(rungs[i]);
     trial.reports = reports[i];
     trial.parent = parents[i];
+    trial.restore_from = restore_from[i];
+    if (trial.restore_from < -1 || trial.restore_from >= static_cast<std::int64_t>(rows)) {
+      return Status::BadInput(fmt::format("scheduler state: trial {} restores from an unknown trial", i));
+    }
     trial.target_budget = targets[i];
     trial.last_step = last_steps[i];
     trial.checkpoint_step = checkpoints[i];

@@ -51,9 +51,21 @@ class SchedulerBase : public Scheduler {
   virtual const char* PolicyName() const = 0;
 
   bool CanStartNewTrial() const;
+  bool on_worker(TrialId id) const { return on_worker_[static_cast<std::size_t>(id)] != 0; }
   // Samples a config and makes it a running trial; nullopt if the sampler ran dry.
   std::optional<Assignment> StartNewTrial(int bracket, int rung, double budget, double now);
-  // Puts an existing (paused or pending) trial back on a worker.
+  // A new trial record for `config`, pending, not on a worker.
+  TrialRecord& AddTrial(Config config, int bracket, double now);
+  // Makes `config` a new running trial (no sample drawn); `prepare` may set its
+  // record (parent, restore_from, checkpoint_step) before it is handed out.
+  template <typename Prepare>
+  Assignment StartTrialWith(Config config, int bracket, int rung, double budget, double now, Prepare prepare) {
+    TrialRecord& trial = AddTrial(std::move(config), bracket, now);
+    prepare(trial);
+    return ResumeTrial(trial.id, rung, budget, now);
+  }
+  // Puts an existing (paused or pending) trial back on a worker (from the checkpoint
+  // of its restore_from trial when that is set).
   Assignment ResumeTrial(TrialId trial, int rung, double budget, double now);
   void SetTerminal(TrialRecord& trial, TrialState state, double now);
   TrialRecord& MutableTrial(TrialId id) { return trials_[static_cast<std::size_t>(id)]; }

@@ -12,6 +12,7 @@ const char* SchedulerKindName(SchedulerKind kind) {
     case SchedulerKind::kSha: return "sha";
     case SchedulerKind::kAsha: return "asha";
     case SchedulerKind::kHyperband: return "hyperband";
+    case SchedulerKind::kPbt: return "pbt";
   }
   return "unknown";
 }
@@ -21,6 +22,44 @@ const char* AshaVariantName(AshaVariant variant) {
 }
 
 const char* MetricModeName(MetricMode mode) { return mode == MetricMode::kMin ? "min" : "max"; }
+
+namespace {
+
+Status ValidatePbtOptions(const SchedulerOptions& options) {
+  const PbtOptions& pbt = options.pbt;
+  if (pbt.population < 2) {
+    return Status::BadInput(fmt::format("scheduler.population: expected an integer >= 2, got {}", pbt.population));
+  }
+  if (pbt.population > options.max_trials) {
+    return Status::BadInput(fmt::format("scheduler.population: expected at most max_trials ({}), got {}",
+                                        options.max_trials, pbt.population));
+  }
+  if (!std::isfinite(pbt.perturbation_interval) || pbt.perturbation_interval <= 0) {
+    return Status::BadInput(fmt::format("scheduler.perturbation_interval: expected a number > 0, got {}",
+                                        pbt.perturbation_interval));
+  }
+  if (options.max_budget / pbt.perturbation_interval > 1e9) {
+    return Status::BadInput("scheduler.perturbation_interval: more than 10^9 ready points up to max_budget");
+  }
+  if (!(pbt.quantile > 0 && pbt.quantile <= 0.5)) {
+    return Status::BadInput(fmt::format("scheduler.quantile: expected a number in (0, 0.5], got {}", pbt.quantile));
+  }
+  if (!std::isfinite(pbt.factor_down) || !std::isfinite(pbt.factor_up) || pbt.factor_down <= 0 ||
+      pbt.factor_up <= 0) {
+    return Status::BadInput(fmt::format("scheduler.perturbation_factors: expected two numbers > 0, got [{}, {}]",
+                                        pbt.factor_down, pbt.factor_up));
+  }
+  if (!(pbt.resample_probability >= 0 && pbt.resample_probability <= 1)) {
+    return Status::BadInput(fmt::format("scheduler.resample_probability: expected a number in [0, 1], got {}",
+                                        pbt.resample_probability));
+  }
+  if (!std::isfinite(pbt.burn_in) || pbt.burn_in < 0) {
+    return Status::BadInput(fmt::format("scheduler.burn_in: expected a number >= 0, got {}", pbt.burn_in));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status ValidateSchedulerOptions(const SchedulerOptions& options) {
   // Rungs keep trial ids in 32 bits; two billion trials is beyond any real study.
@@ -48,6 +87,7 @@ Status ValidateSchedulerOptions(const SchedulerOptions& options) {
     return Status::BadInput(
         fmt::format("scheduler.grid_points: expected an integer >= 2, got {}", options.sampler.grid_points));
   }
+  if (options.kind == SchedulerKind::kPbt) return ValidatePbtOptions(options);
   if (RungBudgets(options.min_budget, options.max_budget, options.eta).size() > 48) {
     return Status::BadInput("scheduler.max_budget: more than 48 rungs between min_budget and max_budget");
   }

@@ -219,6 +219,7 @@ SimulationResult Simulate(Scheduler& scheduler, const Objective& objective, cons
   scheduler.VisitRungs(best);
   result.best_trial = best.best();
   if (result.best_trial) result.best_value = best.best_value();
+  result.exploits = static_cast<std::int64_t>(scheduler.Exploits().size());
   return result;
 }
 

@@ -33,6 +33,7 @@ struct SimulationResult {
   double utilisation = 0.0;        // busy_time / (workers * makespan)
   std::optional<TrialId> best_trial;
   double best_value = 0.0;
+  std::int64_t exploits = 0;       // population-based training's exploits
 };
 
 SimulationResult Simulate(Scheduler& scheduler, const Objective& objective,

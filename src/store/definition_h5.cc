@@ -131,6 +131,33 @@ Result<SearchSpace> ReadSpace(const H5File& file) {
   return space;
 }
 
+// Population-based training's options, as attributes of / named after their config keys
+// (written for pbt studies only).
+Status WritePbtOptions(H5File& file, const PbtOptions& pbt) {
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "population", pbt.population));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "perturbation_interval", pbt.perturbation_interval));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "quantile", pbt.quantile));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "perturbation_factor_down", pbt.factor_down));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "perturbation_factor_up", pbt.factor_up));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "resample_probability", pbt.resample_probability));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "burn_in", pbt.burn_in));
+  return file.WriteAttribute("/", "synchronous", std::int64_t{pbt.synchronous ? 1 : 0});
+}
+
+Status ReadPbtOptions(const H5File& file, PbtOptions& pbt) {
+  std::int64_t synchronous = 0;
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "population"), pbt.population));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "perturbation_interval"), pbt.perturbation_interval));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "quantile"), pbt.quantile));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "perturbation_factor_down"), pbt.factor_down));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "perturbation_factor_up"), pbt.factor_up));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "resample_probability"), pbt.resample_probability));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "burn_in"), pbt.burn_in));
+  MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "synchronous"), synchronous));
+  pbt.synchronous = synchronous != 0;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status WriteDefinition(H5File& file, const StudyDefinition& definition) {
@@ -153,6 +180,7 @@ Status WriteDefinition(H5File& file, const StudyDefinition& definition) {
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "sampler", SamplerKindName(options.sampler.kind)));
   MPITUNE_RETURN_IF_ERROR(
       file.WriteAttribute("/", "grid_points", static_cast<std::int64_t>(options.sampler.grid_points)));
+  if (options.kind == SchedulerKind::kPbt) MPITUNE_RETURN_IF_ERROR(WritePbtOptions(file, options.pbt));
   MPITUNE_RETURN_IF_ERROR(file.CreateGroup("/space"));
   for (std::size_t i = 0; i < definition.space.size(); ++i) {
     MPITUNE_RETURN_IF_ERROR(WriteParam(file, definition.space.param(i), i));
@@ -184,7 +212,7 @@ Result<StudyDefinition> ReadDefinition(const H5File& file) {
   options.seed = std::bit_cast<std::uint64_t>(seed);
   options.sampler.grid_points = static_cast<int>(std::clamp<std::int64_t>(grid_points, 0, 1 << 30));
   Result<MetricMode> parsed_mode = ParseName<MetricMode>(mode, 2, MetricModeName, "/ mode");
-  Result<SchedulerKind> parsed_kind = ParseName<SchedulerKind>(kind, 4, SchedulerKindName, "/ scheduler");
+  Result<SchedulerKind> parsed_kind = ParseName<SchedulerKind>(kind, 5, SchedulerKindName, "/ scheduler");
   Result<AshaVariant> parsed_variant = ParseName<AshaVariant>(variant, 2, AshaVariantName, "/ variant");
   Result<SamplerKind> parsed_sampler = ParseName<SamplerKind>(sampler, 3, SamplerKindName, "/ sampler");
   for (const Status* status :
@@ -195,6 +223,7 @@ Result<StudyDefinition> ReadDefinition(const H5File& file) {
   options.kind = *parsed_kind;
   options.variant = *parsed_variant;
   options.sampler.kind = *parsed_sampler;
+  if (options.kind == SchedulerKind::kPbt) MPITUNE_RETURN_IF_ERROR(ReadPbtOptions(file, options.pbt));
   if (Status valid = ValidateSchedulerOptions(options); !valid.ok()) {
     return Status::BadInput("stored scheduler options: " + valid.message());
   }

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <unordered_map>
 #include <cmath>
 #include <utility>
 
@@ -32,6 +33,33 @@ std::vector<const RunRecord*> Study::OpenRuns() const {
   return open;
 }
 
+std::vector<ScheduleStep> LineageSchedule(const Study& study, TrialId trial) {
+  // Each trial's exploits, as indices into study.exploits (ascending).
+  std::unordered_map<TrialId, std::vector<std::size_t>> by_recipient;
+  for (std::size_t i = 0; i < study.exploits.size(); ++i) by_recipient[study.exploits[i].recipient].push_back(i);
+  std::vector<ScheduleStep> reversed;
+  std::size_t limit = study.exploits.size();  // only exploits before this one count
+  while (trial >= 0 && static_cast<std::size_t>(trial) < study.trials.size()) {
+    const auto found = by_recipient.find(trial);
+    const std::vector<std::size_t> none;
+    const std::vector<std::size_t>& own = found == by_recipient.end() ? none : found->second;
+    const auto after = std::lower_bound(own.begin(), own.end(), limit);
+    if (after == own.begin()) {
+      // No exploit before the limit: it trained from the start with the config it had
+      // then (its first later exploit's "before", or its config now).
+      const std::vector<ParamValue>& params =
+          after != own.end() ? study.exploits[*after].old_params : study.trials[static_cast<std::size_t>(trial)].params;
+      reversed.push_back(ScheduleStep{0.0, trial, params});
+      break;
+    }
+    const StudyExploit& exploit = study.exploits[*(after - 1)];
+    reversed.push_back(ScheduleStep{exploit.donor_step, trial, exploit.new_params});
+    limit = *(after - 1);
+    trial = exploit.donor;
+  }
+  return {reversed.rbegin(), reversed.rend()};
+}
+
 Study BuildStudy(const StudyParts& parts) {
   const StudyDefinition& definition = *parts.definition;
   const Scheduler& scheduler = *parts.scheduler;
@@ -43,7 +71,10 @@ Study BuildStudy(const StudyParts& parts) {
   study.config_yaml = definition.config_yaml;
   study.space = definition.space;
   study.scheduler = definition.scheduler;
-  study.rung_budgets = definition.scheduler.kind == SchedulerKind::kFifo
+  // PBT's "rungs" are its ready points, up to millions of them: a trial's value there
+  // is its `value`, and no per-rung column is kept.
+  study.rung_budgets = definition.scheduler.kind == SchedulerKind::kPbt ? std::vector<double>{}
+                       : definition.scheduler.kind == SchedulerKind::kFifo
                            ? std::vector<double>{definition.scheduler.max_budget}
                            : RungBudgets(definition.scheduler.min_budget, definition.scheduler.max_budget,
                                          definition.scheduler.eta);
@@ -104,6 +135,24 @@ Study BuildStudy(const StudyParts& parts) {
     study.rungs.push_back(view);
   }
   study.best = BestTrialOf(rungs, study.mode);
+  const std::vector<ExploitRecord>& exploits = scheduler.Exploits();
+  study.exploits.reserve(exploits.size());
+  for (const ExploitRecord& record : exploits) {
+    StudyExploit exploit;
+    exploit.recipient = record.recipient;
+    exploit.donor = record.donor;
+    exploit.step = record.step;
+    exploit.donor_step = record.donor_step;
+    exploit.time = record.time;
+    for (std::size_t i = 0; i < study.space.size(); ++i) {
+      exploit.old_params.push_back(study.space.Value(record.old_config, i));
+      exploit.new_params.push_back(study.space.Value(record.new_config, i));
+    }
+    study.exploits.push_back(std::move(exploit));
+  }
+  if (definition.scheduler.kind == SchedulerKind::kPbt && study.best) {
+    study.best_schedule = LineageSchedule(study, *study.best);
+  }
   if (parts.runs != nullptr) study.runs = *parts.runs;
   if (parts.reports != nullptr) {
     study.reports.assign(parts.reports->begin(), parts.reports->end());

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "trial/pbt_toy_objective.h"
 #include <fmt/ranges.h>
 
 #include "mpitune/objective.h"
@@ -282,6 +284,7 @@ Result<std::unique_ptr<Objective>> MakeObjective(const std::string& name, const 
     return std::unique_ptr<Objective>(std::make_unique<CurveObjective>(space, seed));
   }
   if (name == "sgd") return MakeSgdObjective(space, seed);
+  if (name == "pbt_toy") return MakePbtToyObjective(space);
   return Status::BadInput(fmt::format("trial.objective: unknown objective '{}' (expected one of {})",
                                       name, fmt::join(BuiltinObjectiveNames(), ", ")));
 }

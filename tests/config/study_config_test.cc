@@ -400,7 +400,7 @@ TEST(StudyConfigErrorTest, WrongNodeTypesDoNotThrow) {
   ExpectError(WithScheduler("  eta: [3]\n").Text(),
               "scheduler.eta: expected a number >= 2, got a sequence");
   ExpectError(WithScheduler("  type: {a: 1}\n").Text(),
-              "scheduler.type: expected fifo, sha, asha or hyperband, got a mapping");
+              "scheduler.type: expected fifo, sha, asha, hyperband or pbt, got a mapping");
   ExpectError(WithTrial("  objective: [branin]\n").Text(),
               "trial.objective: expected a built-in objective");
   ExpectError(WithTrial("  command: {a: b}\n").Text(),
@@ -546,7 +546,7 @@ TEST(StudyConfigErrorTest, SpaceChoicesAndConstants) {
 TEST(StudyConfigErrorTest, SchedulerEnums) {
   ExpectError(
       WithScheduler("  type: ashaa\n").Text(),
-      "scheduler.type: expected fifo, sha, asha or hyperband, got 'ashaa' (did you mean asha?)");
+      "scheduler.type: expected fifo, sha, asha, hyperband or pbt, got 'ashaa' (did you mean asha?)");
   ExpectError(WithScheduler("  variant: stop\n").Text(),
               "scheduler.variant: expected promotion or stopping, got 'stop'");
   ExpectError(WithScheduler("  type: fifo\n  variant: stopping\n").Text(),
@@ -580,7 +580,7 @@ TEST(StudyConfigErrorTest, SchedulerNumbers) {
 
 TEST(StudyConfigErrorTest, TrialObjective) {
   ExpectError(WithTrial("  objective: brainn\n").Text(),
-              "trial.objective: expected a built-in objective (branin, hartmann6, curve or sgd), got "
+              "trial.objective: expected a built-in objective (branin, hartmann6, curve, sgd or pbt_toy), got "
               "'brainn' (did you mean branin?)");
 }
 

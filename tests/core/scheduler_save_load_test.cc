@@ -35,8 +35,9 @@ class FakeCluster {
         worker.busy = true;
         worker.assignment = *a;
         worker.step = a->resume_step;
-        trace.push_back(fmt::format("assign {} b{} r{} budget {} from {} x={}", a->trial, a->bracket, a->rung, a->budget,
-                                    a->resume_step, a->config.values.at(0)));
+        trace.push_back(fmt::format("assign {} b{} r{} budget {} from {} of {} x={}", a->trial, a->bracket, a->rung,
+                                    a->budget, a->resume_step, a->restore_from.value_or(a->trial),
+                                    a->config.values.at(0)));
       } else if (std::holds_alternative<Done>(action)) {
         worker.retired = true;
         ++retired_;
@@ -106,6 +107,14 @@ std::vector<Case> AllSchedulers() {
   Case quasi = {"asha_quasi", Options(SchedulerKind::kAsha, 1, 9, 20)};
   quasi.options.sampler.kind = SamplerKind::kQuasiRandom;
   cases.push_back(quasi);
+  for (const bool synchronous : {false, true}) {
+    Case pbt = {synchronous ? "pbt_synchronous" : "pbt_asynchronous", Options(SchedulerKind::kPbt, 1, 9, 30)};
+    pbt.options.pbt.population = 5;  // more members than the cluster's 3 workers
+    pbt.options.pbt.perturbation_interval = 2;
+    pbt.options.pbt.quantile = 0.4;
+    pbt.options.pbt.synchronous = synchronous;
+    cases.push_back(pbt);
+  }
   return cases;
 }
 
