@@ -41,6 +41,20 @@ Json PopulationJson(const Study& study) {
   return population;
 }
 
+Json ExploitsJson(const Study& study) {
+  Json exploits = Json::array();
+  for (const StudyExploit& e : study.exploits) {
+    exploits.push_back({{"recipient", e.recipient},
+                        {"donor", e.donor},
+                        {"step", e.step},
+                        {"donor_step", e.donor_step},
+                        {"time", e.time},
+                        {"old_params", ParamsJsonObject(study.space, e.old_params)},
+                        {"new_params", ParamsJsonObject(study.space, e.new_params)}});
+  }
+  return exploits;
+}
+
 Json ScheduleJson(const Study& study, const std::vector<ScheduleStep>& schedule) {
   Json steps = Json::array();
   for (const ScheduleStep& step : schedule) {

@@ -155,6 +155,7 @@ void AddHistory(const Study& study, Json& out) {
     for (const std::optional<double>& value : trial.rung_values) rung_values.push_back(Number(value));
     trials.push_back({{"trial", trial.id},
                       {"state", TrialStateName(trial.state)},
+                      {"parent", trial.parent >= 0 ? Json(trial.parent) : Json(nullptr)},
                       {"last_step", trial.last_step},
                       {"value", Number(trial.value)},
                       {"budget", trial.value ? Json(trial.value_budget) : Json(nullptr)},
@@ -162,6 +163,7 @@ void AddHistory(const Study& study, Json& out) {
                       {"params", ParamsJsonObject(study.space, trial.params)}});
   }
   out["history"]["trials"] = trials;
+  if (study.scheduler.kind == SchedulerKind::kPbt) out["history"]["exploits"] = ExploitsJson(study);
 }
 
 void PrintText(const Study& study) {

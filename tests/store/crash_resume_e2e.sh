@@ -60,22 +60,7 @@ PY
   previous=$tmp/previous.json
 }
 
-rank_pids() {  # the mpitune processes of the running job, rank 0 first
-  pgrep -f "$binary (run|resume) .*$tmp" | sort -n
-}
-
-# Until rank 0 of the launch just made has opened the study and its workers joined
-# (a kill before that tests nothing new), or the job is over.
-launches=0
-wait_started() {
-  launches=$((launches + 1))
-  for _ in $(seq 1 600); do
-    [[ $(grep -c '^rank 0: worker rank 2 .* joined' "$tmp/log") -ge $launches ]] && return 0
-    kill -0 $job 2>/dev/null || return 1
-    sleep 0.05
-  done
-  return 1
-}
+source "$PWD/tests/store/kill_at_random.sh"
 
 # 1. Graceful stops: SIGTERM, then SIGUSR1 (Slurm's --signal), each forwarded by
 #    mpirun; the run closes the file (no journal left) and says how to go on.
@@ -97,18 +82,7 @@ done_kills=0
 while [[ $done_kills -lt $kills ]]; do
   launch
   wait_started || break  # the study finished before its ranks could be seen
-  sleep 0.$((RANDOM % 5))$((RANDOM % 10))
-  mapfile -t pids < <(rank_pids)
-  [[ ${#pids[@]} -gt 0 ]] || break  # the study finished meanwhile
-  case $((done_kills % 3)) in
-    0) what="SIGKILL of the whole job"; kill -9 -- -"$(ps -o pgid= "${pids[0]}" | tr -d ' ')" 2>/dev/null ;;
-    1) what="SIGKILL of rank 0"; kill -9 "${pids[0]}" 2>/dev/null ;;
-    2) what="SIGKILL of a worker"; kill -9 "${pids[${#pids[@]}-1]}" 2>/dev/null ;;
-  esac
-  # mpirun tears the rest of the job down; anything left is killed too.
-  for _ in $(seq 1 100); do kill -0 $job 2>/dev/null || break; sleep 0.05; done
-  pkill -9 -f "$tmp/crash.h5" 2>/dev/null
-  wait $job 2>/dev/null
+  kill_at_random "$((RANDOM % 5))$((RANDOM % 10))" $done_kills || break  # the study finished meanwhile
   done_kills=$((done_kills + 1))
   check_file "kill $done_kills ($what)"
 done

@@ -85,7 +85,44 @@ std::vector<Config> RandomConfigs(const SearchSpace& space, int count, std::uint
 }
 
 TEST(BuiltinObjectivesTest, NamesTheBuiltinObjectives) {
-  EXPECT_EQ(BuiltinObjectiveNames(), (std::vector<std::string>{"branin", "hartmann6", "curve", "sgd"}));
+  EXPECT_EQ(BuiltinObjectiveNames(), (std::vector<std::string>{"branin", "hartmann6", "curve", "sgd", "pbt_toy"}));
+}
+
+SearchSpace ToySpace() {
+  Result<SearchSpace> space = SearchSpace::Create(
+      {ParamSpec{"h0", ParamType::kUniform, 0, 2, false, {}}, ParamSpec{"h1", ParamType::kUniform, 0, 2, false, {}}});
+  EXPECT_TRUE(space.ok());
+  return *space;
+}
+
+TEST(PbtToyObjectiveTest, TakesFiveGradientStepsPerBudgetUnit) {
+  Result<std::unique_ptr<Objective>> toy = MakeObjective("pbt_toy", ToySpace(), 10, 0);
+  ASSERT_TRUE(toy.ok()) << toy.status().message();
+  std::unique_ptr<ObjectiveSession> session = (*toy)->Start(Config{{1.0, 0.5}}, 0, 0.0);
+  // theta_i <- theta_i (1 - 2 * 0.01 * h_i), five times.
+  const double theta0 = 0.9 * std::pow(0.98, 5);
+  const double theta1 = 0.9 * std::pow(0.99, 5);
+  EXPECT_NEAR(session->Advance(1), theta0 * theta0 + theta1 * theta1, 1e-12);
+}
+
+TEST(PbtToyObjectiveTest, ACheckpointCarriesThetaToAnotherConfig) {
+  Result<std::unique_ptr<Objective>> toy = MakeObjective("pbt_toy", ToySpace(), 10, 0);
+  ASSERT_TRUE(toy.ok());
+  std::unique_ptr<ObjectiveSession> donor = (*toy)->Start(Config{{2.0, 2.0}}, 0, 0.0);
+  donor->Advance(3);
+  const std::vector<std::uint8_t> checkpoint = donor->Checkpoint();
+  // The recipient goes on from the donor's theta at step 3, with its own h.
+  std::unique_ptr<ObjectiveSession> recipient = (*toy)->Start(Config{{0.0, 0.0}}, 1, 3.0);
+  ASSERT_TRUE(recipient->Restore(checkpoint).ok());
+  const double at_three = donor->Advance(3);  // no further step
+  EXPECT_EQ(recipient->Advance(4), at_three);  // h = 0: theta stays the donor's
+  EXPECT_FALSE(recipient->Restore({1, 2, 3}).ok());
+}
+
+TEST(PbtToyObjectiveTest, NeedsNumericH0AndH1) {
+  Result<std::unique_ptr<Objective>> toy = MakeObjective("pbt_toy", BraninSpace(), 10, 0);
+  ASSERT_FALSE(toy.ok());
+  EXPECT_NE(toy.status().message().find("'h0'"), std::string::npos) << toy.status().message();
 }
 
 TEST(BuiltinObjectivesTest, UnknownNameFails) {
