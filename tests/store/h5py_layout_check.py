@@ -3,7 +3,8 @@
 Usage: h5py_layout_check.py MPITUNE_BINARY WORK_DIR
 Runs a small study with command trials (one of which fails) and a choice of every
 kind, then checks each group, column and attribute the README lists, and that
-the values agree with `mpitune status --json --history`.
+the values agree with `mpitune status --json --history`; then the same for a PBT
+study's options, exploits and lineage.
 """
 import json
 import math
@@ -121,6 +122,56 @@ with h5py.File(storage, "r") as f:
         check(shown["params"]["opt"] == opt, f"status opt of trial {trial}")
         check(shown["params"]["layers"] == int(f["space/layers/choice_int"][int(f["params/layers"][i])]),
               f"status layers of trial {trial}")
+
+# A PBT study (built-in pbt_toy): its options, exploits and lineage as documented.
+pbt_config = os.path.join(work, "pbt.yaml")
+pbt_storage = os.path.join(work, "pbt.h5")
+for leftover in (pbt_storage, pbt_storage + ".journal"):
+    if os.path.exists(leftover):
+        os.remove(leftover)
+with open(pbt_config, "w") as f:
+    f.write(
+        "study: {name: pbt, seed: 4}\n"
+        "space:\n"
+        "  h0: {type: uniform, low: 0, high: 2}\n"
+        "  h1: {type: loguniform, low: 0.01, high: 2}\n"
+        "scheduler: {type: pbt, population: 6, perturbation_interval: 1, max_budget: 6, quantile: 0.5}\n"
+        "trial: {objective: pbt_toy}\n"
+        "resources: {gpus_per_trial: 0}\n"
+    )
+run = subprocess.run([binary, "run", pbt_config, "--storage", pbt_storage, "-q"], capture_output=True, text=True)
+if run.returncode != 0:
+    sys.exit(f"mpitune run (pbt) exited {run.returncode}: {run.stderr}")
+pbt_status = json.loads(
+    subprocess.run([binary, "status", pbt_storage, "--json", "--history"], capture_output=True, text=True,
+                   check=True).stdout
+)
+with h5py.File(pbt_storage, "r") as f:
+    root = f.attrs
+    for name in ("population", "perturbation_interval", "quantile", "perturbation_factor_down",
+                 "perturbation_factor_up", "resample_probability", "burn_in", "synchronous"):
+        check(name in root, f"pbt root attribute {name}")
+    check(root["scheduler"] == "pbt" and int(root["population"]) == 6, "pbt scheduler and population")
+    exploit = f["scheduler/pbt/exploit"]
+    n = exploit["recipient"].shape[0]
+    check(n == pbt_status["exploits"] and n > 0, f"{n} exploits in the file, status says {pbt_status['exploits']}")
+    for column in ("recipient", "donor"):
+        check(exploit[column].dtype == np.dtype("<i8"), f"/scheduler/pbt/exploit/{column} is int64")
+    for column in ("step", "donor_step", "time"):
+        check(exploit[column].shape == (n,), f"/scheduler/pbt/exploit/{column} with {n} rows")
+    for column in ("old_config", "new_config"):
+        check(exploit[column].shape == (n * 2,), f"/scheduler/pbt/exploit/{column}: {n} rows of 2 parameters")
+    shown = pbt_status["history"]["exploits"]
+    new_config = exploit["new_config"][:].reshape(n, 2)
+    last_donor = {}
+    for i in range(n):
+        recipient, donor = int(exploit["recipient"][i]), int(exploit["donor"][i])
+        check(shown[i]["recipient"] == recipient and shown[i]["donor"] == donor, f"exploit {i} as status shows it")
+        check(math.isclose(shown[i]["new_params"]["h1"], new_config[i][1], rel_tol=1e-12), f"exploit {i} new h1")
+        check(float(exploit["donor_step"][i]) == shown[i]["donor_step"], f"exploit {i} donor_step")
+        last_donor[recipient] = donor
+    for i, trial in enumerate(f["trials/trial_id"][:]):
+        check(int(f["trials/parent_id"][i]) == last_donor.get(int(trial), -1), f"parent_id of trial {trial}")
 
 if failures:
     for failure in failures:
