@@ -43,6 +43,7 @@ inline std::vector<StudyCase> AllStudyCases() {
       {"asha_promotion", "asha", "promotion", 30},
       {"asha_stopping", "asha", "stopping", 30},
       {"hyperband", "hyperband", "promotion", 30},
+      {"pbt", "pbt", "", 16},  // 8 members, and replacements for the members that fail
   };
 }
 
@@ -69,7 +70,11 @@ trial:
 resources:
   gpus_per_trial: 0
 )",
-                     c.name, seed, c.type, c.variant.empty() ? "" : "\n  variant: " + c.variant, c.max_trials);
+                     c.name, seed, c.type,
+                     c.type == "pbt" ? fmt::format("\n  population: {}", std::max<std::int64_t>(2, c.max_trials / 2))
+                     : c.variant.empty() ? ""
+                                         : "\n  variant: " + c.variant,
+                     c.max_trials);
 }
 
 inline StudyConfig ParseConfigOrDie(const std::string& yaml, const std::string& source = "study.yaml") {
