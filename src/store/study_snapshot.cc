@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/posix_file.h"
+#include "core/lineage.h"
 #include "store/definition_h5.h"
 #include "store/file_seal.h"
 #include "store/h5_file.h"
@@ -73,6 +74,30 @@ Status WriteTrials(H5File& file, const Scheduler& scheduler) {
     MPITUNE_RETURN_IF_ERROR(file.WriteAttribute(path, "type", ParamTypeName(params[p].type)));
   }
   return Status::Ok();
+}
+
+// PBT: the best member's hyperparameter schedule as the study stands, for readers
+// that want it without following /scheduler/pbt/exploit themselves.
+Status WriteBestSchedule(H5File& file, const Scheduler& scheduler) {
+  const std::optional<TrialId> best = scheduler.BestTrial();
+  const std::vector<ExploitRecord>& exploits = scheduler.Exploits();
+  std::vector<double> step, config;
+  std::vector<std::int64_t> trial;
+  if (best) {
+    for (const LineagePoint& point : LineagePath(exploits, *best, scheduler.trial_count())) {
+      const Config& used = point.exploit >= 0      ? exploits[static_cast<std::size_t>(point.exploit)].new_config
+                           : point.start_from >= 0 ? exploits[static_cast<std::size_t>(point.start_from)].old_config
+                                                   : scheduler.trial(point.trial).config;
+      step.push_back(point.step);
+      trial.push_back(point.trial);
+      config.insert(config.end(), used.values.begin(), used.values.end());
+    }
+  }
+  MPITUNE_RETURN_IF_ERROR(file.CreateGroup("/pbt"));
+  MPITUNE_RETURN_IF_ERROR(file.CreateGroup("/pbt/best_schedule"));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/pbt/best_schedule/step", step));
+  MPITUNE_RETURN_IF_ERROR(file.WriteInts("/pbt/best_schedule/trial_id", trial));
+  return file.WriteDoubles("/pbt/best_schedule/config", config);
 }
 
 template <typename T>
@@ -164,6 +189,7 @@ Status WriteContents(H5File& file, const StudyDefinition& definition, const Sche
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "study_time", history.last_time));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "done", static_cast<std::int64_t>(history.done ? 1 : 0)));
   MPITUNE_RETURN_IF_ERROR(WriteTrials(file, scheduler));
+  if (scheduler.options().kind == SchedulerKind::kPbt) MPITUNE_RETURN_IF_ERROR(WriteBestSchedule(file, scheduler));
   MPITUNE_RETURN_IF_ERROR(WriteHistory(file, history, earlier));
   SavedState state;
   scheduler.Save(state);

@@ -1,10 +1,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <unordered_map>
 #include <cmath>
 #include <utility>
 
+#include "core/lineage.h"
 #include "store/writer_probe.h"
 #include "study/stored_config.h"
 #include "study/study_builder.h"
@@ -34,30 +34,15 @@ std::vector<const RunRecord*> Study::OpenRuns() const {
 }
 
 std::vector<ScheduleStep> LineageSchedule(const Study& study, TrialId trial) {
-  // Each trial's exploits, as indices into study.exploits (ascending).
-  std::unordered_map<TrialId, std::vector<std::size_t>> by_recipient;
-  for (std::size_t i = 0; i < study.exploits.size(); ++i) by_recipient[study.exploits[i].recipient].push_back(i);
-  std::vector<ScheduleStep> reversed;
-  std::size_t limit = study.exploits.size();  // only exploits before this one count
-  while (trial >= 0 && static_cast<std::size_t>(trial) < study.trials.size()) {
-    const auto found = by_recipient.find(trial);
-    const std::vector<std::size_t> none;
-    const std::vector<std::size_t>& own = found == by_recipient.end() ? none : found->second;
-    const auto after = std::lower_bound(own.begin(), own.end(), limit);
-    if (after == own.begin()) {
-      // No exploit before the limit: it trained from the start with the config it had
-      // then (its first later exploit's "before", or its config now).
-      const std::vector<ParamValue>& params =
-          after != own.end() ? study.exploits[*after].old_params : study.trials[static_cast<std::size_t>(trial)].params;
-      reversed.push_back(ScheduleStep{0.0, trial, params});
-      break;
-    }
-    const StudyExploit& exploit = study.exploits[*(after - 1)];
-    reversed.push_back(ScheduleStep{exploit.donor_step, trial, exploit.new_params});
-    limit = *(after - 1);
-    trial = exploit.donor;
+  std::vector<ScheduleStep> schedule;
+  for (const LineagePoint& point : LineagePath(study.exploits, trial, study.trials.size())) {
+    const std::vector<ParamValue>& params =
+        point.exploit >= 0      ? study.exploits[static_cast<std::size_t>(point.exploit)].new_params
+        : point.start_from >= 0 ? study.exploits[static_cast<std::size_t>(point.start_from)].old_params
+                                : study.trials[static_cast<std::size_t>(point.trial)].params;
+    schedule.push_back(ScheduleStep{point.step, point.trial, params});
   }
-  return {reversed.rbegin(), reversed.rend()};
+  return schedule;
 }
 
 Study BuildStudy(const StudyParts& parts) {

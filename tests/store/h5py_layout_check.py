@@ -172,6 +172,13 @@ with h5py.File(pbt_storage, "r") as f:
         last_donor[recipient] = donor
     for i, trial in enumerate(f["trials/trial_id"][:]):
         check(int(f["trials/parent_id"][i]) == last_donor.get(int(trial), -1), f"parent_id of trial {trial}")
+    schedule = pbt_status["best_schedule"]
+    stored = f["pbt/best_schedule"]
+    check(list(stored["step"][:]) == [s["step"] for s in schedule], "/pbt/best_schedule/step as status shows it")
+    check(list(stored["trial_id"][:]) == [s["trial"] for s in schedule], "/pbt/best_schedule/trial_id")
+    configs = stored["config"][:].reshape(len(schedule), 2)
+    for i, entry in enumerate(schedule):
+        check(math.isclose(configs[i][0], entry["params"]["h0"], rel_tol=1e-12), f"/pbt/best_schedule/config row {i}")
 
 if failures:
     for failure in failures:
