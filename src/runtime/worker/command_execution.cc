@@ -96,7 +96,17 @@ CommandExecution::CommandExecution(const CommandRunnerSettings& settings, const 
     : settings_(settings), trial_(assignment.trial), budget_(assignment.budget), started_at_(now) {
   std::optional<TrialId> restore_source = assignment.restore_from;
   if (restore_source && *restore_source != trial_ && assignment.resume_step > 0.0) {
-    // Resuming from another trial's checkpoint: take a copy of it first.
+    // Resuming from another trial's checkpoint: take a copy of it first. A donor that
+    // wrote none would have the recipient start over while the study thinks it goes on.
+    const std::string donor_dir = CheckpointDirectory(settings_.trials_dir, *restore_source);
+    std::error_code error;
+    if (!fs::is_directory(donor_dir, error) || fs::is_empty(donor_dir, error)) {
+      setup_error_ = fmt::format(
+          "trial {} (the donor it continues from) left nothing in {}: a command trial must write its checkpoint "
+          "into MPITUNE_CHECKPOINT_DIR to be copied",
+          *restore_source, donor_dir);
+      return;
+    }
     if (Status copied = ReplaceDirectory(CheckpointDirectory(settings_.trials_dir, *restore_source),
                                          CheckpointDirectory(settings_.trials_dir, trial_));
         !copied.ok()) {

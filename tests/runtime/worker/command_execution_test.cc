@@ -105,6 +105,17 @@ TEST_F(CommandExecutionTest, AnExploitRestartsFromACopyOfTheDonorsCheckpoint) {
   EXPECT_FALSE(fs::exists(own_checkpoint + ".replaced"));
 }
 
+TEST_F(CommandExecutionTest, ADonorThatWroteNoCheckpointFailsTheRecipientSayingSo) {
+  Assignment assignment = Assign(1, 2);
+  assignment.restore_from = 0;  // trial 0 never ran here: no checkpoint folder at all
+  assignment.resume_step = 3.0;
+  CommandExecution run(settings_, assignment, clock_->Now());
+  EXPECT_TRUE(run.Quiet());
+  const RunEnd end = run.Finish(clock_->Now());
+  EXPECT_EQ(end.outcome, TrialOutcome::kFailed);
+  EXPECT_NE(end.message.find("trial 0 (the donor it continues from) left nothing"), std::string::npos) << end.message;
+}
+
 TEST_F(CommandExecutionTest, ACommandThatCannotBeSetUpFailsWithTheReason) {
   settings_.spec.command = {"/bin/sh", "-c", "echo {nope}"};
   CommandExecution run(settings_, Assign(0, 1), clock_->Now());
