@@ -14,11 +14,10 @@ bool Better(const std::pair<double, TrialId>& a, const std::pair<double, TrialId
   return a.first < b.first || (a.first == b.first && a.second < b.second);
 }
 
-// The k best of `ranked`, best first.
+// The k best of `ranked`, in the (deterministic) order nth_element leaves them.
 std::vector<TrialId> Best(std::vector<std::pair<double, TrialId>>& ranked, std::size_t k) {
   k = std::min(k, ranked.size());
   std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k), ranked.end(), Better);
-  std::sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k), Better);
   std::vector<TrialId> best;
   best.reserve(k);
   for (std::size_t i = 0; i < k; ++i) best.push_back(ranked[i].second);
@@ -60,8 +59,10 @@ std::vector<TrialId> ExploitCandidates(std::vector<std::pair<double, TrialId>> r
       std::count_if(ranked.begin(), ranked.end(), [&mine](const auto& e) { return Better(e, mine); }));
   if (better < n - k) return {};  // not in the bottom quantile
   std::vector<TrialId> top = Best(ranked, k);
-  // ranked[k - 1] is now the worst of the top: a tie with it is no reason to copy anyone.
-  if (!(mine.first > ranked[k - 1].first)) return {};
+  // After nth_element every one of the first k is at least as good as ranked[k]; the
+  // worst of them is the largest: a tie with it is no reason to copy anyone.
+  const auto worst_top = std::max_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k), Better);
+  if (!(mine.first > worst_top->first)) return {};
   return top;
 }
 
@@ -85,22 +86,51 @@ bool PbtScheduler::CanLend(const TrialRecord& trial) const {
          !ReachedBudget(trial.checkpoint_step, options_.max_budget);
 }
 
+void PbtScheduler::Refresh(const TrialRecord& t) {
+  const auto slot = static_cast<std::size_t>(t.bracket);
+  if (slot >= members_.size() || members_[slot] != t.id) return;
+  if (standings_.size() < members_.size()) standings_.resize(members_.size());
+  standings_[slot] = Standing{NormalisedKey(t.last_value, options_.mode), t.last_step, Competes(t)};
+}
+
 std::vector<TrialId> PbtScheduler::TopFor(TrialId member, double step) const {
+  const TrialRecord& self = trial(member);
+  if (!Competes(self) || !ReachedBudget(self.last_step, step)) return {};
+  // Most members are not in the bottom quantile: one counting pass tells, without
+  // ranking anyone (the same test ExploitCandidates makes).
+  const std::pair<double, TrialId> mine{NormalisedKey(self.last_value, options_.mode), member};
+  std::size_t n = 0;
+  std::size_t better = 0;
+  for (std::size_t slot = 0; slot < standings_.size(); ++slot) {
+    const Standing& s = standings_[slot];
+    if (!s.competes || !ReachedBudget(s.last_step, step)) continue;
+    ++n;
+    better += Better({s.key, members_[slot]}, mine);
+  }
+  const std::size_t k = QuantileCount(n, pbt().quantile);
+  if (k == 0 || better < n - k) return {};
   std::vector<std::pair<double, TrialId>> ranked;
-  ranked.reserve(members_.size());
-  for (TrialId id : members_) {
-    if (id < 0) continue;
-    const TrialRecord& t = trial(id);
-    if (!Competes(t) || !ReachedBudget(t.last_step, step)) continue;
-    ranked.emplace_back(NormalisedKey(t.last_value, options_.mode), id);
+  ranked.reserve(n);
+  for (std::size_t slot = 0; slot < standings_.size(); ++slot) {
+    const Standing& s = standings_[slot];
+    if (s.competes && ReachedBudget(s.last_step, step)) ranked.emplace_back(s.key, members_[slot]);
   }
   return ExploitCandidates(std::move(ranked), member, pbt().quantile);
 }
 
 TrialId PbtScheduler::PickDonor(const std::vector<TrialId>& candidates, TrialId member) {
+  const auto can_lend = [&](TrialId id) { return id != member && CanLend(trial(id)); };
+  // Uniform among those that can lend: draws among all candidates, kept when the
+  // drawn one can (with a population larger than the workers most can), and only
+  // after a run of misses a pass over all of them.
+  if (candidates.empty()) return -1;
+  for (int draw = 0; draw < 16; ++draw) {
+    const TrialId id = candidates[rng_.Below(candidates.size())];
+    if (can_lend(id)) return id;
+  }
   std::vector<TrialId> able;
   for (TrialId id : candidates) {
-    if (id != member && CanLend(trial(id))) able.push_back(id);
+    if (can_lend(id)) able.push_back(id);
   }
   if (able.empty()) return -1;
   return able[rng_.Below(able.size())];
@@ -133,6 +163,7 @@ void PbtScheduler::Exploit(TrialRecord& recipient, TrialId donor_id, Config old_
   if (lent_.size() < trial_count()) lent_.resize(trial_count(), 0);
   ++lent_[static_cast<std::size_t>(donor_id)];
   exploits_.push_back(std::move(record));
+  Refresh(recipient);
 }
 
 std::optional<Assignment> PbtScheduler::FillSlot(int slot, bool& filled, double now) {
@@ -154,6 +185,7 @@ std::optional<Assignment> PbtScheduler::FillSlot(int slot, bool& filled, double 
       member.state = TrialState::kPaused;
       Exploit(member, donor, old_config, now);
       members_[static_cast<std::size_t>(slot)] = member.id;
+      Refresh(member);
       ready_.emplace(member.checkpoint_step, member.id);
       filled = true;
       return std::nullopt;
@@ -164,6 +196,7 @@ std::optional<Assignment> PbtScheduler::FillSlot(int slot, bool& filled, double 
   if (!started) return std::nullopt;
   if (static_cast<std::size_t>(slot) >= members_.size()) members_.resize(static_cast<std::size_t>(slot) + 1, -1);
   members_[static_cast<std::size_t>(slot)] = started->trial;
+  Refresh(trial(started->trial));
   filled = true;
   return started;
 }
@@ -251,6 +284,7 @@ NextAction PbtScheduler::PolicyNext(double now) {
 
 Decision PbtScheduler::OnReport(TrialRecord& trial, double step, double /*key*/, double /*now*/) {
   Release(trial);  // it reports, so its run has taken the donor's copy
+  Refresh(trial);
   if (!ReachedBudget(step, trial.target_budget)) return Decision::Continue();
   trial.state = TrialState::kPaused;
   trial.checkpoint_step = step;
@@ -279,6 +313,7 @@ void PbtScheduler::OnEnded(TrialRecord& trial, double /*key*/, TrialState state,
   // Failed, lost, or ended by itself short of max_budget (with no checkpoint at a
   // ready point to go on from): its slot gets a new member.
   SetTerminal(trial, state == TrialState::kRunning ? TrialState::kStopped : state, now);
+  Refresh(trial);
   Vacate(trial);
 }
 
@@ -396,6 +431,10 @@ Status PbtScheduler::LoadPolicy(const SavedState& state) {
   // Which members wait to be resumed, and which donors are lent, follow from the trial table.
   ready_.clear();
   lent_.assign(trial_count(), 0);
+  standings_.assign(members_.size(), Standing{});
+  for (TrialId id : members_) {
+    if (id >= 0) Refresh(trial(id));
+  }
   for (const TrialRecord& t : this->trials()) {
     if (t.state == TrialState::kPaused && !on_worker(t.id)) ready_.emplace(t.checkpoint_step, t.id);
     if (t.restore_from >= 0) ++lent_[static_cast<std::size_t>(t.restore_from)];
