@@ -87,6 +87,9 @@ for signal in TERM USR1; do
   wait $job
   code=$?
   [[ $code -ne 0 ]] || grep -q "study already finished" "$tmp/log" || fail "SIG$signal: exit code 0 before the end"
+  # mpirun forwards SIGUSR1 and passes on rank 0's exit code (75: stopped, resumable);
+  # SIGTERM terminates mpirun itself, which then exits 1 whatever its ranks return.
+  [[ $signal != USR1 || $code -eq 75 ]] || fail "SIGUSR1: exit code $code, expected 75 (stopped, resumable)"
   grep -q "interrupted by SIG$signal" "$tmp/log" || fail "SIG$signal: no 'interrupted by SIG$signal' line: $(tail -5 "$tmp/log")"
   [[ ! -e $study.journal ]] || fail "SIG$signal: the journal is still there after a graceful stop"
   check_file "SIG$signal"
