@@ -13,6 +13,8 @@
 #       --dependency=afterok runs only once the study's job has ended.
 #   (c) a job array of 2 studies (mpitune-array.sbatch, mpirun inside the allocation):
 #       both finished.
+#   (d) never requeued: a bad config (exit 2), and a stop when MPITUNE_MAX_RESTARTS=0
+#       allows no restart (the job fails with 75).
 # The cluster: tests/tools/slurm_test_cluster.sh (skipped, exit 77, where Slurm is not
 # there or cannot be started). About 2 minutes, most of it Slurm's requeue delay.
 set -u
@@ -75,11 +77,35 @@ long_job=$(sbatch --parsable --ntasks-per-node=2 --time=5 --signal=B:USR1@25 -J 
 export_job=$(sbatch --parsable --dependency="afterok:$long_job" --kill-on-invalid-dep=yes -o "$tmp/export.out" \
   "$source_dir/jobs/slurm/export.sbatch" "$tmp/long.h5") || fail "sbatch of the export step failed"
 
-# (a) beside it.
+# (a) and (d) beside it, one after the other.
 write_config short 12
-(timeout 90 sbatch --wait --quiet --ntasks-per-node=2 --time=2 -J short -o "$tmp/short.out" "$sbatch_script" \
-  "$tmp/short.yaml" "$tmp/short.h5" -q; echo $? >"$tmp/short.code") &
-short_pid=$!
+write_config bounded 40
+side_jobs() {
+  timeout 90 sbatch --wait --quiet --ntasks-per-node=2 --time=2 -J short -o "$tmp/short.out" "$sbatch_script" \
+    "$tmp/short.yaml" "$tmp/short.h5" -q
+  echo $? >"$tmp/short.code"
+  # (d) bad input: exit 2, never requeued.
+  timeout 60 sbatch --wait --quiet --ntasks-per-node=1 --time=2 -J bad -o "$tmp/bad.out" "$sbatch_script" \
+    "$tmp/no-such.yaml" "$tmp/bad.h5" -q
+  echo $? >"$tmp/bad.code"
+  # (d) stopped with no restart left (MPITUNE_MAX_RESTARTS=0): exit 75, not requeued.
+  local job
+  job=$(MPITUNE_MAX_RESTARTS=0 sbatch --parsable --ntasks-per-node=1 --time=2 -J bounded -o "$tmp/bounded.out" \
+    "$sbatch_script" "$tmp/bounded.yaml" "$tmp/bounded.h5" -q)
+  for ((i = 0; i < 300; ++i)); do
+    grep -q '^mpi: rank 0 coordinates' "$tmp/bounded.out" 2>/dev/null && break
+    sleep 0.2
+  done
+  sleep 1
+  scancel --signal=USR1 --batch "$job"
+  for ((i = 0; i < 300; ++i)); do
+    [[ $(field "$job" JobState) == FAILED || $(field "$job" JobState) == COMPLETED ]] && break
+    sleep 0.2
+  done
+  echo "$(field "$job" JobState) $(field "$job" ExitCode) $(field "$job" Restarts)" >"$tmp/bounded.result"
+}
+side_jobs &
+side_pid=$!
 
 started() { grep -q "start $1 at" "$tmp/long.out" 2>/dev/null; }
 requeued() { grep -q "(restart $1 of" "$tmp/long.out" && [[ $(field "$long_job" JobState) == PENDING ]]; }
@@ -119,11 +145,19 @@ wait_for 30 "the export step" exported
 grep -q "mpitune export step" "$tmp/export.out" || fail "the export step said nothing: $(cat "$tmp/export.out")"
 echo "export step: ran after the study's job completed"
 
-wait $short_pid
+wait $side_pid
 [[ $(cat "$tmp/short.code") == 0 ]] || fail "sbatch --wait: exit code $(cat "$tmp/short.code"): $(cat "$tmp/short.out")"
 grep -q '^mpi: rank 0 coordinates 2 worker ranks' "$tmp/short.out" || fail "sbatch --wait: not 2 workers: $(cat "$tmp/short.out")"
 check_finished "$tmp/short.h5" 12
 echo "sbatch --wait: the study finished (srun --mpi=pmix, rank 0 + 2 workers)"
+
+# (d)
+[[ $(cat "$tmp/bad.code") == 2 ]] || fail "bad config: sbatch --wait gave $(cat "$tmp/bad.code"), expected 2: $(cat "$tmp/bad.out")"
+grep -q "requeueing" "$tmp/bad.out" && fail "bad config: requeued: $(cat "$tmp/bad.out")"
+[[ $(cat "$tmp/bounded.result") == "FAILED 75:0 0" ]] ||
+  fail "MPITUNE_MAX_RESTARTS=0: job ended '$(cat "$tmp/bounded.result")', expected 'FAILED 75:0 0': $(cat "$tmp/bounded.out")"
+grep -q "not requeued: 0 restarts already" "$tmp/bounded.out" || fail "MPITUNE_MAX_RESTARTS=0: no 'not requeued' line"
+echo "never requeued: a bad config (exit 2), a stop with no restart left (exit 75, MPITUNE_MAX_RESTARTS=0)"
 
 # (c)
 write_config one 8
