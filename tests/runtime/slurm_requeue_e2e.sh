@@ -11,8 +11,8 @@
 #       the file held before is still there, in order; at the end the study is
 #       finished with all its trials, after 4 restarts. An export step chained with
 #       --dependency=afterok runs only once the study's job has ended.
-#   (c) a job array of 2 studies (mpitune-array.sbatch, mpirun inside the allocation):
-#       both finished.
+#   (c) a job array of 2 studies (mpitune-array.sbatch, mpirun inside the allocation);
+#       task 1 is preempted once and requeues alone; both finished.
 #   (d) never requeued: a bad config (exit 2), and a stop when MPITUNE_MAX_RESTARTS=0
 #       allows no restart (the job fails with 75).
 # The cluster: tests/tools/slurm_test_cluster.sh (skipped, exit 77, where Slurm is not
@@ -81,16 +81,17 @@ export_job=$(sbatch --parsable --dependency="afterok:$long_job" --kill-on-invali
 write_config short 12
 write_config bounded 40
 side_jobs() {
-  timeout 90 sbatch --wait --quiet --ntasks-per-node=2 --time=2 -J short -o "$tmp/short.out" "$sbatch_script" \
+  # --time=5: the scripts' --signal=B:USR1@120 must not come during these jobs.
+  timeout 90 sbatch --wait --quiet --ntasks-per-node=2 --time=5 -J short -o "$tmp/short.out" "$sbatch_script" \
     "$tmp/short.yaml" "$tmp/short.h5" -q
   echo $? >"$tmp/short.code"
   # (d) bad input: exit 2, never requeued.
-  timeout 60 sbatch --wait --quiet --ntasks-per-node=1 --time=2 -J bad -o "$tmp/bad.out" "$sbatch_script" \
+  timeout 60 sbatch --wait --quiet --ntasks-per-node=1 --time=5 -J bad -o "$tmp/bad.out" "$sbatch_script" \
     "$tmp/no-such.yaml" "$tmp/bad.h5" -q
   echo $? >"$tmp/bad.code"
   # (d) stopped with no restart left (MPITUNE_MAX_RESTARTS=0): exit 75, not requeued.
   local job
-  job=$(MPITUNE_MAX_RESTARTS=0 sbatch --parsable --ntasks-per-node=1 --time=2 -J bounded -o "$tmp/bounded.out" \
+  job=$(MPITUNE_MAX_RESTARTS=0 sbatch --parsable --ntasks-per-node=1 --time=5 -J bounded -o "$tmp/bounded.out" \
     "$sbatch_script" "$tmp/bounded.yaml" "$tmp/bounded.h5" -q)
   for ((i = 0; i < 300; ++i)); do
     grep -q '^mpi: rank 0 coordinates' "$tmp/bounded.out" 2>/dev/null && break
@@ -103,7 +104,26 @@ side_jobs() {
     sleep 0.2
   done
   echo "$(field "$job" JobState) $(field "$job" ExitCode) $(field "$job" Restarts)" >"$tmp/bounded.result"
+  # (c) task 1 is preempted once and requeues alone. mpirun holds an exit 75 for 2x
+  # its sigkill timeout (README): short here.
+  job=$(MPITUNE_LAUNCHER=mpirun MPITUNE_SIGKILL_TIMEOUT=2 sbatch --parsable --array=0-1 --ntasks-per-node=1 \
+    --time=5 -o "$tmp/array-%a.out" "$source_dir/jobs/slurm/mpitune-array.sbatch" "$tmp/studies.txt")
+  for ((i = 0; i < 300; ++i)); do
+    grep -q '^mpi: rank 0 coordinates' "$tmp/array-1.out" 2>/dev/null && break
+    sleep 0.2
+  done
+  sleep 1
+  scancel --signal=USR1 --batch "${job}_1"
+  for ((i = 0; i < 600; ++i)); do
+    [[ $(field "${job}_0" JobState) == COMPLETED && $(field "${job}_1" JobState) == COMPLETED ]] && break
+    sleep 0.2
+  done
+  echo "$(field "${job}_0" JobState) $(field "${job}_0" Restarts) $(field "${job}_1" JobState) $(field "${job}_1" Restarts)" \
+    >"$tmp/array.result"
 }
+write_config one 8
+write_config two 16
+printf '%s %s\n' "$tmp/one.yaml" "$tmp/one.h5" "$tmp/two.yaml" "$tmp/two.h5" >"$tmp/studies.txt"
 side_jobs &
 side_pid=$!
 
@@ -137,6 +157,7 @@ wait_for 120 "the long study's job to complete" done_long
 [[ $(grep -c 'start [0-9]* at' "$tmp/long.out") == 5 ]] || fail "expected 5 starts: $(grep 'mpitune.sbatch' "$tmp/long.out")"
 check_view "the end"
 check_finished "$tmp/long.h5" 200
+grep -E "^mpitune.sbatch: (job .* start|SIGUSR1|the study exited)" "$tmp/long.out" | sed 's/^/  /'
 echo "long study: 5 starts, 4 requeues (3 by scancel, 1 by the time limit), finished with nothing lost"
 
 # The export step waited through the requeues, then ran.
@@ -160,15 +181,13 @@ grep -q "not requeued: 0 restarts already" "$tmp/bounded.out" || fail "MPITUNE_M
 echo "never requeued: a bad config (exit 2), a stop with no restart left (exit 75, MPITUNE_MAX_RESTARTS=0)"
 
 # (c)
-write_config one 8
-write_config two 8
-printf '%s %s\n' "$tmp/one.yaml" "$tmp/one.h5" "$tmp/two.yaml" "$tmp/two.h5" >"$tmp/studies.txt"
-MPITUNE_LAUNCHER=mpirun timeout 90 sbatch --wait --quiet --array=0-1 --ntasks-per-node=1 --time=2 \
-  -o "$tmp/array-%a.out" "$source_dir/jobs/slurm/mpitune-array.sbatch" "$tmp/studies.txt"
-code=$?
-[[ $code == 0 ]] || fail "job array: exit code $code: $(cat "$tmp"/array-*.out)"
-for name in one two; do check_finished "$tmp/$name.h5" 8; done
+[[ $(cat "$tmp/array.result") == "COMPLETED 0 COMPLETED 1" ]] ||
+  fail "job array: '$(cat "$tmp/array.result")', expected 'COMPLETED 0 COMPLETED 1': $(cat "$tmp"/array-*.out)"
+check_finished "$tmp/one.h5" 8
+check_finished "$tmp/two.h5" 16
 grep -q '^mpi: rank 0 coordinates 1 worker ranks' "$tmp/array-0.out" || fail "array task 0: $(cat "$tmp/array-0.out")"
-echo "job array: 2 studies, one per task (mpirun inside each task's allocation), both finished"
+grep -q "requeueing job [0-9]*_1 " "$tmp/array-1.out" || fail "array task 1 did not requeue itself alone"
+echo "job array: 2 studies, one per task (mpirun inside each task's allocation); task 1 preempted," \
+  "requeued alone and resumed; both finished"
 
 echo "$test_name: OK in $((SECONDS - t0)) s"
