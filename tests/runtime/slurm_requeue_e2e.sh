@@ -80,6 +80,19 @@ export_job=$(sbatch --parsable --dependency="afterok:$long_job" --kill-on-invali
 # (a) and (d) beside it, one after the other.
 write_config short 12
 write_config bounded 40
+running() { grep -q '^mpi: rank 0 coordinates' "$1" 2>/dev/null; }
+ended() {  # JOB...: all of them failed or completed
+  local job state
+  for job in "$@"; do
+    state=$(field "$job" JobState)
+    [[ $state == FAILED || $state == COMPLETED ]] || return 1
+  done
+}
+preempt() {  # LOG JOB: a second after the study in JOB runs, Slurm's warning by hand
+  wait_for 60 "$2 to run" running "$1"
+  sleep 1
+  scancel --signal=USR1 --batch "$2"
+}
 side_jobs() {
   # --time=5: the scripts' --signal=B:USR1@120 must not come during these jobs.
   timeout 90 sbatch --wait --quiet --ntasks-per-node=2 --time=5 -J short -o "$tmp/short.out" "$sbatch_script" \
@@ -93,31 +106,15 @@ side_jobs() {
   local job
   job=$(MPITUNE_MAX_RESTARTS=0 sbatch --parsable --ntasks-per-node=1 --time=5 -J bounded -o "$tmp/bounded.out" \
     "$sbatch_script" "$tmp/bounded.yaml" "$tmp/bounded.h5" -q)
-  for ((i = 0; i < 300; ++i)); do
-    grep -q '^mpi: rank 0 coordinates' "$tmp/bounded.out" 2>/dev/null && break
-    sleep 0.2
-  done
-  sleep 1
-  scancel --signal=USR1 --batch "$job"
-  for ((i = 0; i < 300; ++i)); do
-    [[ $(field "$job" JobState) == FAILED || $(field "$job" JobState) == COMPLETED ]] && break
-    sleep 0.2
-  done
+  preempt "$tmp/bounded.out" "$job"
+  wait_for 60 "the bounded job to end" ended "$job"
   echo "$(field "$job" JobState) $(field "$job" ExitCode) $(field "$job" Restarts)" >"$tmp/bounded.result"
   # (c) task 1 is preempted once and requeues alone. mpirun holds an exit 75 for 2x
   # its sigkill timeout (README): short here.
   job=$(MPITUNE_LAUNCHER=mpirun MPITUNE_SIGKILL_TIMEOUT=2 sbatch --parsable --array=0-1 --ntasks-per-node=1 \
     --time=5 -o "$tmp/array-%a.out" "$source_dir/jobs/slurm/mpitune-array.sbatch" "$tmp/studies.txt")
-  for ((i = 0; i < 300; ++i)); do
-    grep -q '^mpi: rank 0 coordinates' "$tmp/array-1.out" 2>/dev/null && break
-    sleep 0.2
-  done
-  sleep 1
-  scancel --signal=USR1 --batch "${job}_1"
-  for ((i = 0; i < 600; ++i)); do
-    [[ $(field "${job}_0" JobState) == COMPLETED && $(field "${job}_1" JobState) == COMPLETED ]] && break
-    sleep 0.2
-  done
+  preempt "$tmp/array-1.out" "${job}_1"
+  wait_for 120 "the array's tasks to end" ended "${job}_0" "${job}_1"
   echo "$(field "${job}_0" JobState) $(field "${job}_0" Restarts) $(field "${job}_1" JobState) $(field "${job}_1" Restarts)" \
     >"$tmp/array.result"
 }
