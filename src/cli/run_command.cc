@@ -173,7 +173,6 @@ std::unique_ptr<ProgressLine> MakeProgressLine(const RunCommandOptions& options,
 }
 
 Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options) {
-  if (options.resume_path) return ReadStoredConfig(*options.resume_path);
   Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
   if (!loaded.ok()) return loaded.status();
   StudyConfig config = std::move(*loaded);
@@ -241,7 +240,7 @@ int EndRun(OpenedStudy& opened, const RunSummary& summary, const Study& study) {
                            "same `mpitune run`) goes on",
                            ReceivedStopSignalName(), summary.trials_started, opened.config.storage,
                            opened.config.storage));
-    return kExitFailure;
+    return kExitStoppedResumable;
   }
   if (summary.failed_fast) {
     const std::int64_t limit = opened.config.trial.fail_fast;

@@ -4,16 +4,21 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "cli/cli_errors.h"
 #include "cli/stop_signal.h"
+#include "cli/worker_config.h"
 #include "base/clock.h"
 #include "runtime/coordinator/coordinator.h"
 #include "runtime/coordinator/run_stats.h"
@@ -27,21 +32,45 @@ namespace {
 struct Setup {
   StudyConfig config;
   std::optional<OpenedStudy> opened;  // rank 0: the study file
+  int rank_zero_failed_with = 0;      // a worker: rank 0's exit code when it failed to start
 };
 
-// What every rank needs before the loops start. Each rank loads the config itself
-// (it is small) rather than receiving it from rank 0; rank 0 also opens the study file.
+// What every rank needs before the loops start. Rank 0 opens the study (for command
+// trials it also makes the trials folder) and broadcasts the effective config; the
+// workers take it from there, so none of them opens the study file or the config
+// file, and each checks it can use the trials folder (a node without the shared file
+// system fails here, naming itself and the folder, before any trial is lost to it).
 Result<Setup> LoadSetup(const RunCommandOptions& options, bool coordinator) {
   Setup setup;
   if (coordinator) {
     Result<OpenedStudy> opened = OpenRunStudy(options);
+    if (opened.ok() && !opened->config.trial.command.empty()) {
+      std::error_code error;
+      const std::string trials = TrialsDirectory(opened->config);
+      std::filesystem::create_directories(trials, error);
+      if (error) opened = Status::Io(fmt::format("{}: cannot make the trials folder: {}", trials, error.message()));
+    }
+    const std::vector<std::uint8_t> message =
+        opened.ok() ? EncodeWorkerConfig(opened->config, options.resume_path ? ConfigOrigin::kStored : ConfigOrigin::kUser)
+                    : EncodeRankZeroFailure(ExitCodeFor(opened.status()));
+    Result<std::vector<std::uint8_t>> sent = BroadcastFromRankZero(message);
     if (!opened.ok()) return opened.status();
+    if (!sent.ok()) return sent.status();
     setup.config = opened->config;
     setup.opened.emplace(std::move(*opened));
   } else {
-    Result<StudyConfig> loaded = LoadRunConfig(options);
-    if (!loaded.ok()) return loaded.status();
-    setup.config = std::move(*loaded);
+    Result<std::vector<std::uint8_t>> received = BroadcastFromRankZero({});
+    if (!received.ok()) return received.status();
+    Result<WorkerStart> start = DecodeWorkerStart(*received);
+    if (!start.ok()) return start.status();
+    if (!start->config) {
+      setup.rank_zero_failed_with = start->rank_zero_exit_code;
+      return setup;
+    }
+    setup.config = std::move(*start->config);
+    if (!setup.config.trial.command.empty()) {
+      MPITUNE_RETURN_IF_ERROR(CheckTrialsFolderVisible(setup.config.trials_dir));
+    }
   }
   // A built-in objective that cannot be built fails every rank alike, before any work.
   if (setup.config.trial.command.empty()) {
@@ -186,14 +215,17 @@ int RunUnderMpirun(const RunCommandOptions& options, const LaunchEnvironment& la
   if ((*session)->world_size() == 1) return RunInThisProcess(options);
 
   Result<Setup> setup = LoadSetup(options, rank == 0);
-  // Every rank loads the same input, so bad input fails everywhere; rank 0 alone
-  // reports that, and the others only speak up about failures of their own (I/O).
-  const bool all_ok = AllRanksOk(setup.ok());
+  // Bad input is found by rank 0; a worker speaks up only about its own failures (a
+  // trials folder it cannot see, MPI).
+  const bool all_ok = AllRanksOk(setup.ok() && setup->rank_zero_failed_with == 0);
   if (!setup.ok()) {
     if (rank == 0) return ReportError(setup.status());
+    // A built-in objective that cannot be built fails rank 0 too, which says so.
     if (setup.status().kind() == ErrorKind::kBadInput) return ExitCodeFor(setup.status());
     return ReportError(setup.status().WithContext(fmt::format("rank {}", rank)));
   }
+  // Rank 0 says why; its workers leave with its exit code.
+  if (setup->rank_zero_failed_with != 0) return setup->rank_zero_failed_with;
   if (!all_ok) {
     if (rank == 0) PrintError("another rank failed to start; see its message");
     return kExitFailure;

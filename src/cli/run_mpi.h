@@ -39,7 +39,7 @@ std::unique_ptr<ProgressLine> MakeProgressLine(const RunCommandOptions& options,
 std::string UnsavedTrialsDirectory(const StudyConfig& config);
 void RemoveUnsavedTrials(const RunCommandOptions& options, const StudyConfig& config);
 
-// The effective config of a run or resume (every rank loads it itself).
+// The effective config of a `run` (its file and command line; rank 0 broadcasts it).
 Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options);
 // Rank 0 / the single process: the study the run goes on with (run_command.cc).
 Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options);

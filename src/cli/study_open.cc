@@ -194,11 +194,5 @@ Result<OpenedStudy> OpenStoredStudy(const std::string& path) {
   return GoOn(std::move(*stored), std::move(*config));
 }
 
-Result<StudyConfig> ReadStoredConfig(const std::string& path) {
-  Result<StudyDefinition> definition = ReadStudyDefinition(path, &LegacyDefinitionUpgrade());
-  if (!definition.ok()) return definition.status();
-  return StoredConfig(*definition, path);
-}
-
 
 }  // namespace mpitune::cli

@@ -40,8 +40,4 @@ Result<OpenedStudy> OpenUnstoredStudy(const StudyConfig& config);
 // `mpitune resume FILE`: the study stored in FILE, with its stored config.
 Result<OpenedStudy> OpenStoredStudy(const std::string& path);
 
-// The config a stored study runs with (what the worker ranks of a resumed study
-// need), without reading and replaying its history.
-Result<StudyConfig> ReadStoredConfig(const std::string& path);
-
 }  // namespace mpitune::cli

@@ -80,7 +80,7 @@ class FullDiskCliTest : public CliTest {
 TEST_F(FullDiskCliTest, ResumeOnAFullFileSystemFailsCleanlyWithoutASegfault) {
   const std::string config = WriteYaml("full.yaml", kStoppingStudy);
   const Invocation stopped = Run({"run", config, "--storage", "s.h5"}, 60);
-  ASSERT_EQ(stopped.exit_code, 1) << stopped.out << stopped.err;
+  ASSERT_EQ(stopped.exit_code, 75) << stopped.out << stopped.err;
   ASSERT_NE(stopped.err.find("interrupted by SIGTERM"), std::string::npos) << stopped.err;
   const std::string study = Bytes(dir_ / "s.h5");
   ASSERT_GT(study.size(), 16384u);

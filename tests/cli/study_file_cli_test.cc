@@ -104,7 +104,7 @@ TEST_F(StudyFileCliTest, ResumeGoesOnWithAStoppedStudy) {
                                   "touch stopped; kill -TERM $PPID; sleep 1; fi; echo mpitune: step=$MPITUNE_BUDGET "
                                   "loss={x1}\"]\n"));
   const Invocation stopped = Run({"run", path, "--storage", "s.h5"});
-  EXPECT_EQ(stopped.exit_code, 1) << stopped.out << stopped.err;
+  EXPECT_EQ(stopped.exit_code, 75) << stopped.out << stopped.err;
   EXPECT_NE(stopped.err.find("`mpitune resume s.h5`"), std::string::npos) << stopped.err;
   const Invocation between = Run({"status", "s.h5", "--json"});
   ASSERT_EQ(between.exit_code, 0) << between.err;

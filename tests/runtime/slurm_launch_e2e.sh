@@ -12,55 +12,13 @@
 #   (e) a step announcing 3 tasks whose MPI world is 1: refused after MPI_Init
 #   (f) srun --mpi=none -n 1: a lone task runs the study without MPI
 #
-# The cluster comes from slurm-localhost.sh, found at $MPITUNE_SLURM_TOOL (default
-# tests/tools/slurm-localhost.sh, a copy of the team's one-node Slurm tool). It is
-# used as it is when already up; otherwise this script starts it (as root) and stops
-# it again at the end. Exits 77 (ctest: skipped) with one line saying why when Slurm
-# is not there or cannot be started (`jobs/install-deps.sh --tests` installs it).
+# The cluster: tests/tools/slurm_test_cluster.sh (skipped, exit 77, where Slurm is not
+# there or cannot be started).
 set -u
 binary=$(realpath "$1")
 source_dir=$(realpath "$2")
-tool=${MPITUNE_SLURM_TOOL:-$source_dir/tests/tools/slurm-localhost.sh}
-
-skip() {
-  echo "slurm_launch_e2e: SKIP: $*"
-  exit 77
-}
-fail() {
-  echo "slurm_launch_e2e: FAIL: $*" >&2
-  exit 1
-}
-
-[[ -f $tool ]] || skip "no Slurm tool at $tool (set MPITUNE_SLURM_TOOL to slurm-localhost.sh)"
-export PATH="$PATH:/usr/sbin:/sbin"
-for command in srun sbatch slurmctld slurmd munged; do
-  [[ -x $(command -v "$command") ]] || skip "Slurm is not installed ($command not found; as root: $tool install)"
-done
-
-tmp=$(mktemp -d)
-started=0
-cleanup() {
-  if [[ $started -eq 1 ]]; then bash "$tool" stop >/dev/null 2>&1; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-if ! bash "$tool" status >/dev/null 2>&1; then
-  [[ $(id -u) -eq 0 ]] || skip "Slurm is not running and starting it needs root ($tool start)"
-  started=1
-  bash "$tool" start >"$tmp/start.log" 2>&1
-  code=$?
-  if [[ $code -ne 0 ]]; then
-    why=$(grep -m1 'ERROR' "$tmp/start.log" || echo "exit code $code after: $(tail -n 1 "$tmp/start.log")")
-    skip "cannot start Slurm with $tool start ($why; logs in ${SLURM_LOCAL_DIR:-/tmp/slurm-localhost}/log)"
-  fi
-fi
-eval "$(bash "$tool" env)"
-export SLURM_CONF
-
-# Open MPI leaks by design at finalize (see mpirun_e2e.sh); the jobs run as root.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+test_name=slurm_launch_e2e
+source "$source_dir/tests/tools/slurm_test_cluster.sh" "$source_dir"
 config="$source_dir/configs/default.yaml"
 trials=12
 t0=$SECONDS

@@ -6,8 +6,10 @@
 // order; they are the only blocking MPI calls, and only at start-up.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "mpitune/status.h"
 #include "runtime/protocol/transport.h"
@@ -35,6 +37,10 @@ class MpiSession {
 // Collective. True on every rank when `ok` is true on every rank: lets the ranks
 // agree that start-up worked before rank 0 waits for workers that are not coming.
 bool AllRanksOk(bool ok);
+
+// Collective. Rank 0's `bytes` on every rank (the length, then the bytes); what the
+// other ranks pass is ignored.
+Result<std::vector<std::uint8_t>> BroadcastFromRankZero(const std::vector<std::uint8_t>& bytes);
 
 // Collective. This rank's place among the worker ranks (world rank != 0) on its
 // node, found with MPI_Comm_split_type(MPI_COMM_TYPE_SHARED); nullopt on rank 0.

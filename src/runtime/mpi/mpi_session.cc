@@ -1,5 +1,8 @@
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 #include <mpi.h>
@@ -29,6 +32,20 @@ bool AllRanksOk(bool ok) {
   int all = 0;
   if (MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD) != MPI_SUCCESS) return false;
   return all == 1;
+}
+
+Result<std::vector<std::uint8_t>> BroadcastFromRankZero(const std::vector<std::uint8_t>& bytes) {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  std::uint64_t length = rank == 0 ? bytes.size() : 0;
+  MPITUNE_RETURN_IF_ERROR(MpiStatus(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast"));
+  if (length > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
+    return Status::Internal(fmt::format("MPI_Bcast: {} bytes is more than one broadcast carries", length));
+  }
+  std::vector<std::uint8_t> received = rank == 0 ? bytes : std::vector<std::uint8_t>(length);
+  MPITUNE_RETURN_IF_ERROR(MpiStatus(
+      MPI_Bcast(received.data(), static_cast<int>(length), MPI_UINT8_T, 0, MPI_COMM_WORLD), "MPI_Bcast"));
+  return received;
 }
 
 Result<std::optional<NodeWorkers>> FindNodeWorkers() {

@@ -1,8 +1,13 @@
 #include "runtime/worker/worker_setup.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "gpu/gpu.h"
 #include "runtime/worker/objective_execution.h"
@@ -14,6 +19,23 @@ std::string HostName() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0) return "unknown-host";
   return name;
+}
+
+Status CheckTrialsFolderVisible(const std::string& trials_dir) {
+  struct stat info {};
+  std::string why;
+  if (::stat(trials_dir.c_str(), &info) != 0) {
+    why = std::strerror(errno);
+  } else if (!S_ISDIR(info.st_mode)) {
+    why = "not a directory";
+  } else if (::access(trials_dir.c_str(), W_OK | X_OK) != 0) {
+    why = std::strerror(errno);
+  } else {
+    return Status::Ok();
+  }
+  return Status::Io(fmt::format("host {} cannot use the study's trials folder {} ({}): every node must see the "
+                                "file system that holds the study file, at the same path",
+                                HostName(), trials_dir, why));
 }
 
 std::string RecordedDevice(const DeviceAssignment& device, const GpuInfo& gpus) {

@@ -34,6 +34,11 @@ Result<std::unique_ptr<WorkerSetup>> PrepareWorker(const StudyConfig& config, st
 
 std::string HostName();
 
+// A worker rank of a command study, before it takes work: the study's trials folder
+// (made by rank 0) must be a directory this rank can write, else an Io error naming
+// this host and the folder (the nodes do not share the study's file system).
+Status CheckTrialsFolderVisible(const std::string& trials_dir);
+
 // What a worker's runs record as their device: the UUIDs of its GPUs, as nvidia-smi
 // shows them ("GPU-8f3a..."; several joined by ','), where the CUDA runtime reports
 // them; else the CUDA_VISIBLE_DEVICES entries; "cpu" without a GPU.
