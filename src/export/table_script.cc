@@ -26,7 +26,13 @@ std::string RowLiteral(const std::vector<Value>& row, const ExportOptions& optio
 
 std::string InsertHead(const Table& table, const ExportOptions& options, bool first) {
   const std::string name = QuoteName(table.name, options.dialect);
-  if (options.dialect == SqlDialect::kSqlite) return fmt::format("INSERT INTO {} VALUES\n", name);
+  if (options.dialect == SqlDialect::kSqlite) {
+    // Named columns: a table that an export of more hyperparameters created takes
+    // these rows too (the missing ones are NULL).
+    std::string columns = kPartitionColumn;
+    for (const Column& column : table.columns) columns += ", " + QuoteName(column.name, options.dialect);
+    return fmt::format("INSERT INTO {} ({}) VALUES\n", name, columns);
+  }
   return fmt::format("INSERT {} TABLE {} {} VALUES\n", first ? "OVERWRITE" : "INTO", name, PartitionClause(options));
 }
 

@@ -224,7 +224,7 @@ TEST_F(ExportTest, LongTablesAreSplitIntoBoundedStatements) {
   const std::string script = Export({study}, options);
   std::size_t inserts = 0;
   std::size_t start = 0;
-  while ((start = script.find("INSERT INTO \"hpo_reports\"", start)) != std::string::npos) {
+  while ((start = script.find("INSERT INTO \"hpo_reports\" (", start)) != std::string::npos) {
     const std::size_t end = script.find(";\n", start);
     EXPECT_LE(end + 2 - start, options.max_statement_bytes);
     ++inserts;
