@@ -49,6 +49,16 @@ Json TrialJson(const Study& study, const StudyTrial& trial, std::size_t position
   return out;
 }
 
+// A float that reads back as a float in YAML 1.1 too (PyYAML wants a '.': 27.0,
+// 1.0e-05); JSON has no NaN or Inf, so none comes here.
+std::string YamlFloat(double value) {
+  std::string text = fmt::format("{}", value);
+  if (text.find('.') != std::string::npos) return text;
+  const std::size_t exponent = text.find('e');
+  if (exponent == std::string::npos) return text + ".0";
+  return text.insert(exponent, ".0");
+}
+
 // JSON into YAML, keeping each scalar's type: strings that look like numbers or
 // bools are quoted by the emitter's own rules only when they are strings.
 void EmitYaml(YAML::Emitter& out, const Json& json) {
@@ -83,7 +93,7 @@ void EmitYaml(YAML::Emitter& out, const Json& json) {
     case Json::value_t::boolean: out << json.get<bool>(); break;
     case Json::value_t::number_integer: out << json.get<std::int64_t>(); break;
     case Json::value_t::number_unsigned: out << json.get<std::uint64_t>(); break;
-    case Json::value_t::number_float: out << fmt::format("{}", json.get<double>()); break;
+    case Json::value_t::number_float: out << YamlFloat(json.get<double>()); break;
     default: out << YAML::Null; break;
   }
 }
