@@ -15,6 +15,7 @@
 #include "cli/pbt_schedule.h"
 #include "mpitune/study.h"
 #include "trial/command_trial.h"
+#include "trial/easyrec_param.h"
 #include "trial/params_json.h"
 
 namespace mpitune::cli {
@@ -150,8 +151,7 @@ int RunBestCommand(const BestCommandOptions& options) {
   }
   if (options.format == "easyrec") {
     // EasyRec's hpo_param file: {"param": {"name": value}} with the original names.
-    const Json param = {{"param", ParamsJsonObject(study->space, best->params)}};
-    fmt::print("{}\n", Dump(param, 2));
+    fmt::print("{}", EasyRecParamText(study->space, best->params));
     return kExitOk;
   }
   if (options.format == "env") {

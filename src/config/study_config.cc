@@ -21,6 +21,11 @@
 //     # Choice and constant values are strings, numbers or bools: plain true/false
 //     # -> bool, integers -> int64, other numbers -> double, anything else (quoted
 //     # scalars included) -> string.
+//   space_from: hyperparams.json
+//                            # EasyRec's hyperparams.json or an NNI search_space.json
+//                            # (easyrec_space.h), relative to this file; its parameters
+//                            # come first, then those of space: (optional then). The
+//                            # study stores the config with the space written out.
 //   scheduler:
 //     type: asha             # fifo | sha | asha | hyperband, default asha
 //     variant: promotion     # promotion | stopping, default promotion (asha, hyperband)
@@ -38,7 +43,8 @@
 //       # list to write; a stored config's string is split on whitespace, as it was
 //       # when it ran). {name} is replaced
 //       # by the parameter's value; also {trial_id}, {budget}, {checkpoint_dir},
-//       # {restore_from}, {params_json}, {resume_step}. A placeholder is '{' + [A-Za-z0-9_.-]+ + '}';
+//       # {restore_from}, {params_json}, {hpo_param_path} (EasyRec's
+//       # {"param": {...}} file), {resume_step}. A placeholder is '{' + [A-Za-z0-9_.-]+ + '}';
 //       # other braces (JSON, "{}") are left alone.
 //     shell: false           # run the command through /bin/sh -c, default false
 //     timeout: 0             # seconds >= 0, 0 = no limit, default 0
@@ -96,6 +102,7 @@
 #include "mpitune/scheduler.h"
 #include "mpitune/space.h"
 #include "mpitune/status.h"
+#include "config/easyrec_space.h"
 #include "config/yaml_reader.h"
 
 namespace mpitune {
@@ -103,7 +110,7 @@ namespace {
 
 using namespace yaml;  // NOLINT: this file is the schema over the general readers
 
-constexpr std::array<std::string_view, 5> kTopKeys = {"study", "space", "scheduler", "trial",
+constexpr std::array<std::string_view, 6> kTopKeys = {"study", "space", "space_from", "scheduler", "trial",
                                                       "resources"};
 constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode", "seed",
                                                         "storage"};
@@ -118,8 +125,8 @@ constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "de
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
 constexpr std::array<std::string_view, 6> kAllParamKeys = {"type", "low",    "high",
                                                            "log",  "values", "value"};
-constexpr std::array<std::string_view, 6> kBuiltinPlaceholders = {
-    "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json", "resume_step"};
+constexpr std::array<std::string_view, 7> kBuiltinPlaceholders = {
+    "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json", "hpo_param_path", "resume_step"};
 
 
 // A study config is a page or two of YAML; 16 MiB leaves room for 100,000 choices.
@@ -338,13 +345,14 @@ Status CheckParamName(const std::string& name, const std::string& path) {
   return Status::Ok();
 }
 
-Status ParseSpace(const YAML::Node& node, StudyConfig* config) {
+// The parameters of `space:`, after `params` (those space_from imported).
+Status ReadSpace(const YAML::Node& node, std::vector<ParamSpec>& params) {
   const std::string path = "space";
   if (!node.IsMap() || node.size() == 0) {
     return Expected(path, "a non-empty mapping of parameters", node);
   }
-  std::vector<ParamSpec> params;
   std::set<std::string> seen;
+  for (const ParamSpec& imported : params) seen.insert(imported.name);
   for (const auto& entry : node) {
     if (!entry.first.IsScalar()) return Fail(path, "parameter names must be strings");
     ParamSpec spec;
@@ -355,9 +363,41 @@ Status ParseSpace(const YAML::Node& node, StudyConfig* config) {
     MPITUNE_RETURN_IF_ERROR(ReadParam(entry.second, param_path, &spec));
     params.push_back(std::move(spec));
   }
-  auto space = SearchSpace::Create(std::move(params));
+  return Status::Ok();
+}
+
+// space_from: FILE (EasyRec's hyperparams.json or an NNI search_space.json, see
+// easyrec_space.h), relative to the config's folder; `override` (run
+// --space-from-easyrec) replaces it. The study keeps a config that holds the imported
+// space itself, so `resume` needs no other file.
+Status ParseSpace(const MapReader& map, const YAML::Node& root, const std::optional<std::string>& override,
+                  StudyConfig* config) {
+  std::string from;
+  if (override) {
+    from = *override;
+  } else if (const auto space_from = map.Get("space_from")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*space_from, "space_from", &from));
+    const std::filesystem::path given(from);
+    if (given.is_relative()) from = (std::filesystem::path(config->source).parent_path() / given).string();
+  }
+  std::vector<ParamSpec> params;
+  if (!from.empty()) {
+    Result<std::vector<ParamSpec>> imported = ReadEasyRecSpaceFile(from);
+    if (!imported.ok()) return Fail(override ? "--space-from-easyrec" : "space_from", imported.status().message());
+    params = std::move(imported).value();
+  }
+  const auto space_node = map.Get("space");
+  if (!space_node && params.empty()) return Fail("space", "required section is missing (or set space_from)");
+  if (space_node) MPITUNE_RETURN_IF_ERROR(ReadSpace(*space_node, params));
+  auto space = SearchSpace::Create(params);
   if (!space.ok()) return space.status();
   config->space = std::move(space).value();
+  if (!from.empty()) {
+    YAML::Node rest = YAML::Clone(root);
+    rest.remove("space_from");
+    rest.remove("space");
+    config->yaml_text = YAML::Dump(rest) + "\n" + SpaceSectionYaml(params);
+  }
   return Status::Ok();
 }
 
@@ -683,7 +723,8 @@ Status ParseResources(const YAML::Node& node, ResourceSpec* resources) {
 // ---------------------------------------------------------------------------
 // The document.
 
-Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, StudyConfig* config) {
+Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, const std::optional<std::string>& space_from,
+                     StudyConfig* config) {
   if (!root.IsMap()) {
     return Expected("", "a mapping with study, space, scheduler, trial and resources", root);
   }
@@ -692,9 +733,7 @@ Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, StudyConfig* c
   const auto study = map.Get("study");
   if (!study) return Fail("study", "required section is missing (it must set name)");
   MPITUNE_RETURN_IF_ERROR(ParseStudy(*study, config));
-  const auto space = map.Get("space");
-  if (!space) return Fail("space", "required section is missing");
-  MPITUNE_RETURN_IF_ERROR(ParseSpace(*space, config));
+  MPITUNE_RETURN_IF_ERROR(ParseSpace(map, root, space_from, config));
   if (const auto scheduler = map.Get("scheduler")) {
     MPITUNE_RETURN_IF_ERROR(ParseScheduler(*scheduler, &config->scheduler));
   }
@@ -712,7 +751,7 @@ Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, StudyConfig* c
 }
 
 Status ParseText(const std::string& yaml_text, const std::string& source, ConfigOrigin origin,
-                 StudyConfig* config) {
+                 const std::optional<std::string>& space_from, StudyConfig* config) {
   YAML::Node root;
   try {
     MPITUNE_RETURN_IF_ERROR(CheckOneDocument(yaml_text, source));
@@ -723,7 +762,7 @@ Status ParseText(const std::string& yaml_text, const std::string& source, Config
   // The readers check node types before converting, so yaml-cpp should not throw;
   // this is the backstop that keeps malformed input from escaping as an exception.
   try {
-    return ParseDocument(root, origin, config).WithContext(source);
+    return ParseDocument(root, origin, space_from, config).WithContext(source);
   } catch (const YAML::Exception& error) {
     return Status::BadInput(fmt::format("{}: invalid config: {}", source, error.msg));
   }
@@ -732,11 +771,11 @@ Status ParseText(const std::string& yaml_text, const std::string& source, Config
 }  // namespace
 
 Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source,
-                                     ConfigOrigin origin) {
+                                     ConfigOrigin origin, const std::optional<std::string>& space_from) {
   StudyConfig config;
   config.source = source.empty() ? "<config>" : source;
   config.yaml_text = yaml_text;
-  const Status status = ParseText(yaml_text, config.source, origin, &config);
+  const Status status = ParseText(yaml_text, config.source, origin, space_from, &config);
   if (!status.ok()) return Status::BadInput(Escape(status.message()));
   return config;
 }
@@ -753,7 +792,7 @@ std::string TrialsDirectory(const StudyConfig& config) {
   return (storage.parent_path() / (config.name + ".trials")).string();
 }
 
-Result<StudyConfig> LoadStudyConfigFile(const std::string& path) {
+Result<StudyConfig> LoadStudyConfigFile(const std::string& path, const std::optional<std::string>& space_from) {
   namespace fs = std::filesystem;
   std::error_code error;
   const fs::file_status status = fs::status(path, error);
@@ -784,7 +823,7 @@ Result<StudyConfig> LoadStudyConfigFile(const std::string& path) {
   if (text.size() > kMaxConfigBytes) {
     return Status::BadInput(fmt::format("{}: too large for a study config (at most {} MiB)", path, kMaxConfigBytes >> 20));
   }
-  return ParseStudyConfig(text, path);
+  return ParseStudyConfig(text, path, ConfigOrigin::kUser, space_from);
 }
 
 }  // namespace mpitune

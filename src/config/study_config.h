@@ -77,9 +77,13 @@ struct StudyConfig {
 // was split on whitespace): a stored config is read as it was then.
 enum class ConfigOrigin { kUser, kStored };
 
+// `space_from`: a search space file that replaces the config's space_from (run
+// --space-from-easyrec).
 Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source,
-                                     ConfigOrigin origin = ConfigOrigin::kUser);
-Result<StudyConfig> LoadStudyConfigFile(const std::string& path);
+                                     ConfigOrigin origin = ConfigOrigin::kUser,
+                                     const std::optional<std::string>& space_from = std::nullopt);
+Result<StudyConfig> LoadStudyConfigFile(const std::string& path,
+                                        const std::optional<std::string>& space_from = std::nullopt);
 
 // config.trials_dir, or "<folder of config.storage>/<name>.trials", absolute.
 std::string TrialsDirectory(const StudyConfig& config);

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "base/posix_file.h"
+#include "trial/easyrec_param.h"
 
 extern char** environ;
 
@@ -118,6 +119,7 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
   if (resume_step > 0.0) context.restore_from = context.checkpoint_dir;
   context.resume_step = resume_step;
   context.params_json_path = (fs::path(dir) / "params.json").string();
+  context.hpo_param_path = (fs::path(dir) / "hpo_param.json").string();
   context.cuda_visible_devices = settings_.cuda_visible_devices;
   context.params = ParamEnvironment(settings_.space, config);
 
@@ -133,6 +135,13 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
     return;
   }
   if (Status written = WriteParamsJson(context.params_json_path, trial_, budget_, settings_.space, config);
+      !written.ok()) {
+    setup_error_ = written.message();
+    return;
+  }
+  std::vector<ParamValue> values;
+  for (std::size_t i = 0; i < settings_.space.size(); ++i) values.push_back(settings_.space.Value(config, i));
+  if (Status written = WriteTrialFile(context.hpo_param_path, EasyRecParamText(settings_.space, values));
       !written.ok()) {
     setup_error_ = written.message();
     return;
