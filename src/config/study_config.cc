@@ -58,6 +58,11 @@
 //     report_every: 1        # built-in objectives: report every N budget units, > 0
 //     fail_fast: 5           # integer >= 0: stop starting trials once this many have
 //                            # failed and none succeeded; 0 = never; default 5
+//     metric_file:           # command trials: metrics appended to a file as JSON lines,
+//       path: hpo_metrics.json  # e.g. EasyRec's --hpo_metric_save_path; relative to the
+//                            # trial's folder; {metric_file} in the command is its path
+//       metric: auc          # the key of the metric, default study.metric
+//       step: global_step    # the key of the step, default global_step
 //     env: {KEY: value}      # extra environment for command trials, default {}
 //     log_limit: 67108864    # bytes each of a run's stdout.log/stderr.log keeps (its first
 //                            # and last halves), integer >= 0, 0 = no cap, default 64 MiB
@@ -117,16 +122,18 @@ constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode"
 constexpr std::array<std::string_view, 9> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
     "eta",  "grace",   "sampler",    "grid_points"};
-constexpr std::array<std::string_view, 12> kTrialKeys = {
+constexpr std::array<std::string_view, 13> kTrialKeys = {
     "objective",    "command",  "shell",         "timeout",      "stop_grace", "lost_after", "fail_fast",
-    "metric_regex", "metric_regex_groups", "report_every", "env", "log_limit"};
+    "metric_regex", "metric_regex_groups", "report_every", "env", "log_limit", "metric_file"};
+constexpr std::array<std::string_view, 3> kMetricFileKeys = {"path", "metric", "step"};
 constexpr std::array<std::string_view, 2> kRegexGroupKeys = {"value", "step"};
 constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "devices"};
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
 constexpr std::array<std::string_view, 6> kAllParamKeys = {"type", "low",    "high",
                                                            "log",  "values", "value"};
-constexpr std::array<std::string_view, 7> kBuiltinPlaceholders = {
-    "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json", "hpo_param_path", "resume_step"};
+constexpr std::array<std::string_view, 8> kBuiltinPlaceholders = {
+    "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json", "hpo_param_path", "metric_file",
+    "resume_step"};
 
 
 // A study config is a page or two of YAML; 16 MiB leaves room for 100,000 choices.
@@ -609,6 +616,23 @@ Status ReadEnv(const YAML::Node& node, const std::string& path,
   return Status::Ok();
 }
 
+Status ReadMetricFile(const YAML::Node& node, const std::string& path, std::optional<MetricFileSpec>* out) {
+  MapReader map;
+  MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, path, kMetricFileKeys, &map));
+  MetricFileSpec spec;
+  const auto file = map.Get("path");
+  if (!file) return Fail(map.KeyPath("path"), "required key is missing");
+  MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*file, map.KeyPath("path"), &spec.path));
+  if (const auto metric = map.Get("metric")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*metric, map.KeyPath("metric"), &spec.key));
+  }
+  if (const auto step = map.Get("step")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*step, map.KeyPath("step"), &spec.step_key));
+  }
+  *out = std::move(spec);
+  return Status::Ok();
+}
+
 Status ReadObjective(const YAML::Node& node, const std::string& path, std::string* out) {
   const std::vector<std::string> names = BuiltinObjectiveNames();
   if (node.IsScalar() && std::find(names.begin(), names.end(), node.Scalar()) != names.end()) {
@@ -650,6 +674,10 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, ConfigOrigin
   }
   if (const auto shell = map.Get("shell"))
     MPITUNE_RETURN_IF_ERROR(ReadBool(*shell, map.KeyPath("shell"), &trial->shell));
+  if (const auto metric_file = map.Get("metric_file")) {
+    if (!command) return Fail(map.KeyPath("metric_file"), "goes with trial.command");
+    MPITUNE_RETURN_IF_ERROR(ReadMetricFile(*metric_file, map.KeyPath("metric_file"), &trial->metric_file));
+  }
   if (const auto timeout = map.Get("timeout")) {
     MPITUNE_RETURN_IF_ERROR(
         ReadNumber(*timeout, map.KeyPath("timeout"), Bound{0.0, true}, &trial->timeout_seconds));

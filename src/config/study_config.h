@@ -24,6 +24,14 @@ struct MetricRegexGroups {
   int step = 0;  // 0: none; steps then count 1, 2, 3, ... per matched line
 };
 
+// trial.metric_file: metrics a command trial appends to a file as JSON lines, such as
+// EasyRec's --hpo_metric_save_path: {"auc": 0.67, "loss": 0.16, "global_step": 1000}.
+struct MetricFileSpec {
+  std::string path;                     // relative to the trial's folder, or absolute
+  std::string key;                      // the metric's key; empty: study.metric
+  std::string step_key = "global_step";
+};
+
 struct TrialSpec {
   // Exactly one of `objective` (a built-in, see objective.h) or `command` is set.
   std::string objective;
@@ -39,6 +47,7 @@ struct TrialSpec {
   std::string metric_regex;      // optional: a regex whose group 1 is the metric
   // nullopt: value in group 1, step in group 2 where the regex has one.
   std::optional<MetricRegexGroups> metric_regex_groups;
+  std::optional<MetricFileSpec> metric_file;
   double report_every = 1.0;     // built-in objectives: report every N budget units
   // Stop handing out trials once this many have failed before any succeeded. 0 = never.
   std::int64_t fail_fast = 5;

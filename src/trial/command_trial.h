@@ -39,7 +39,7 @@ namespace mpitune {
 
 // What the worker knows about this run of a trial, for the placeholders
 // {trial_id}, {budget}, {checkpoint_dir}, {restore_from}, {params_json},
-// {hpo_param_path}, {resume_step} and the MPITUNE_* environment variables.
+// {hpo_param_path}, {metric_file}, {resume_step} and the MPITUNE_* environment variables.
 struct TrialContext {
   TrialId trial = -1;
   double budget = 0.0;
@@ -54,6 +54,7 @@ struct TrialContext {
   // it); 0 = fresh start. A trial whose checkpoint is later reports that step again.
   double resume_step = 0.0;
   std::string hpo_param_path;  // EasyRec's {"param": {...}} (easyrec_param.h)
+  std::string metric_file;     // trial.metric_file's absolute path, or empty
 };
 
 // The argv to spawn. With spec.shell false, each template element becomes exactly
@@ -115,6 +116,11 @@ struct CommandTrialOptions {
   // Each of stdout.log and stderr.log keeps at most about this many bytes of a run:
   // the first half and the last (trial.log_limit); 0 = no cap.
   std::uint64_t log_limit_bytes = 64ull << 20;
+  // trial.metric_file: an absolute path followed as it grows (empty: none), the
+  // metric's key (empty: `metric`) and the step's key.
+  std::string metric_file;
+  std::string metric_file_key;
+  std::string metric_file_step_key = "global_step";
 };
 
 struct TrialExit {

@@ -79,6 +79,11 @@ CommandRunnerSettings MakeCommandRunnerSettings(const StudyConfig& config, const
   settings.options.metric = config.metric;
   settings.options.metric_regex = config.trial.metric_regex;
   settings.options.metric_regex_groups = config.trial.metric_regex_groups;
+  if (config.trial.metric_file) {
+    settings.options.metric_file = config.trial.metric_file->path;  // made absolute per trial (Launch)
+    settings.options.metric_file_key = config.trial.metric_file->key;
+    settings.options.metric_file_step_key = config.trial.metric_file->step_key;
+  }
   settings.options.timeout_seconds = config.trial.timeout_seconds;
   settings.options.log_limit_bytes = config.trial.log_limit_bytes;
   settings.options.stop_grace_seconds = config.trial.stop_grace_seconds;
@@ -120,6 +125,11 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
   context.resume_step = resume_step;
   context.params_json_path = (fs::path(dir) / "params.json").string();
   context.hpo_param_path = (fs::path(dir) / "hpo_param.json").string();
+  CommandTrialOptions options = settings_.options;
+  if (!options.metric_file.empty()) {
+    options.metric_file = (fs::path(dir) / options.metric_file).string();  // an absolute path stays
+    context.metric_file = options.metric_file;
+  }
   context.cuda_visible_devices = settings_.cuda_visible_devices;
   context.params = ParamEnvironment(settings_.space, config);
 
@@ -147,7 +157,7 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
     return;
   }
   const std::vector<std::string> env = BuildTrialEnvironment(settings_.spec, context, environ);
-  Result<std::unique_ptr<CommandTrial>> started = CommandTrial::Start(*argv, env, dir, settings_.options, now);
+  Result<std::unique_ptr<CommandTrial>> started = CommandTrial::Start(*argv, env, dir, options, now);
   if (!started.ok()) {
     setup_error_ = started.status().message();
     return;
