@@ -63,6 +63,11 @@
 //                            # trial's folder; {metric_file} in the command is its path
 //       metric: auc          # the key of the metric, default study.metric
 //       step: global_step    # the key of the step, default global_step
+//     config_template: {path: pipeline.config.tmpl, output: pipeline.config}
+//                            # command trials: a file rendered per trial into its folder
+//                            # ({config_file} in the command), {{name}} -> a value
+//                            # (config_template.h); path relative to this file, or text:
+//                            # the template itself; output default the template's name
 //     env: {KEY: value}      # extra environment for command trials, default {}
 //     log_limit: 67108864    # bytes each of a run's stdout.log/stderr.log keeps (its first
 //                            # and last halves), integer >= 0, 0 = no cap, default 64 MiB
@@ -107,6 +112,7 @@
 #include "mpitune/scheduler.h"
 #include "mpitune/space.h"
 #include "mpitune/status.h"
+#include "config/config_template.h"
 #include "config/easyrec_space.h"
 #include "config/yaml_reader.h"
 
@@ -122,18 +128,21 @@ constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode"
 constexpr std::array<std::string_view, 9> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
     "eta",  "grace",   "sampler",    "grid_points"};
-constexpr std::array<std::string_view, 13> kTrialKeys = {
+constexpr std::array<std::string_view, 14> kTrialKeys = {
     "objective",    "command",  "shell",         "timeout",      "stop_grace", "lost_after", "fail_fast",
-    "metric_regex", "metric_regex_groups", "report_every", "env", "log_limit", "metric_file"};
+    "metric_regex", "metric_regex_groups", "report_every", "env", "log_limit", "metric_file", "config_template"};
+constexpr std::array<std::string_view, 3> kConfigTemplateKeys = {"path", "text", "output"};
+// A template is a config file, not data.
+constexpr std::size_t kMaxTemplateBytes = 1u << 20;
 constexpr std::array<std::string_view, 3> kMetricFileKeys = {"path", "metric", "step"};
 constexpr std::array<std::string_view, 2> kRegexGroupKeys = {"value", "step"};
 constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "devices"};
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
 constexpr std::array<std::string_view, 6> kAllParamKeys = {"type", "low",    "high",
                                                            "log",  "values", "value"};
-constexpr std::array<std::string_view, 8> kBuiltinPlaceholders = {
+constexpr std::array<std::string_view, 9> kBuiltinPlaceholders = {
     "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json", "hpo_param_path", "metric_file",
-    "resume_step"};
+    "config_file", "resume_step"};
 
 
 // A study config is a page or two of YAML; 16 MiB leaves room for 100,000 choices.
@@ -377,8 +386,8 @@ Status ReadSpace(const YAML::Node& node, std::vector<ParamSpec>& params) {
 // easyrec_space.h), relative to the config's folder; `override` (run
 // --space-from-easyrec) replaces it. The study keeps a config that holds the imported
 // space itself, so `resume` needs no other file.
-Status ParseSpace(const MapReader& map, const YAML::Node& root, const std::optional<std::string>& override,
-                  StudyConfig* config) {
+Status ParseSpace(const MapReader& map, const std::optional<std::string>& override, StudyConfig* config,
+                  std::vector<ParamSpec>* imported_space) {
   std::string from;
   if (override) {
     from = *override;
@@ -399,12 +408,7 @@ Status ParseSpace(const MapReader& map, const YAML::Node& root, const std::optio
   auto space = SearchSpace::Create(params);
   if (!space.ok()) return space.status();
   config->space = std::move(space).value();
-  if (!from.empty()) {
-    YAML::Node rest = YAML::Clone(root);
-    rest.remove("space_from");
-    rest.remove("space");
-    config->yaml_text = YAML::Dump(rest) + "\n" + SpaceSectionYaml(params);
-  }
+  if (!from.empty()) *imported_space = params;
   return Status::Ok();
 }
 
@@ -633,6 +637,50 @@ Status ReadMetricFile(const YAML::Node& node, const std::string& path, std::opti
   return Status::Ok();
 }
 
+// config_template: {path: FILE | text: TEXT, output: NAME}. A path is read now,
+// relative to the config's folder (`config_dir`); the study stores the text itself.
+Status ReadConfigTemplate(const YAML::Node& node, const std::string& path, const SearchSpace& space,
+                          const std::string& config_dir, TrialSpec* trial, bool* read_file) {
+  MapReader map;
+  MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, path, kConfigTemplateKeys, &map));
+  const auto file = map.Get("path");
+  const auto text = map.Get("text");
+  if (file.has_value() == text.has_value()) return Fail(path, "set exactly one of path or text");
+  std::string body;
+  std::string name;
+  if (text) {
+    MPITUNE_RETURN_IF_ERROR(ReadString(*text, map.KeyPath("text"), &body));
+  } else {
+    std::string given;
+    MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*file, map.KeyPath("path"), &given));
+    std::filesystem::path where(given);
+    if (where.is_relative()) where = std::filesystem::path(config_dir) / where;
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(where, error) || std::filesystem::file_size(where, error) > kMaxTemplateBytes) {
+      return Fail(map.KeyPath("path"), fmt::format("{}: not a readable file of at most 1 MiB", where.string()));
+    }
+    std::ifstream in(where, std::ios::binary);
+    std::ostringstream read;
+    read << in.rdbuf();
+    if (!in && !in.eof()) return Fail(map.KeyPath("path"), fmt::format("{}: cannot read", where.string()));
+    body = read.str();
+    name = where.filename().string();
+    *read_file = true;
+  }
+  if (const auto output = map.Get("output")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*output, map.KeyPath("output"), &name));
+  }
+  if (name.empty()) return Fail(map.KeyPath("output"), "required with text");
+  if (name.find('/') != std::string::npos || name == "." || name == ".." || name == "stdout.log" ||
+      name == "stderr.log" || name == "params.json" || name == "hpo_param.json") {
+    return Fail(map.KeyPath("output"), fmt::format("a file name in the trial's folder, not '{}'", Escape(name)));
+  }
+  MPITUNE_RETURN_IF_ERROR(CheckConfigTemplate(body, space, path));
+  trial->config_template = std::move(body);
+  trial->config_template_output = std::move(name);
+  return Status::Ok();
+}
+
 Status ReadObjective(const YAML::Node& node, const std::string& path, std::string* out) {
   const std::vector<std::string> names = BuiltinObjectiveNames();
   if (node.IsScalar() && std::find(names.begin(), names.end(), node.Scalar()) != names.end()) {
@@ -648,7 +696,8 @@ Status ReadObjective(const YAML::Node& node, const std::string& path, std::strin
   return status;
 }
 
-Status ParseTrial(const YAML::Node& node, const SearchSpace& space, ConfigOrigin origin, TrialSpec* trial) {
+Status ParseTrial(const YAML::Node& node, const SearchSpace& space, ConfigOrigin origin, const std::string& config_dir,
+                  TrialSpec* trial, bool* read_template) {
   MapReader map;
   MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, "trial", kTrialKeys, &map));
   const auto objective = map.Get("objective");
@@ -677,6 +726,11 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, ConfigOrigin
   if (const auto metric_file = map.Get("metric_file")) {
     if (!command) return Fail(map.KeyPath("metric_file"), "goes with trial.command");
     MPITUNE_RETURN_IF_ERROR(ReadMetricFile(*metric_file, map.KeyPath("metric_file"), &trial->metric_file));
+  }
+  if (const auto config_template = map.Get("config_template")) {
+    if (!command) return Fail(map.KeyPath("config_template"), "goes with trial.command");
+    MPITUNE_RETURN_IF_ERROR(ReadConfigTemplate(*config_template, map.KeyPath("config_template"), space, config_dir,
+                                               trial, read_template));
   }
   if (const auto timeout = map.Get("timeout")) {
     MPITUNE_RETURN_IF_ERROR(
@@ -761,7 +815,8 @@ Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, const std::opt
   const auto study = map.Get("study");
   if (!study) return Fail("study", "required section is missing (it must set name)");
   MPITUNE_RETURN_IF_ERROR(ParseStudy(*study, config));
-  MPITUNE_RETURN_IF_ERROR(ParseSpace(map, root, space_from, config));
+  std::vector<ParamSpec> imported_space;
+  MPITUNE_RETURN_IF_ERROR(ParseSpace(map, space_from, config, &imported_space));
   if (const auto scheduler = map.Get("scheduler")) {
     MPITUNE_RETURN_IF_ERROR(ParseScheduler(*scheduler, &config->scheduler));
   }
@@ -771,7 +826,29 @@ Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, const std::opt
   const auto trial = map.Get("trial");
   if (!trial)
     return Fail("trial", "required section is missing (set exactly one of objective or command)");
-  MPITUNE_RETURN_IF_ERROR(ParseTrial(*trial, config->space, origin, &config->trial));
+  bool read_template = false;
+  MPITUNE_RETURN_IF_ERROR(ParseTrial(*trial, config->space, origin,
+                                     std::filesystem::path(config->source).parent_path().string(), &config->trial,
+                                     &read_template));
+  // What came from other files goes into the stored config itself, so that `resume`
+  // needs none of them and sees what this run saw.
+  if (!imported_space.empty() || read_template) {
+    YAML::Node rest = YAML::Clone(root);
+    if (read_template) {
+      YAML::Node written;
+      written["text"] = *config->trial.config_template;
+      written["output"] = config->trial.config_template_output;
+      rest["trial"]["config_template"] = written;
+    }
+    std::string space_text;
+    if (!imported_space.empty()) {
+      std::vector<ParamSpec> all = config->space.params();
+      rest.remove("space_from");
+      rest.remove("space");
+      space_text = "\n" + SpaceSectionYaml(all);
+    }
+    config->yaml_text = YAML::Dump(rest) + space_text;
+  }
   if (const auto resources = map.Get("resources")) {
     MPITUNE_RETURN_IF_ERROR(ParseResources(*resources, &config->resources));
   }

@@ -48,6 +48,10 @@ struct TrialSpec {
   // nullopt: value in group 1, step in group 2 where the regex has one.
   std::optional<MetricRegexGroups> metric_regex_groups;
   std::optional<MetricFileSpec> metric_file;
+  // trial.config_template (config_template.h): the template's text, and the file name
+  // in the trial's folder it is rendered to ({config_file} in the command).
+  std::optional<std::string> config_template;
+  std::string config_template_output;
   double report_every = 1.0;     // built-in objectives: report every N budget units
   // Stop handing out trials once this many have failed before any succeeded. 0 = never.
   std::int64_t fail_fast = 5;

@@ -61,6 +61,7 @@ std::vector<std::string> BuildTrialEnvironment(const TrialSpec& spec, const Tria
   env.Set("MPITUNE_PARAMS_JSON", context.params_json_path);
   env.Set("MPITUNE_HPO_PARAM_PATH", context.hpo_param_path);
   if (!context.metric_file.empty()) env.Set("MPITUNE_METRIC_FILE", context.metric_file);
+  if (!context.config_file.empty()) env.Set("MPITUNE_CONFIG_FILE", context.config_file);
   for (const auto& [name, value] : context.params) env.Set(name, value);
   if (context.cuda_visible_devices) env.Set("CUDA_VISIBLE_DEVICES", *context.cuda_visible_devices);
   return env.Take();

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "base/posix_file.h"
+#include "config/config_template.h"
 #include "trial/easyrec_param.h"
 
 extern char** environ;
@@ -115,6 +116,21 @@ CommandExecution::CommandExecution(const CommandRunnerSettings& settings, const 
 
 CommandExecution::~CommandExecution() = default;
 
+Status CommandExecution::WriteConfigFile(const Config& config, const TrialContext& context) const {
+  const auto value_of = [&](const std::string& name) -> std::optional<std::string> {
+    if (const std::optional<std::size_t> i = settings_.space.Find(name)) return settings_.space.Format(config, *i);
+    if (name == "trial_id") return std::to_string(context.trial);
+    if (name == "budget") return fmt::format("{}", context.budget);
+    if (name == "checkpoint_dir") return context.checkpoint_dir;
+    if (name == "restore_from") return context.restore_from;
+    if (name == "resume_step") return fmt::format("{}", context.resume_step);
+    return std::nullopt;
+  };
+  Result<std::string> text = RenderConfigTemplate(*settings_.spec.config_template, value_of);
+  if (!text.ok()) return text.status();
+  return WriteTrialFile(context.config_file, *text);
+}
+
 void CommandExecution::Launch(const Config& config, double resume_step, double now) {
   const std::string dir = TrialDirectory(settings_.trials_dir, trial_);
   TrialContext context;
@@ -138,6 +154,13 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
   if (error) {
     setup_error_ = fmt::format("cannot create {}: {}", context.checkpoint_dir, error.message());
     return;
+  }
+  if (settings_.spec.config_template) {
+    context.config_file = (fs::path(dir) / settings_.spec.config_template_output).string();
+    if (Status rendered = WriteConfigFile(config, context); !rendered.ok()) {
+      setup_error_ = rendered.message();
+      return;
+    }
   }
   Result<std::vector<std::string>> argv = ExpandCommand(settings_.spec, settings_.space, config, context);
   if (!argv.ok()) {
