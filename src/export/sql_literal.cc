@@ -8,13 +8,22 @@
 namespace mpitune::sql {
 namespace {
 
-// Hive and MaxCompute read a backslash escape in string literals: the usual letters,
-// and three octal digits for any byte (both grammars' unescapeSQLString).
-std::string BackslashEscaped(const std::string& text) {
+// Hive and MaxCompute read backslash escapes in string literals: the usual letters
+// and three octal digits (Hive: any byte; MaxCompute documents 001 to 177 and "\\0"
+// for NUL).
+std::string BackslashEscaped(const std::string& text, SqlDialect dialect) {
+  const bool maxcompute = dialect == SqlDialect::kMaxCompute;
   std::string out = "'";
   out.reserve(text.size() + 2);
-  for (const char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     const auto byte = static_cast<unsigned char>(c);
+    // After MaxCompute's "\0", a digit would be read as part of an octal escape.
+    const bool after_nul = maxcompute && i > 0 && text[i - 1] == '\0';
+    if (after_nul && c >= '0' && c <= '9') {
+      out += fmt::format("\\{:03o}", byte);
+      continue;
+    }
     switch (c) {
       case '\'': out += "\\'"; break;
       case '"': out += "\\\""; break;
@@ -22,8 +31,10 @@ std::string BackslashEscaped(const std::string& text) {
       case '\n': out += "\\n"; break;
       case '\t': out += "\\t"; break;
       case '\r': out += "\\r"; break;
-      // The clients split scripts at ';' without always minding quotes.
+      // The clients split scripts at ';' without always minding quotes: as octal, no
+      // raw ';' is left inside a literal (MaxCompute's "\\;" would leave one).
       case ';': out += "\\073"; break;
+      case '\0': out += maxcompute ? "\\0" : "\\000"; break;
       default:
         if (byte < 0x20 || byte == 0x7f) {
           out += fmt::format("\\{:03o}", byte);
@@ -86,7 +97,7 @@ const char* TypeName(ColumnType type, SqlDialect dialect) {
 }
 
 std::string StringLiteral(const std::string& text, SqlDialect dialect) {
-  return dialect == SqlDialect::kSqlite ? SqliteEscaped(text) : BackslashEscaped(text);
+  return dialect == SqlDialect::kSqlite ? SqliteEscaped(text) : BackslashEscaped(text, dialect);
 }
 
 std::string Literal(const Value& value, SqlDialect dialect) {

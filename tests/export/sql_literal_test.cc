@@ -18,8 +18,11 @@ TEST(SqlLiteralTest, HiveAndMaxComputeEscapeWithBackslashes) {
     EXPECT_EQ(StringLiteral("it's \"x\"", dialect), R"('it\'s \"x\"')");
     EXPECT_EQ(StringLiteral("a\\b", dialect), R"('a\\b')");
     EXPECT_EQ(StringLiteral("a\nb\tc\rd", dialect), R"('a\nb\tc\rd')");
+    const bool maxcompute = dialect == SqlDialect::kMaxCompute;
     EXPECT_EQ(StringLiteral("a;b", dialect), R"('a\073b')");
-    EXPECT_EQ(StringLiteral(std::string("a\0b", 3), dialect), R"('a\000b')");
+    EXPECT_EQ(StringLiteral(std::string("a\0b", 3), dialect), maxcompute ? R"('a\0b')" : R"('a\000b')");
+    // MaxCompute: a digit after NUL's "\0" would extend it; it goes as octal.
+    EXPECT_EQ(StringLiteral(std::string("\0" "7", 2), dialect), maxcompute ? R"('\0\067')" : R"('\0007')");
     EXPECT_EQ(StringLiteral("\x01\x7f", dialect), R"('\001\177')");
     EXPECT_EQ(StringLiteral("-- 😀 é", dialect), "'-- 😀 é'");
     EXPECT_EQ(StringLiteral("", dialect), "''");
