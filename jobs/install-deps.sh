@@ -2,7 +2,9 @@
 # Installs the Debian packages mpitune builds and tests with, skipping those already
 # present (so it is cheap to call every time). Needs root when anything is missing.
 # With --tests it also installs what only the test suite uses: a one-node Slurm
-# (slurm-wlm, munge) for the launch tests, and h5py to read study files as users do.
+# (slurm-wlm, munge) for the launch tests, h5py to read study files as users do, and
+# Node.js with the Hive grammar the export tests parse HiveQL with (npm ci in
+# tests/tools/hive-grammar, the version pinned in its package-lock.json).
 set -euo pipefail
 
 packages=(
@@ -15,8 +17,19 @@ packages=(
   python3
 )
 if [[ ${1:-} == --tests ]]; then
-  packages+=(slurm-wlm munge python3-h5py)
+  packages+=(slurm-wlm munge python3-h5py nodejs)
+  # NodeSource's nodejs brings npm itself; Debian's needs the npm package.
+  command -v npm >/dev/null || packages+=(npm)
 fi
+
+install_hive_grammar() {
+  [[ ${1:-} == --tests ]] || return 0
+  local grammar
+  grammar="$(cd "$(dirname "$0")/.." && pwd)/tests/tools/hive-grammar"
+  [[ -d $grammar/node_modules/dt-sql-parser ]] && return 0
+  echo "install-deps: npm ci in $grammar"
+  (cd "$grammar" && npm ci --no-audit --no-fund)
+}
 
 missing=()
 for package in "${packages[@]}"; do
@@ -25,6 +38,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
+  install_hive_grammar "${1:-}"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -35,3 +49,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_hive_grammar "${1:-}"

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -38,6 +39,23 @@ struct SimulateCommandOptions {
   StudyOverrides overrides;
 };
 
+struct ExportCommandOptions {
+  std::vector<std::string> paths;
+  std::string dialect;
+  std::string prefix = "hpo_";
+  std::optional<std::string> partition;  // "ds=YYYYMMDD"; default today (UTC)
+  std::int64_t lifecycle_days = 365;
+  std::size_t max_statement_bytes = 1 << 20;
+  std::optional<std::string> output;
+};
+
+struct BestCommandOptions {
+  std::string path;
+  std::string format = "yaml";  // yaml, json, easyrec, env
+  std::int64_t top = 1;
+  bool schedule = false;
+};
+
 CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options);
 int RunRunCommand(const RunCommandOptions& options);
 
@@ -48,6 +66,12 @@ int RunStatusCommand(const StatusCommandOptions& options);
 
 CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommandOptions& options);
 int RunSimulateCommand(const SimulateCommandOptions& options);
+
+CLI::App* AddExportCommand(CLI::App& app, ExportCommandOptions& options);
+int RunExportCommand(const ExportCommandOptions& options);
+
+CLI::App* AddBestCommand(CLI::App& app, BestCommandOptions& options);
+int RunBestCommand(const BestCommandOptions& options);
 
 // --seed, --max-trials and --report-every, which both commands take.
 void AddOverrideOptions(CLI::App& command, StudyOverrides& overrides);

@@ -41,10 +41,14 @@ int Main(int argc, char** argv) {
   RunCommandOptions resume_options;
   StatusCommandOptions status_options;
   SimulateCommandOptions simulate_options;
+  ExportCommandOptions export_options;
+  BestCommandOptions best_options;
   CLI::App* run = AddRunCommand(app, run_options);
   CLI::App* resume = AddResumeCommand(app, resume_options);
   CLI::App* status = AddStatusCommand(app, status_options);
   CLI::App* simulate = AddSimulateCommand(app, simulate_options);
+  CLI::App* export_command = AddExportCommand(app, export_options);
+  CLI::App* best = AddBestCommand(app, best_options);
 
   if (argc > 1) {
     if (const std::string unknown = UnknownCommand(app, argv[1]); !unknown.empty()) {
@@ -64,6 +68,8 @@ int Main(int argc, char** argv) {
   if (resume->parsed()) return RunRunCommand(resume_options);
   if (status->parsed()) return RunStatusCommand(status_options);
   if (simulate->parsed()) return RunSimulateCommand(simulate_options);
+  if (export_command->parsed()) return RunExportCommand(export_options);
+  if (best->parsed()) return RunBestCommand(best_options);
   return kExitBadInput;  // unreachable: require_subcommand(1)
 }
 

@@ -129,6 +129,11 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options) {
                     "When the study file holds another study, rename it aside and start a new one");
   command->add_flag("--no-store", options.no_store,
                     "Write no study file: nothing is saved and the run cannot be resumed (benchmarks)");
+  command
+      ->add_option_function<std::string>(
+          "--space-from-easyrec", [&options](const std::string& path) { options.overrides.space_from = path; },
+          "Search space from EasyRec's hyperparams.json or an NNI search_space.json (replaces space_from)")
+      ->type_name("FILE");
   AddProgressOptions(*command, options);
   AddOverrideOptions(*command, options.overrides);
   return command;

@@ -10,7 +10,7 @@
 namespace mpitune::cli {
 
 Result<StudyConfig> LoadStudy(const std::string& path, const StudyOverrides& overrides) {
-  Result<StudyConfig> loaded = LoadStudyConfigFile(path);
+  Result<StudyConfig> loaded = LoadStudyConfigFile(path, overrides.space_from);
   if (!loaded.ok()) return Status::BadInput(loaded.status().message());
   StudyConfig config = std::move(loaded).value();
   if (overrides.seed) {

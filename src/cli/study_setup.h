@@ -17,6 +17,7 @@ struct StudyOverrides {
   std::optional<std::uint64_t> seed;
   std::optional<std::int64_t> max_trials;
   std::optional<double> report_every;
+  std::optional<std::string> space_from;  // run --space-from-easyrec FILE
 };
 
 // Loads and validates the config with the overrides applied. Every failure here is

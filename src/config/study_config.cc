@@ -21,6 +21,11 @@
 //     # Choice and constant values are strings, numbers or bools: plain true/false
 //     # -> bool, integers -> int64, other numbers -> double, anything else (quoted
 //     # scalars included) -> string.
+//   space_from: hyperparams.json
+//                            # EasyRec's hyperparams.json or an NNI search_space.json
+//                            # (easyrec_space.h), relative to this file; its parameters
+//                            # come first, then those of space: (optional then). The
+//                            # study stores the config with the space written out.
 //   scheduler:
 //     type: asha             # fifo | sha | asha | hyperband | pbt, default asha
 //     variant: promotion     # promotion | stopping, default promotion (asha, hyperband)
@@ -47,7 +52,8 @@
 //       # list to write; a stored config's string is split on whitespace, as it was
 //       # when it ran). {name} is replaced
 //       # by the parameter's value; also {trial_id}, {budget}, {checkpoint_dir},
-//       # {restore_from}, {params_json}, {resume_step}. A placeholder is '{' + [A-Za-z0-9_.-]+ + '}';
+//       # {restore_from}, {params_json}, {hpo_param_path} (EasyRec's
+//       # {"param": {...}} file), {resume_step}. A placeholder is '{' + [A-Za-z0-9_.-]+ + '}';
 //       # other braces (JSON, "{}") are left alone.
 //     shell: false           # run the command through /bin/sh -c, default false
 //     timeout: 0             # seconds >= 0, 0 = no limit, default 0
@@ -61,6 +67,16 @@
 //     report_every: 1        # built-in objectives: report every N budget units, > 0
 //     fail_fast: 5           # integer >= 0: stop starting trials once this many have
 //                            # failed and none succeeded; 0 = never; default 5
+//     metric_file:           # command trials: metrics appended to a file as JSON lines,
+//       path: hpo_metrics.json  # e.g. EasyRec's --hpo_metric_save_path; relative to the
+//                            # trial's folder; {metric_file} in the command is its path
+//       metric: auc          # the key of the metric, default study.metric
+//       step: global_step    # the key of the step, default global_step
+//     config_template: {path: pipeline.config.tmpl, output: pipeline.config}
+//                            # command trials: a file rendered per trial into its folder
+//                            # ({config_file} in the command), {{name}} -> a value
+//                            # (config_template.h); path relative to this file, or text:
+//                            # the template itself; output default the template's name
 //     env: {KEY: value}      # extra environment for command trials, default {}
 //     log_limit: 67108864    # bytes each of a run's stdout.log/stderr.log keeps (its first
 //                            # and last halves), integer >= 0, 0 = no cap, default 64 MiB
@@ -105,6 +121,8 @@
 #include "mpitune/scheduler.h"
 #include "mpitune/space.h"
 #include "mpitune/status.h"
+#include "config/config_template.h"
+#include "config/easyrec_space.h"
 #include "config/yaml_reader.h"
 
 namespace mpitune {
@@ -112,7 +130,7 @@ namespace {
 
 using namespace yaml;  // NOLINT: this file is the schema over the general readers
 
-constexpr std::array<std::string_view, 5> kTopKeys = {"study", "space", "scheduler", "trial",
+constexpr std::array<std::string_view, 6> kTopKeys = {"study", "space", "space_from", "scheduler", "trial",
                                                       "resources"};
 constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode", "seed",
                                                         "storage"};
@@ -125,16 +143,21 @@ constexpr std::array<std::string_view, 16> kSchedulerKeys = {
 constexpr std::array<std::string_view, 7> kPbtKeys = {
     "population", "perturbation_interval", "quantile", "perturbation_factors", "resample_probability",
     "burn_in", "synchronous"};
-constexpr std::array<std::string_view, 12> kTrialKeys = {
+constexpr std::array<std::string_view, 14> kTrialKeys = {
     "objective",    "command",  "shell",         "timeout",      "stop_grace", "lost_after", "fail_fast",
-    "metric_regex", "metric_regex_groups", "report_every", "env", "log_limit"};
+    "metric_regex", "metric_regex_groups", "report_every", "env", "log_limit", "metric_file", "config_template"};
+constexpr std::array<std::string_view, 3> kConfigTemplateKeys = {"path", "text", "output"};
+// A template is a config file, not data.
+constexpr std::size_t kMaxTemplateBytes = 1u << 20;
+constexpr std::array<std::string_view, 3> kMetricFileKeys = {"path", "metric", "step"};
 constexpr std::array<std::string_view, 2> kRegexGroupKeys = {"value", "step"};
 constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "devices"};
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
 constexpr std::array<std::string_view, 6> kAllParamKeys = {"type", "low",    "high",
                                                            "log",  "values", "value"};
-constexpr std::array<std::string_view, 6> kBuiltinPlaceholders = {
-    "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json", "resume_step"};
+constexpr std::array<std::string_view, 9> kBuiltinPlaceholders = {
+    "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json", "hpo_param_path", "metric_file",
+    "config_file", "resume_step"};
 
 
 // A study config is a page or two of YAML; 16 MiB leaves room for 100,000 choices.
@@ -354,13 +377,14 @@ Status CheckParamName(const std::string& name, const std::string& path) {
   return Status::Ok();
 }
 
-Status ParseSpace(const YAML::Node& node, StudyConfig* config) {
+// The parameters of `space:`, after `params` (those space_from imported).
+Status ReadSpace(const YAML::Node& node, std::vector<ParamSpec>& params) {
   const std::string path = "space";
   if (!node.IsMap() || node.size() == 0) {
     return Expected(path, "a non-empty mapping of parameters", node);
   }
-  std::vector<ParamSpec> params;
   std::set<std::string> seen;
+  for (const ParamSpec& imported : params) seen.insert(imported.name);
   for (const auto& entry : node) {
     if (!entry.first.IsScalar()) return Fail(path, "parameter names must be strings");
     ParamSpec spec;
@@ -371,9 +395,36 @@ Status ParseSpace(const YAML::Node& node, StudyConfig* config) {
     MPITUNE_RETURN_IF_ERROR(ReadParam(entry.second, param_path, &spec));
     params.push_back(std::move(spec));
   }
-  auto space = SearchSpace::Create(std::move(params));
+  return Status::Ok();
+}
+
+// space_from: FILE (EasyRec's hyperparams.json or an NNI search_space.json, see
+// easyrec_space.h), relative to the config's folder; `override` (run
+// --space-from-easyrec) replaces it. The study keeps a config that holds the imported
+// space itself, so `resume` needs no other file.
+Status ParseSpace(const MapReader& map, const std::optional<std::string>& override, StudyConfig* config,
+                  std::vector<ParamSpec>* imported_space) {
+  std::string from;
+  if (override) {
+    from = *override;
+  } else if (const auto space_from = map.Get("space_from")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*space_from, "space_from", &from));
+    const std::filesystem::path given(from);
+    if (given.is_relative()) from = (std::filesystem::path(config->source).parent_path() / given).string();
+  }
+  std::vector<ParamSpec> params;
+  if (!from.empty()) {
+    Result<std::vector<ParamSpec>> imported = ReadEasyRecSpaceFile(from);
+    if (!imported.ok()) return Fail(override ? "--space-from-easyrec" : "space_from", imported.status().message());
+    params = std::move(imported).value();
+  }
+  const auto space_node = map.Get("space");
+  if (!space_node && params.empty()) return Fail("space", "required section is missing (or set space_from)");
+  if (space_node) MPITUNE_RETURN_IF_ERROR(ReadSpace(*space_node, params));
+  auto space = SearchSpace::Create(params);
   if (!space.ok()) return space.status();
   config->space = std::move(space).value();
+  if (!from.empty()) *imported_space = params;
   return Status::Ok();
 }
 
@@ -634,6 +685,67 @@ Status ReadEnv(const YAML::Node& node, const std::string& path,
   return Status::Ok();
 }
 
+Status ReadMetricFile(const YAML::Node& node, const std::string& path, std::optional<MetricFileSpec>* out) {
+  MapReader map;
+  MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, path, kMetricFileKeys, &map));
+  MetricFileSpec spec;
+  const auto file = map.Get("path");
+  if (!file) return Fail(map.KeyPath("path"), "required key is missing");
+  MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*file, map.KeyPath("path"), &spec.path));
+  if (const auto metric = map.Get("metric")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*metric, map.KeyPath("metric"), &spec.key));
+  }
+  if (const auto step = map.Get("step")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*step, map.KeyPath("step"), &spec.step_key));
+  }
+  *out = std::move(spec);
+  return Status::Ok();
+}
+
+// config_template: {path: FILE | text: TEXT, output: NAME}. A path is read now,
+// relative to the config's folder (`config_dir`); the study stores the text itself.
+Status ReadConfigTemplate(const YAML::Node& node, const std::string& path, const SearchSpace& space,
+                          const std::string& config_dir, TrialSpec* trial, bool* read_file) {
+  MapReader map;
+  MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, path, kConfigTemplateKeys, &map));
+  const auto file = map.Get("path");
+  const auto text = map.Get("text");
+  if (file.has_value() == text.has_value()) return Fail(path, "set exactly one of path or text");
+  std::string body;
+  std::string name;
+  if (text) {
+    MPITUNE_RETURN_IF_ERROR(ReadString(*text, map.KeyPath("text"), &body));
+  } else {
+    std::string given;
+    MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*file, map.KeyPath("path"), &given));
+    std::filesystem::path where(given);
+    if (where.is_relative()) where = std::filesystem::path(config_dir) / where;
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(where, error) || std::filesystem::file_size(where, error) > kMaxTemplateBytes) {
+      return Fail(map.KeyPath("path"), fmt::format("{}: not a readable file of at most 1 MiB", where.string()));
+    }
+    std::ifstream in(where, std::ios::binary);
+    std::ostringstream read;
+    read << in.rdbuf();
+    if (!in && !in.eof()) return Fail(map.KeyPath("path"), fmt::format("{}: cannot read", where.string()));
+    body = read.str();
+    name = where.filename().string();
+    *read_file = true;
+  }
+  if (const auto output = map.Get("output")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*output, map.KeyPath("output"), &name));
+  }
+  if (name.empty()) return Fail(map.KeyPath("output"), "required with text");
+  if (name.find('/') != std::string::npos || name == "." || name == ".." || name == "stdout.log" ||
+      name == "stderr.log" || name == "params.json" || name == "hpo_param.json") {
+    return Fail(map.KeyPath("output"), fmt::format("a file name in the trial's folder, not '{}'", Escape(name)));
+  }
+  MPITUNE_RETURN_IF_ERROR(CheckConfigTemplate(body, space, path));
+  trial->config_template = std::move(body);
+  trial->config_template_output = std::move(name);
+  return Status::Ok();
+}
+
 Status ReadObjective(const YAML::Node& node, const std::string& path, std::string* out) {
   const std::vector<std::string> names = BuiltinObjectiveNames();
   if (node.IsScalar() && std::find(names.begin(), names.end(), node.Scalar()) != names.end()) {
@@ -649,7 +761,8 @@ Status ReadObjective(const YAML::Node& node, const std::string& path, std::strin
   return status;
 }
 
-Status ParseTrial(const YAML::Node& node, const SearchSpace& space, ConfigOrigin origin, TrialSpec* trial) {
+Status ParseTrial(const YAML::Node& node, const SearchSpace& space, ConfigOrigin origin, const std::string& config_dir,
+                  TrialSpec* trial, bool* read_template) {
   MapReader map;
   MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, "trial", kTrialKeys, &map));
   const auto objective = map.Get("objective");
@@ -675,6 +788,15 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, ConfigOrigin
   }
   if (const auto shell = map.Get("shell"))
     MPITUNE_RETURN_IF_ERROR(ReadBool(*shell, map.KeyPath("shell"), &trial->shell));
+  if (const auto metric_file = map.Get("metric_file")) {
+    if (!command) return Fail(map.KeyPath("metric_file"), "goes with trial.command");
+    MPITUNE_RETURN_IF_ERROR(ReadMetricFile(*metric_file, map.KeyPath("metric_file"), &trial->metric_file));
+  }
+  if (const auto config_template = map.Get("config_template")) {
+    if (!command) return Fail(map.KeyPath("config_template"), "goes with trial.command");
+    MPITUNE_RETURN_IF_ERROR(ReadConfigTemplate(*config_template, map.KeyPath("config_template"), space, config_dir,
+                                               trial, read_template));
+  }
   if (const auto timeout = map.Get("timeout")) {
     MPITUNE_RETURN_IF_ERROR(
         ReadNumber(*timeout, map.KeyPath("timeout"), Bound{0.0, true}, &trial->timeout_seconds));
@@ -748,7 +870,8 @@ Status ParseResources(const YAML::Node& node, ResourceSpec* resources) {
 // ---------------------------------------------------------------------------
 // The document.
 
-Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, StudyConfig* config) {
+Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, const std::optional<std::string>& space_from,
+                     StudyConfig* config) {
   if (!root.IsMap()) {
     return Expected("", "a mapping with study, space, scheduler, trial and resources", root);
   }
@@ -757,9 +880,8 @@ Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, StudyConfig* c
   const auto study = map.Get("study");
   if (!study) return Fail("study", "required section is missing (it must set name)");
   MPITUNE_RETURN_IF_ERROR(ParseStudy(*study, config));
-  const auto space = map.Get("space");
-  if (!space) return Fail("space", "required section is missing");
-  MPITUNE_RETURN_IF_ERROR(ParseSpace(*space, config));
+  std::vector<ParamSpec> imported_space;
+  MPITUNE_RETURN_IF_ERROR(ParseSpace(map, space_from, config, &imported_space));
   if (const auto scheduler = map.Get("scheduler")) {
     MPITUNE_RETURN_IF_ERROR(ParseScheduler(*scheduler, &config->scheduler));
   }
@@ -769,7 +891,29 @@ Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, StudyConfig* c
   const auto trial = map.Get("trial");
   if (!trial)
     return Fail("trial", "required section is missing (set exactly one of objective or command)");
-  MPITUNE_RETURN_IF_ERROR(ParseTrial(*trial, config->space, origin, &config->trial));
+  bool read_template = false;
+  MPITUNE_RETURN_IF_ERROR(ParseTrial(*trial, config->space, origin,
+                                     std::filesystem::path(config->source).parent_path().string(), &config->trial,
+                                     &read_template));
+  // What came from other files goes into the stored config itself, so that `resume`
+  // needs none of them and sees what this run saw.
+  if (!imported_space.empty() || read_template) {
+    YAML::Node rest = YAML::Clone(root);
+    if (read_template) {
+      YAML::Node written;
+      written["text"] = *config->trial.config_template;
+      written["output"] = config->trial.config_template_output;
+      rest["trial"]["config_template"] = written;
+    }
+    std::string space_text;
+    if (!imported_space.empty()) {
+      std::vector<ParamSpec> all = config->space.params();
+      rest.remove("space_from");
+      rest.remove("space");
+      space_text = "\n" + SpaceSectionYaml(all);
+    }
+    config->yaml_text = YAML::Dump(rest) + space_text;
+  }
   if (const auto resources = map.Get("resources")) {
     MPITUNE_RETURN_IF_ERROR(ParseResources(*resources, &config->resources));
   }
@@ -777,7 +921,7 @@ Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, StudyConfig* c
 }
 
 Status ParseText(const std::string& yaml_text, const std::string& source, ConfigOrigin origin,
-                 StudyConfig* config) {
+                 const std::optional<std::string>& space_from, StudyConfig* config) {
   YAML::Node root;
   try {
     MPITUNE_RETURN_IF_ERROR(CheckOneDocument(yaml_text, source));
@@ -788,7 +932,7 @@ Status ParseText(const std::string& yaml_text, const std::string& source, Config
   // The readers check node types before converting, so yaml-cpp should not throw;
   // this is the backstop that keeps malformed input from escaping as an exception.
   try {
-    return ParseDocument(root, origin, config).WithContext(source);
+    return ParseDocument(root, origin, space_from, config).WithContext(source);
   } catch (const YAML::Exception& error) {
     return Status::BadInput(fmt::format("{}: invalid config: {}", source, error.msg));
   }
@@ -797,11 +941,11 @@ Status ParseText(const std::string& yaml_text, const std::string& source, Config
 }  // namespace
 
 Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source,
-                                     ConfigOrigin origin) {
+                                     ConfigOrigin origin, const std::optional<std::string>& space_from) {
   StudyConfig config;
   config.source = source.empty() ? "<config>" : source;
   config.yaml_text = yaml_text;
-  const Status status = ParseText(yaml_text, config.source, origin, &config);
+  const Status status = ParseText(yaml_text, config.source, origin, space_from, &config);
   if (!status.ok()) return Status::BadInput(Escape(status.message()));
   return config;
 }
@@ -818,7 +962,7 @@ std::string TrialsDirectory(const StudyConfig& config) {
   return (storage.parent_path() / (config.name + ".trials")).string();
 }
 
-Result<StudyConfig> LoadStudyConfigFile(const std::string& path) {
+Result<StudyConfig> LoadStudyConfigFile(const std::string& path, const std::optional<std::string>& space_from) {
   namespace fs = std::filesystem;
   std::error_code error;
   const fs::file_status status = fs::status(path, error);
@@ -849,7 +993,7 @@ Result<StudyConfig> LoadStudyConfigFile(const std::string& path) {
   if (text.size() > kMaxConfigBytes) {
     return Status::BadInput(fmt::format("{}: too large for a study config (at most {} MiB)", path, kMaxConfigBytes >> 20));
   }
-  return ParseStudyConfig(text, path);
+  return ParseStudyConfig(text, path, ConfigOrigin::kUser, space_from);
 }
 
 }  // namespace mpitune

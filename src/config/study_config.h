@@ -24,6 +24,14 @@ struct MetricRegexGroups {
   int step = 0;  // 0: none; steps then count 1, 2, 3, ... per matched line
 };
 
+// trial.metric_file: metrics a command trial appends to a file as JSON lines, such as
+// EasyRec's --hpo_metric_save_path: {"auc": 0.67, "loss": 0.16, "global_step": 1000}.
+struct MetricFileSpec {
+  std::string path;                     // relative to the trial's folder, or absolute
+  std::string key;                      // the metric's key; empty: study.metric
+  std::string step_key = "global_step";
+};
+
 struct TrialSpec {
   // Exactly one of `objective` (a built-in, see objective.h) or `command` is set.
   std::string objective;
@@ -39,6 +47,11 @@ struct TrialSpec {
   std::string metric_regex;      // optional: a regex whose group 1 is the metric
   // nullopt: value in group 1, step in group 2 where the regex has one.
   std::optional<MetricRegexGroups> metric_regex_groups;
+  std::optional<MetricFileSpec> metric_file;
+  // trial.config_template (config_template.h): the template's text, and the file name
+  // in the trial's folder it is rendered to ({config_file} in the command).
+  std::optional<std::string> config_template;
+  std::string config_template_output;
   double report_every = 1.0;     // built-in objectives: report every N budget units
   // Stop handing out trials once this many have failed before any succeeded. 0 = never.
   std::int64_t fail_fast = 5;
@@ -77,9 +90,13 @@ struct StudyConfig {
 // was split on whitespace): a stored config is read as it was then.
 enum class ConfigOrigin { kUser, kStored };
 
+// `space_from`: a search space file that replaces the config's space_from (run
+// --space-from-easyrec).
 Result<StudyConfig> ParseStudyConfig(const std::string& yaml_text, const std::string& source,
-                                     ConfigOrigin origin = ConfigOrigin::kUser);
-Result<StudyConfig> LoadStudyConfigFile(const std::string& path);
+                                     ConfigOrigin origin = ConfigOrigin::kUser,
+                                     const std::optional<std::string>& space_from = std::nullopt);
+Result<StudyConfig> LoadStudyConfigFile(const std::string& path,
+                                        const std::optional<std::string>& space_from = std::nullopt);
 
 // config.trials_dir, or "<folder of config.storage>/<name>.trials", absolute.
 std::string TrialsDirectory(const StudyConfig& config);

@@ -27,6 +27,9 @@ std::optional<std::string> BuiltinValue(std::string_view name, const TrialContex
   if (name == "checkpoint_dir") return context.checkpoint_dir;
   if (name == "restore_from") return context.restore_from;
   if (name == "params_json") return context.params_json_path;
+  if (name == "hpo_param_path") return context.hpo_param_path;
+  if (name == "metric_file") return context.metric_file;
+  if (name == "config_file") return context.config_file;
   if (name == "resume_step") return fmt::format("{}", context.resume_step);
   return std::nullopt;
 }
@@ -38,6 +41,9 @@ Result<std::string> VariableOf(const std::string& name, const SearchSpace& space
   if (name == "checkpoint_dir") return std::string("MPITUNE_CHECKPOINT_DIR");
   if (name == "restore_from") return std::string("MPITUNE_RESTORE_FROM");
   if (name == "params_json") return std::string("MPITUNE_PARAMS_JSON");
+  if (name == "hpo_param_path") return std::string("MPITUNE_HPO_PARAM_PATH");
+  if (name == "metric_file") return std::string("MPITUNE_METRIC_FILE");
+  if (name == "config_file") return std::string("MPITUNE_CONFIG_FILE");
   if (const std::optional<std::size_t> i = space.Find(name)) return ParamVariable(space, *i);
   return Status::BadInput(
       fmt::format("trial.command: '{{{}}}' is not a space parameter or a built-in placeholder", name));

@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "trial/line_splitter.h"
+#include "trial/metric_file_tail.h"
 #include "trial/metric_parser.h"
 #include "trial/process_sweep.h"
 #include "trial/spawn_process.h"
@@ -163,6 +164,7 @@ class CommandTrial::Impl {
   Impl(const CommandTrialOptions& options, MetricParser parser, double now)
       : options_(options),
         parser_(std::move(parser)),
+        metric_file_(options.metric_file),
         out_(options.max_line_bytes, options.log_limit_bytes),
         err_(options.max_line_bytes, options.log_limit_bytes),
         start_time_(now),
@@ -233,6 +235,7 @@ class CommandTrial::Impl {
     if (!reaped_) {
       Pump(out_, kMaxBytesPerPoll);
       Pump(err_, kMaxBytesPerPoll);
+      ReadMetricFile(/*final=*/false);
       if (LeaderEnded()) {
         Reap(now);
       } else {
@@ -339,6 +342,20 @@ class CommandTrial::Impl {
     }
   }
 
+  void ReadMetricFile(bool final) {
+    if (!metric_file_.enabled()) return;
+    const std::string& key = options_.metric_file_key.empty() ? options_.metric : options_.metric_file_key;
+    metric_file_.Read(
+        [&](std::string_view line) {
+          if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank
+          if (const auto report = parser_.ParseJsonLine(line, key, options_.metric_file_step_key)) {
+            reports_.push_back(*report);
+            ++report_count_;
+          }
+        },
+        final);
+  }
+
   void PushTail(std::string_view line) {
     if (options_.stderr_tail_lines == 0) return;
     if (stderr_tail_.size() == options_.stderr_tail_lines) stderr_tail_.pop_front();
@@ -376,6 +393,7 @@ class CommandTrial::Impl {
     // Everything the leader wrote before it ended is in the pipes now.
     Pump(out_, kMaxDrainBytes);
     Pump(err_, kMaxDrainBytes);
+    ReadMetricFile(/*final=*/true);
     for (OutputStream* stream : {&out_, &err_}) {
       if (stream->pipe.valid()) {
         stream->pipe.Reset();
@@ -445,6 +463,7 @@ class CommandTrial::Impl {
 
   CommandTrialOptions options_;
   MetricParser parser_;
+  MetricFileTail metric_file_;
   OutputStream out_;
   OutputStream err_;
   std::array<char, kReadChunk> buffer_{};

@@ -39,7 +39,7 @@ namespace mpitune {
 
 // What the worker knows about this run of a trial, for the placeholders
 // {trial_id}, {budget}, {checkpoint_dir}, {restore_from}, {params_json},
-// {resume_step} and the MPITUNE_* environment variables.
+// {hpo_param_path}, {metric_file}, {config_file}, {resume_step} and the MPITUNE_* environment variables.
 struct TrialContext {
   TrialId trial = -1;
   double budget = 0.0;
@@ -53,6 +53,9 @@ struct TrialContext {
   // The step the study resumes the trial from (its checkpoint's, as the study has
   // it); 0 = fresh start. A trial whose checkpoint is later reports that step again.
   double resume_step = 0.0;
+  std::string hpo_param_path;  // EasyRec's {"param": {...}} (easyrec_param.h)
+  std::string metric_file;     // trial.metric_file's absolute path, or empty
+  std::string config_file;     // trial.config_template rendered for this run, or empty
 };
 
 // The argv to spawn. With spec.shell false, each template element becomes exactly
@@ -82,6 +85,9 @@ std::vector<std::pair<std::string, std::string>> ParamEnvironment(const SearchSp
 std::string ParamsJson(TrialId trial, double budget, const SearchSpace& space, const Config& config);
 Status WriteParamsJson(const std::string& path, TrialId trial, double budget, const SearchSpace& space,
                        const Config& config);
+// Writes `text` to a temporary beside `path` and renames it over `path` (creating the
+// folder), so a reader never sees half a file.
+Status WriteTrialFile(const std::string& path, const std::string& text);
 
 // `parent` (NAME=value strings, e.g. from `environ`, may be null) with spec.env on
 // top, then MPITUNE_TRIAL_ID, MPITUNE_BUDGET, MPITUNE_CHECKPOINT_DIR,
@@ -111,6 +117,11 @@ struct CommandTrialOptions {
   // Each of stdout.log and stderr.log keeps at most about this many bytes of a run:
   // the first half and the last (trial.log_limit); 0 = no cap.
   std::uint64_t log_limit_bytes = 64ull << 20;
+  // trial.metric_file: an absolute path followed as it grows (empty: none), the
+  // metric's key (empty: `metric`) and the step's key.
+  std::string metric_file;
+  std::string metric_file_key;
+  std::string metric_file_step_key = "global_step";
 };
 
 struct TrialExit {

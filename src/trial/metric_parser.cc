@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace mpitune {
 namespace {
@@ -107,6 +108,35 @@ std::optional<MetricReport> MetricParser::Parse(std::string_view line, int strea
 
 void MetricParser::CountCutOff(std::string_view start) { cut_off_.Add(start); }
 
+std::optional<MetricReport> MetricParser::ParseJsonLine(std::string_view line, const std::string& key,
+                                                        const std::string& step_key) {
+  const auto number = [](const nlohmann::json& object, const std::string& name) -> std::optional<double> {
+    const auto it = object.find(name);
+    if (it == object.end()) return std::nullopt;
+    if (it->is_number()) return it->get<double>();
+    if (it->is_string()) return ParseMetricNumber(it->get<std::string>());  // "nan", "inf"
+    return std::nullopt;
+  };
+  const nlohmann::json object = nlohmann::json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+  std::optional<double> value;
+  std::optional<double> step;
+  if (object.is_object()) {
+    value = number(object, key);
+    step = number(object, step_key);
+  }
+  if (!value || !step || !std::isfinite(*step)) {
+    json_malformed_.Add(line);
+    return std::nullopt;
+  }
+  std::optional<double>& last = last_step_[kMetricFileStream];
+  if (last && *step < *last) {
+    steps_back_.Add(line);
+    return std::nullopt;
+  }
+  last = *step;
+  return MetricReport{*step, *value};
+}
+
 std::optional<MetricReport> MetricParser::ParseFixed(std::string_view line) {
   const std::string_view rest = line.substr(kPrefix.size());
   std::optional<double> step;
@@ -204,7 +234,7 @@ bool MetricParser::MentionsMetric(std::string_view line) const {
 }
 
 MetricLineCounts MetricParser::counts() const {
-  return MetricLineCounts{fixed_malformed_.count + regex_malformed_.count + cut_off_.count,
+  return MetricLineCounts{fixed_malformed_.count + regex_malformed_.count + cut_off_.count + json_malformed_.count,
                           fixed_ignored_.count + long_lines_.count, steps_back_.count};
 }
 
@@ -244,6 +274,11 @@ std::string MetricParser::WhyNoReport() const {
   }
   if (const Sample& s = cut_off_; s.count > 0) {
     parts.push_back(fmt::format("{} cut off as too long, e.g. {}", Lines(s.count), Quoted(s.first)));
+  }
+  if (const Sample& s = json_malformed_; s.count > 0) {
+    parts.push_back(fmt::format("{} of the metric file made no report (a JSON object with the metric and the step "
+                                "as numbers), e.g. {}",
+                                Lines(s.count), Quoted(s.first)));
   }
   if (const Sample& s = steps_back_; s.count > 0) {
     parts.push_back(fmt::format("{} went back in step and {} dropped, e.g. {}", Lines(s.count),

@@ -45,9 +45,10 @@ class MetricParser {
   // is quadratic in the line length and overflows the stack on a 64 KiB line. The
   // regex is therefore only tried on lines up to this long.
   static constexpr std::size_t kMaxRegexLine = 1024;
-  // Output streams a trial reports on (stdout, stderr): steps must not go back within
-  // one; across the two, the pipes do not keep the order in which lines were printed.
-  static constexpr int kStreams = 2;
+  // Output streams a trial reports on (stdout, stderr, the metric file): steps must
+  // not go back within one; across them, the order of printing is not kept.
+  static constexpr int kStreams = 3;
+  static constexpr int kMetricFileStream = 2;
 
   // Fails (BadInput) when `regex` does not compile, has no capture group, or `groups`
   // names one it does not have. nullopt groups: the default (see above).
@@ -58,6 +59,11 @@ class MetricParser {
   std::optional<MetricReport> Parse(std::string_view line, int stream = 0);
   // For lines the caller cut off itself (over-long): counted as malformed.
   void CountCutOff(std::string_view start);
+  // A line of trial.metric_file (EasyRec's --hpo_metric_save_path): a JSON object
+  // such as {"auc": 0.67, "global_step": 1000}, `key` its value and `step_key` its
+  // step. Anything else (not JSON, no such key, not a number) counts as malformed.
+  std::optional<MetricReport> ParseJsonLine(std::string_view line, const std::string& key,
+                                            const std::string& step_key);
 
   MetricLineCounts counts() const;
   // One line on why the output held no report, quoting what came closest, e.g.
@@ -93,6 +99,7 @@ class MetricParser {
   Sample regex_malformed_;  // regex matches whose value or step is not a number
   Sample long_lines_;       // too long for the regex: ignored
   Sample cut_off_;          // over the line limit: malformed
+  Sample json_malformed_;   // metric file lines that make no report
   Sample steps_back_;
   Sample near_misses_;      // other lines that mention the metric and a number
 };

@@ -59,6 +59,9 @@ std::vector<std::string> BuildTrialEnvironment(const TrialSpec& spec, const Tria
   env.Set("MPITUNE_RESTORE_FROM", context.restore_from);
   env.Set("MPITUNE_RESUME_STEP", fmt::format("{}", context.resume_step));
   env.Set("MPITUNE_PARAMS_JSON", context.params_json_path);
+  env.Set("MPITUNE_HPO_PARAM_PATH", context.hpo_param_path);
+  if (!context.metric_file.empty()) env.Set("MPITUNE_METRIC_FILE", context.metric_file);
+  if (!context.config_file.empty()) env.Set("MPITUNE_CONFIG_FILE", context.config_file);
   for (const auto& [name, value] : context.params) env.Set(name, value);
   if (context.cuda_visible_devices) env.Set("CUDA_VISIBLE_DEVICES", *context.cuda_visible_devices);
   return env.Take();
@@ -79,6 +82,10 @@ Status WriteParamsJson(const std::string& path, TrialId trial, double budget, co
     return Status::Internal(fmt::format("WriteParamsJson: config has {} values for a space of {} parameters",
                                         config.values.size(), space.size()));
   }
+  return WriteTrialFile(path, ParamsJson(trial, budget, space, config));
+}
+
+Status WriteTrialFile(const std::string& path, const std::string& text) {
   const std::filesystem::path target(path);
   std::error_code ec;
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), ec);
@@ -86,7 +93,7 @@ Status WriteParamsJson(const std::string& path, TrialId trial, double budget, co
   const std::string temp = path + ".tmp";
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << ParamsJson(trial, budget, space, config);
+    out << text;
     out.flush();
     if (!out) {
       const int error = errno;

@@ -156,12 +156,13 @@ TEST(ExpandCommandTest, SubstitutesParametersAndBuiltins) {
   const Config config{{0.001, 3, 0}};
   TrialSpec spec;
   spec.command = {"train",    "--lr={lr}",          "{layers}",         "--opt",        "{opt}", "{trial_id}",
-                  "{budget}", "{checkpoint_dir}/x", "[{restore_from}]", "{params_json}"};
-  const TrialContext context{42, 3.0, "/ck", "", "/p.json", std::nullopt, {}, 0.0};
+                  "{budget}", "{checkpoint_dir}/x", "[{restore_from}]", "{params_json}", "{hpo_param_path}", "{metric_file}",
+                  "{config_file}"};
+  const TrialContext context{42, 3.0, "/ck", "", "/p.json", std::nullopt, {}, 0.0, "/hpo.json", "/m.jsonl", "/c.cfg"};
   const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, config, context);
   ASSERT_TRUE(argv.ok()) << argv.status().message();
   EXPECT_EQ(*argv, (std::vector<std::string>{"train", "--lr=0.001", "3", "--opt", "adam", "42", "3", "/ck/x",
-                                             "[]", "/p.json"}));
+                                             "[]", "/p.json", "/hpo.json", "/m.jsonl", "/c.cfg"}));
 }
 
 // Regression (issue 9, item 4): a resumed trial was not told the step the study
@@ -170,7 +171,7 @@ TEST(ExpandCommandTest, TheStepTheStudyResumesFromReachesTheTrial) {
   const SearchSpace space = MakeSpace({Uniform("lr", 0, 1)});
   TrialSpec spec;
   spec.command = {"train", "--from={resume_step}"};
-  TrialContext context{3, 9.0, "/ck", "/ck", "/p.json", std::nullopt, {}, 3.0};
+  TrialContext context{3, 9.0, "/ck", "/ck", "/p.json", std::nullopt, {}, 3.0, "", "", ""};
   Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0.5}}, context);
   ASSERT_TRUE(argv.ok()) << argv.status().message();
   EXPECT_EQ(*argv, (std::vector<std::string>{"train", "--from=3"}));
@@ -400,12 +401,13 @@ TEST(TrialEnvironmentTest, OverlaysSpecAndTrialValues) {
       nullptr};
   TrialSpec spec;
   spec.env = {{"FOO", "bar=baz"}, {"HOME", "/spec"}, {"MPITUNE_BUDGET", "user"}};
-  const TrialContext context{7, 2.5, "/ck", "/old/ck", "/p.json", std::string(""), {}, 1.5};
+  const TrialContext context{7, 2.5, "/ck", "/old/ck", "/p.json", std::string(""), {}, 1.5, "/hpo.json", "", ""};
   const std::vector<std::string> env = BuildTrialEnvironment(spec, context, parent);
   EXPECT_EQ(env, (std::vector<std::string>{"PATH=/bin", "HOME=/spec", "MPITUNE_TRIAL_ID=7",
                                            "CUDA_VISIBLE_DEVICES=", "FOO=bar=baz", "MPITUNE_BUDGET=2.5",
                                            "MPITUNE_CHECKPOINT_DIR=/ck", "MPITUNE_RESTORE_FROM=/old/ck",
-                                           "MPITUNE_RESUME_STEP=1.5", "MPITUNE_PARAMS_JSON=/p.json"}));
+                                           "MPITUNE_RESUME_STEP=1.5", "MPITUNE_PARAMS_JSON=/p.json",
+                                           "MPITUNE_HPO_PARAM_PATH=/hpo.json"}));
   // Without a GPU assignment the parent's CUDA_VISIBLE_DEVICES passes through.
   const std::vector<std::string> inherited = BuildTrialEnvironment(TrialSpec{}, TrialContext{}, parent);
   EXPECT_NE(std::find(inherited.begin(), inherited.end(), "CUDA_VISIBLE_DEVICES=0,1"), inherited.end());
@@ -415,7 +417,7 @@ TEST(TrialEnvironmentTest, OverlaysSpecAndTrialValues) {
 TEST_F(CommandTrialTest, ChildSeesEnvironment) {
   TrialSpec spec;
   spec.env = {{"EXTRA", "it's here"}};
-  const TrialContext context{5, 9.0, "/ck/5", "", "/p/5.json", std::string(""), {}, 0.0};
+  const TrialContext context{5, 9.0, "/ck/5", "", "/p/5.json", std::string(""), {}, 0.0, "", "", ""};
   const std::string script =
       Script("env.sh",
              "echo \"id=$MPITUNE_TRIAL_ID budget=$MPITUNE_BUDGET ck=$MPITUNE_CHECKPOINT_DIR "
@@ -912,7 +914,7 @@ TEST_F(CommandTrialTest, ExampleTrainingScriptReportsAndResumes) {
 
   const auto run = [&](double budget, const std::string& restore_from, double resume_step) {
     TrialContext context{3,           budget,      (dir_ / "ck").string(), restore_from, (dir_ / "params.json").string(),
-                         std::nullopt, {}, resume_step};
+                         std::nullopt, {}, resume_step, "", "", ""};
     EXPECT_TRUE(WriteParamsJson(context.params_json_path, context.trial, budget, space, config).ok());
     const Result<std::vector<std::string>> argv = ExpandCommand(spec, space, config, context);
     EXPECT_TRUE(argv.ok()) << argv.status().message();

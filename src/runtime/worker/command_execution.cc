@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 
 #include "base/posix_file.h"
+#include "config/config_template.h"
+#include "trial/easyrec_param.h"
 
 extern char** environ;
 
@@ -78,6 +80,11 @@ CommandRunnerSettings MakeCommandRunnerSettings(const StudyConfig& config, const
   settings.options.metric = config.metric;
   settings.options.metric_regex = config.trial.metric_regex;
   settings.options.metric_regex_groups = config.trial.metric_regex_groups;
+  if (config.trial.metric_file) {
+    settings.options.metric_file = config.trial.metric_file->path;  // made absolute per trial (Launch)
+    settings.options.metric_file_key = config.trial.metric_file->key;
+    settings.options.metric_file_step_key = config.trial.metric_file->step_key;
+  }
   settings.options.timeout_seconds = config.trial.timeout_seconds;
   settings.options.log_limit_bytes = config.trial.log_limit_bytes;
   settings.options.stop_grace_seconds = config.trial.stop_grace_seconds;
@@ -119,6 +126,21 @@ CommandExecution::CommandExecution(const CommandRunnerSettings& settings, const 
 
 CommandExecution::~CommandExecution() = default;
 
+Status CommandExecution::WriteConfigFile(const Config& config, const TrialContext& context) const {
+  const auto value_of = [&](const std::string& name) -> std::optional<std::string> {
+    if (const std::optional<std::size_t> i = settings_.space.Find(name)) return settings_.space.Format(config, *i);
+    if (name == "trial_id") return std::to_string(context.trial);
+    if (name == "budget") return fmt::format("{}", context.budget);
+    if (name == "checkpoint_dir") return context.checkpoint_dir;
+    if (name == "restore_from") return context.restore_from;
+    if (name == "resume_step") return fmt::format("{}", context.resume_step);
+    return std::nullopt;
+  };
+  Result<std::string> text = RenderConfigTemplate(*settings_.spec.config_template, value_of);
+  if (!text.ok()) return text.status();
+  return WriteTrialFile(context.config_file, *text);
+}
+
 void CommandExecution::Launch(const Config& config, double resume_step, double now) {
   const std::string dir = TrialDirectory(settings_.trials_dir, trial_);
   TrialContext context;
@@ -128,6 +150,12 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
   if (resume_step > 0.0) context.restore_from = context.checkpoint_dir;
   context.resume_step = resume_step;
   context.params_json_path = (fs::path(dir) / "params.json").string();
+  context.hpo_param_path = (fs::path(dir) / "hpo_param.json").string();
+  CommandTrialOptions options = settings_.options;
+  if (!options.metric_file.empty()) {
+    options.metric_file = (fs::path(dir) / options.metric_file).string();  // an absolute path stays
+    context.metric_file = options.metric_file;
+  }
   context.cuda_visible_devices = settings_.cuda_visible_devices;
   context.params = ParamEnvironment(settings_.space, config);
 
@@ -136,6 +164,13 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
   if (error) {
     setup_error_ = fmt::format("cannot create {}: {}", context.checkpoint_dir, error.message());
     return;
+  }
+  if (settings_.spec.config_template) {
+    context.config_file = (fs::path(dir) / settings_.spec.config_template_output).string();
+    if (Status rendered = WriteConfigFile(config, context); !rendered.ok()) {
+      setup_error_ = rendered.message();
+      return;
+    }
   }
   Result<std::vector<std::string>> argv = ExpandCommand(settings_.spec, settings_.space, config, context);
   if (!argv.ok()) {
@@ -147,8 +182,15 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
     setup_error_ = written.message();
     return;
   }
+  std::vector<ParamValue> values;
+  for (std::size_t i = 0; i < settings_.space.size(); ++i) values.push_back(settings_.space.Value(config, i));
+  if (Status written = WriteTrialFile(context.hpo_param_path, EasyRecParamText(settings_.space, values));
+      !written.ok()) {
+    setup_error_ = written.message();
+    return;
+  }
   const std::vector<std::string> env = BuildTrialEnvironment(settings_.spec, context, environ);
-  Result<std::unique_ptr<CommandTrial>> started = CommandTrial::Start(*argv, env, dir, settings_.options, now);
+  Result<std::unique_ptr<CommandTrial>> started = CommandTrial::Start(*argv, env, dir, options, now);
   if (!started.ok()) {
     setup_error_ = started.status().message();
     return;

@@ -73,6 +73,8 @@ class CommandExecution final : public TrialExecution {
   bool Running() const { return process_ != nullptr && process_->Running(); }
   // Starts the command for `config` from `resume_step` (0: fresh).
   void Launch(const Config& config, double resume_step, double now);
+  // Renders trial.config_template into context.config_file.
+  Status WriteConfigFile(const Config& config, const TrialContext& context) const;
   void Stop(double now);
   // The process stopped for an exploit has exited: take the donor's checkpoint, go on.
   void ContinueFromDonor(double now);
