@@ -43,6 +43,13 @@ struct RunRecord {
   MetricLineCounts lines;        // what it printed that was not a report (command trials)
 };
 
+// One process's writing of a study (its first run, each resume): when it began on the
+// study's clock and on the wall clock, so that study times map to wall times.
+struct StudySession {
+  double study_time = 0.0;
+  double wall_time = 0.0;  // seconds since the Unix epoch (UTC)
+};
+
 // One report the scheduler saw, in the order it saw them.
 struct ReportRecord {
   TrialId trial = -1;

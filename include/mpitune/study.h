@@ -102,6 +102,7 @@ struct Study {
 
   std::vector<StudyTrial> trials;  // indexed by trial id
   std::vector<StudyRung> rungs;
+  std::vector<StudySession> sessions;  // in order; empty for files written before 0.3
   std::vector<RunRecord> runs;     // in the order they were handed out
   std::vector<ReportRecord> reports;  // every report, in order (empty when not kept)
   bool has_reports = false;
@@ -114,6 +115,11 @@ struct Study {
   // Runs that have not finished (running now, or cut short by a crash).
   std::vector<const RunRecord*> OpenRuns() const;
 };
+
+// The wall-clock time (seconds since the Unix epoch, UTC) at study time `study_time`:
+// the session it fell in began at a known wall time, and the study's clock runs with
+// the wall clock within a session. nullopt when the file recorded no sessions.
+std::optional<double> WallTimeOf(const Study& study, double study_time);
 
 // PBT: `trial`'s hyperparameter schedule along its lineage (see ScheduleStep), from
 // step 0; one entry for a trial that never exploited.

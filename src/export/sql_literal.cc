@@ -1,6 +1,8 @@
 #include "export/sql_literal.h"
 
+#include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -83,6 +85,28 @@ std::string DoubleLiteral(double value) {
   return text;
 }
 
+// UTC "YYYY-MM-DD HH:MM:SS.mmm" as each dialect takes a constant of its time type:
+// Hive's TIMESTAMP '...' literal, MaxCompute's DATETIME '...' (whole seconds, the
+// form its documentation gives), SQLite's text that its date functions read.
+std::string TimestampLiteral(const Timestamp& time, SqlDialect dialect) {
+  if (!std::isfinite(time.unix_seconds) || time.unix_seconds < 0 || time.unix_seconds > 253402300799.0) {
+    return "NULL";  // before 1970 or after 9999: no clock of ours said that
+  }
+  const double whole = std::floor(time.unix_seconds);
+  const auto seconds = static_cast<std::time_t>(whole);
+  const int millis = std::min(999, static_cast<int>((time.unix_seconds - whole) * 1000.0));
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  const std::string date = fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", utc.tm_year + 1900, utc.tm_mon + 1,
+                                       utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  switch (dialect) {
+    case SqlDialect::kMaxCompute: return fmt::format("DATETIME '{}'", date);
+    case SqlDialect::kHive: return fmt::format("TIMESTAMP '{}.{:03}'", date, millis);
+    case SqlDialect::kSqlite: break;
+  }
+  return fmt::format("'{}.{:03}'", date, millis);
+}
+
 }  // namespace
 
 const char* TypeName(ColumnType type, SqlDialect dialect) {
@@ -92,6 +116,8 @@ const char* TypeName(ColumnType type, SqlDialect dialect) {
     case ColumnType::kDouble: return sqlite ? "REAL" : "DOUBLE";
     case ColumnType::kString: return sqlite ? "TEXT" : "STRING";
     case ColumnType::kBoolean: return sqlite ? "INTEGER" : "BOOLEAN";
+    case ColumnType::kTimestamp:
+      return sqlite ? "TEXT" : dialect == SqlDialect::kMaxCompute ? "DATETIME" : "TIMESTAMP";
   }
   return "?";
 }
@@ -113,6 +139,8 @@ std::string Literal(const Value& value, SqlDialect dialect) {
           return fmt::format("{}", v);
         } else if constexpr (std::is_same_v<T, double>) {
           return DoubleLiteral(v);
+        } else if constexpr (std::is_same_v<T, Timestamp>) {
+          return TimestampLiteral(v, dialect);
         } else {
           return StringLiteral(v, dialect);
         }

@@ -9,10 +9,15 @@
 
 namespace mpitune::sql {
 
-enum class ColumnType { kBigint, kDouble, kString, kBoolean };
+enum class ColumnType { kBigint, kDouble, kString, kBoolean, kTimestamp };
+
+// A point in time, UTC: DATETIME (MaxCompute), TIMESTAMP (Hive), ISO-8601 text (SQLite).
+struct Timestamp {
+  double unix_seconds = 0.0;
+};
 
 // monostate is NULL. Non-finite doubles are written as NULL.
-using Value = std::variant<std::monostate, bool, std::int64_t, double, std::string>;
+using Value = std::variant<std::monostate, bool, std::int64_t, double, std::string, Timestamp>;
 
 struct Column {
   std::string name;     // a safe identifier (column_names.h)

@@ -80,6 +80,7 @@ Value ParamCell(const ParamValue& value, ColumnType type) {
       if (const auto* d = std::get_if<double>(&value)) return Number(*d);
       return Value();
     case ColumnType::kString: return FormatParamValue(value);
+    case ColumnType::kTimestamp: return Value();  // no hyperparameter is a time
   }
   return Value();
 }
@@ -135,6 +136,12 @@ Json SchedulerJson(const SchedulerOptions& options) {
           {"grace", options.grace},                  {"seed", options.seed}};
 }
 
+// The wall-clock time of a study time; NULL for files that recorded no sessions.
+Value WallTime(const Study& study, double study_time) {
+  const std::optional<double> wall = WallTimeOf(study, study_time);
+  return wall ? Value(Timestamp{*wall}) : Value();
+}
+
 }  // namespace
 
 Table StudiesTable(const std::vector<Study>& studies, const std::string& prefix) {
@@ -157,6 +164,8 @@ Table StudiesTable(const std::vector<Study>& studies, const std::string& prefix)
       Col("failed", ColumnType::kBigint, "trials that failed or were lost"),
       Col("reports", ColumnType::kBigint, "metric reports"),
       Col("study_seconds", ColumnType::kDouble, "the study's clock at its last record (seconds)"),
+      Col("started_at", ColumnType::kTimestamp, "wall clock (UTC) when the study was created"),
+      Col("last_record_at", ColumnType::kTimestamp, "wall clock (UTC) of its last record"),
       Col("best_trial", ColumnType::kBigint, "the best trial, as mpitune status and best show it"),
       Col("best_value", ColumnType::kDouble, "its value"),
       Col("best_budget", ColumnType::kDouble, "the budget of that value"),
@@ -192,6 +201,8 @@ Table StudiesTable(const std::vector<Study>& studies, const std::string& prefix)
         study.Count(TrialState::kFailed) + study.Count(TrialState::kLost),
         static_cast<std::int64_t>(study.reports.size()),
         Number(study.study_time),
+        study.sessions.empty() ? Value() : Value(Timestamp{study.sessions.front().wall_time}),
+        WallTime(study, study.study_time),
         best ? Value(best->id) : Value(),
         best ? Number(best->value) : Value(),
         best ? Number(best->value_budget) : Value(),
@@ -231,6 +242,8 @@ Table TrialsTable(const std::vector<Study>& studies, const std::string& prefix) 
       Col("duration_seconds", ColumnType::kDouble, "seconds its finished runs took, summed"),
       Col("start_seconds", ColumnType::kDouble, "study clock at its first assignment (seconds)"),
       Col("end_seconds", ColumnType::kDouble, "study clock when it ended; null while it has not"),
+      Col("start_time", ColumnType::kTimestamp, "wall clock (UTC) at its first assignment"),
+      Col("end_time", ColumnType::kTimestamp, "wall clock (UTC) when it ended; null while it has not"),
       Col("params", ColumnType::kString, "JSON: its hyperparameters by their original names"),
   };
   const std::vector<HyperparameterColumn> hyper = HyperparameterColumnsOf(studies);
@@ -282,6 +295,8 @@ Table TrialsTable(const std::vector<Study>& studies, const std::string& prefix) 
           Number(f.duration),
           Number(trial.start_time),
           IsTerminal(trial.state) ? Number(trial.end_time) : Value(),
+          WallTime(study, trial.start_time),
+          IsTerminal(trial.state) ? WallTime(study, trial.end_time) : Value(),
           Dump(ParamsJsonObject(study.space, trial.params)),
       };
       for (std::size_t c = 0; c < hyper.size(); ++c) {
@@ -306,13 +321,15 @@ Table ReportsTable(const std::vector<Study>& studies, const std::string& prefix)
       Col("step", ColumnType::kDouble, "the step (budget) it was reported at"),
       Col("value", ColumnType::kDouble, "the metric; null when NaN or infinite"),
       Col("study_seconds", ColumnType::kDouble, "study clock when the scheduler saw it (seconds)"),
+      Col("reported_at", ColumnType::kTimestamp, "wall clock (UTC) when the scheduler saw it"),
       Col("rank", ColumnType::kBigint, "the MPI rank of the run that made it"),
   };
   for (const Study& study : studies) {
     std::int64_t seq = 0;
     for (const ReportRecord& report : study.reports) {
       table.rows.push_back({study.name, seq++, report.trial, Number(report.step), Number(report.value),
-                            Number(report.time), static_cast<std::int64_t>(report.rank)});
+                            Number(report.time), WallTime(study, report.time),
+                            static_cast<std::int64_t>(report.rank)});
     }
   }
   return table;
@@ -330,6 +347,7 @@ Table ExploitsTable(const std::vector<Study>& studies, const std::string& prefix
       Col("step", ColumnType::kDouble, "the recipient's step when it exploited"),
       Col("donor_step", ColumnType::kDouble, "the step of the donor's checkpoint it continued from"),
       Col("study_seconds", ColumnType::kDouble, "study clock when it happened (seconds)"),
+      Col("exploited_at", ColumnType::kTimestamp, "wall clock (UTC) when it happened"),
       Col("old_params", ColumnType::kString, "JSON: the recipient's hyperparameters before"),
       Col("new_params", ColumnType::kString, "JSON: its hyperparameters after explore"),
   };
@@ -337,7 +355,7 @@ Table ExploitsTable(const std::vector<Study>& studies, const std::string& prefix
     std::int64_t seq = 0;
     for (const StudyExploit& exploit : study.exploits) {
       table.rows.push_back({study.name, seq++, exploit.recipient, exploit.donor, Number(exploit.step),
-                            Number(exploit.donor_step), Number(exploit.time),
+                            Number(exploit.donor_step), Number(exploit.time), WallTime(study, exploit.time),
                             Dump(ParamsJsonObject(study.space, exploit.old_params)),
                             Dump(ParamsJsonObject(study.space, exploit.new_params))});
     }

@@ -142,6 +142,12 @@ Status WriteHistory(H5File& file, const StudyHistory& history, const H5File* ear
   MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/reports/value", columns.value));
   MPITUNE_RETURN_IF_ERROR(file.WriteDoubles("/reports/time", columns.time));
   MPITUNE_RETURN_IF_ERROR(file.WriteInts("/reports/rank", columns.rank));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
+      "/sessions/study_time",
+      Column<double, StudySession>(history.sessions, [](const StudySession& s) { return s.study_time; })));
+  MPITUNE_RETURN_IF_ERROR(file.WriteDoubles(
+      "/sessions/wall_time",
+      Column<double, StudySession>(history.sessions, [](const StudySession& s) { return s.wall_time; })));
   const auto& runs = history.runs;
   MPITUNE_RETURN_IF_ERROR(
       file.WriteInts("/runs/trial_id", Column<std::int64_t, RunRecord>(runs, [](const RunRecord& r) { return r.trial; })));
@@ -276,6 +282,16 @@ Status ReadHistory(const H5File& file, StudyHistory& history) {
     MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadBytes(path), checkpoint.state));
     MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute(path, "step"), checkpoint.step));
     history.checkpoints[id] = std::move(checkpoint);
+  }
+  if (file.Exists("/sessions/study_time")) {  // files before sessions were recorded have none
+    std::vector<double> study_times, wall_times;
+    MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/sessions/study_time"), study_times));
+    MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubles("/sessions/wall_time"), wall_times));
+    if (study_times.size() != wall_times.size()) {
+      return Status::BadInput(fmt::format("{}: /sessions: columns of different lengths", file.path()));
+    }
+    history.sessions.clear();
+    for (std::size_t i = 0; i < study_times.size(); ++i) history.sessions.push_back({study_times[i], wall_times[i]});
   }
   Result<double> study_time = file.ReadDoubleAttribute("/", "study_time");
   if (!study_time.ok()) return study_time.status();

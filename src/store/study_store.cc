@@ -27,6 +27,10 @@
 namespace mpitune {
 namespace {
 
+double WallSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 using store::StudyEvent;
 
 std::string JournalPath(const std::string& path) { return path + ".journal"; }
@@ -398,6 +402,8 @@ Result<std::unique_ptr<StudyStore>> StudyStore::Create(const std::string& path, 
     return Status::BadInput(fmt::format("{}: a study file is already there", path));
   }
   auto impl = std::make_unique<Impl>(path, definition, scheduler);
+  // The snapshot written at open holds the session, so even a kill -9 at once keeps it.
+  impl->history_.sessions.push_back(StudySession{0.0, WallSeconds()});
   MPITUNE_RETURN_IF_ERROR(store::WriteSnapshotFile(path, definition, scheduler, impl->history_, 0));
   impl->reports_in_file_ = true;
   MPITUNE_RETURN_IF_ERROR(impl->OpenJournal(/*fresh=*/true));
@@ -408,6 +414,7 @@ Result<std::unique_ptr<StudyStore>> StudyStore::Continue(StoredStudy& study, dou
   auto impl = std::make_unique<Impl>(study.path, study.definition, *study.scheduler);
   impl->owned_scheduler_ = std::move(study.scheduler);
   impl->history_ = std::move(study.history);
+  impl->history_.sessions.push_back(StudySession{now, WallSeconds()});
   impl->sequence_ = study.last_sequence;
   impl->now_ = now;
   impl->last_write_ = impl->last_snapshot_ = now;

@@ -52,6 +52,7 @@ using StoredReports = std::deque<ReportRecord>;
 
 // Everything the file holds besides the scheduler's own state.
 struct StudyHistory {
+  std::vector<StudySession> sessions;  // in order; empty in files written before them
   std::vector<RunRecord> runs;
   StoredReports reports;
   std::map<TrialId, StoredCheckpoint> checkpoints;

@@ -33,6 +33,15 @@ std::vector<const RunRecord*> Study::OpenRuns() const {
   return open;
 }
 
+std::optional<double> WallTimeOf(const Study& study, double study_time) {
+  if (study.sessions.empty()) return std::nullopt;
+  const StudySession* session = &study.sessions.front();
+  for (const StudySession& s : study.sessions) {
+    if (s.study_time <= study_time) session = &s;
+  }
+  return session->wall_time + (study_time - session->study_time);
+}
+
 std::vector<ScheduleStep> LineageSchedule(const Study& study, TrialId trial) {
   std::vector<ScheduleStep> schedule;
   for (const LineagePoint& point : LineagePath(study.exploits, trial, study.trials.size())) {
@@ -138,6 +147,7 @@ Study BuildStudy(const StudyParts& parts) {
   if (definition.scheduler.kind == SchedulerKind::kPbt && study.best) {
     study.best_schedule = LineageSchedule(study, *study.best);
   }
+  if (parts.sessions != nullptr) study.sessions = *parts.sessions;
   if (parts.runs != nullptr) study.runs = *parts.runs;
   if (parts.reports != nullptr) {
     study.reports.assign(parts.reports->begin(), parts.reports->end());
@@ -151,6 +161,7 @@ Study BuildStudy(const StoredStudy& stored, bool with_reports) {
   parts.path = stored.path;
   parts.definition = &stored.definition;
   parts.scheduler = stored.scheduler.get();
+  parts.sessions = &stored.history.sessions;
   parts.runs = &stored.history.runs;
   parts.reports = with_reports ? &stored.history.reports : nullptr;
   const WriterProbe writer = ProbeWriter(stored.path);

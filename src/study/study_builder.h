@@ -19,6 +19,7 @@ struct StudyParts {
   std::string path;
   const StudyDefinition* definition = nullptr;
   const Scheduler* scheduler = nullptr;
+  const std::vector<StudySession>* sessions = nullptr;
   const std::vector<RunRecord>* runs = nullptr;
   const StoredReports* reports = nullptr;  // null: not kept
   StudyState state = StudyState::kOpen;

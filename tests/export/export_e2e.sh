@@ -46,6 +46,17 @@ trials = tables["trials"]
 assert len(trials) == status["trials"] == len(status["history"]["trials"]), len(trials)
 assert len(tables["reports"]) == status["reports"] == len(status["history"]["reports"])
 assert len(tables["exploits"]) == 0
+# Wall-clock times: the study was made just now; reports and trials fall inside it.
+import datetime
+now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+def when(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f")
+started = when(study[0]["started_at"])
+assert now - datetime.timedelta(minutes=10) < started <= now, (started, now)
+assert started <= when(study[0]["last_record_at"]) <= now
+reported = [when(r["reported_at"]) for r in tables["reports"]]
+assert reported == sorted(reported) and started <= reported[0] and reported[-1] <= now, "reported_at"
+assert all(started <= when(t["start_time"]) <= now for t in trials), "start_time"
 top = [t for t in trials if t["is_best"] == 1]
 assert len(top) == 1 and top[0]["trial"] == best["trial"] and top[0]["position"] == 1
 assert json.loads(top[0]["params"]) == best["params"], (top[0]["params"], best["params"])

@@ -3,7 +3,8 @@
 # port of Apache Hive's HiveParser.g), pinned in tests/tools/hive-grammar/package.json
 # and installed there by `jobs/install-deps.sh --tests` (npm ci). Checked: the hostile
 # study (hostile_study.sh), two studies in one script with small statements, and the
-# golden Hive file. The MaxCompute export, its LIFECYCLE clause aside, is Hive's SQL
+# golden Hive file. The MaxCompute export, its LIFECYCLE clause aside and DATETIME
+# read as TIMESTAMP, is Hive's SQL
 # too and is checked the same way. Exit 77 (skipped) only when Node.js or the parser
 # cannot be had here.
 # Usage: hive_grammar_check.sh MPITUNE_BINARY SOURCE_DIR
@@ -47,8 +48,11 @@ check both.sql "two studies, small statements"
 check "$source_dir/tests/export/golden/v1.hive.sql" "the golden file"
 "$binary" export hostile.h5 branin.h5 --dialect maxcompute --partition ds=20261127 -o maxcompute.sql ||
   fail "export maxcompute"
-grep -v '^LIFECYCLE ' maxcompute.sql >maxcompute-as-hive.sql
-check maxcompute-as-hive.sql "the MaxCompute script without LIFECYCLE"
+# DATETIME (type and literal) is MaxCompute's name for what Hive calls TIMESTAMP.
+grep -v '^LIFECYCLE ' maxcompute.sql | sed -e "s/ DATETIME '/ TIMESTAMP '/g" -e 's/` DATETIME COMMENT/` TIMESTAMP COMMENT/g' \
+  >maxcompute-as-hive.sql
+grep -q "TIMESTAMP '" maxcompute-as-hive.sql || fail "the MaxCompute script has no DATETIME value"
+check maxcompute-as-hive.sql "the MaxCompute script without LIFECYCLE, DATETIME as TIMESTAMP"
 # The parser does find errors: a broken statement must fail.
 printf 'INSERT OVERWRITE TABLE t PARTITION (ds=) VALUES (1);\n' >broken.sql
 node --import "$grammar/register.mjs" "$grammar/check-hive.mjs" broken.sql >/dev/null 2>&1 && fail "a broken statement parsed"

@@ -112,6 +112,12 @@ with h5py.File(storage, "r") as f:
     check((outcome.decode() if isinstance(outcome, bytes) else outcome) == "failed", "trial 1's run failed")
     check(int(f["runs/exit_code"][runs[1]]) == 3, "trial 1's exit code 3")
 
+    # One session (this study was run once), begun at study time 0 a moment ago.
+    import time
+    check(f["sessions/study_time"].shape == (1,) and f["sessions/study_time"][0] == 0.0, "/sessions/study_time")
+    wall = float(f["sessions/wall_time"][0])
+    check(time.time() - 600 < wall <= time.time(), f"/sessions/wall_time {wall} is about now")
+
     # What status reads is what h5py reads.
     by_trial = {t["trial"]: t for t in status["history"]["trials"]}
     for i, trial in enumerate(f["trials/trial_id"][:]):

@@ -5,6 +5,7 @@
 #include "store/study_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <iterator>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "mpitune/study.h"
 #include "test_files.h"
 #include "store/study_test_util.h"
 
@@ -297,6 +299,35 @@ TEST_F(StudyStoreCrashTest, BufferedRecordsAreAbsentWrittenOnesSurvive) {
   ASSERT_EQ(study->history.checkpoints.count(trial), 1u);
   EXPECT_EQ(study->history.checkpoints[trial].state, (std::vector<std::uint8_t>{4, 5}));
   EXPECT_EQ(study->history.checkpoints[trial].step, 0.25);
+}
+
+// Each process that writes the study leaves a session (study clock, wall clock) in
+// the snapshot it writes at open, so even a kill -9 right after keeps it: the read
+// model maps study times to wall times with them.
+TEST_F(StudyStoreCrashTest, EveryOpenRecordsItsSessionAtOnce) {
+  const double before = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  Result<StoredStudy> study = CrashAndRead();
+  ASSERT_TRUE(study.ok()) << study.status().message();
+  ASSERT_EQ(study->history.sessions.size(), 1u);
+  EXPECT_EQ(study->history.sessions[0].study_time, 0.0);
+  EXPECT_GT(study->history.sessions[0].wall_time, before - 600.0);
+  EXPECT_LE(study->history.sessions[0].wall_time, before);
+
+  Result<std::unique_ptr<StudyStore>> store = StudyStore::Continue(*study, 7.5);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  store_ = std::move(*store);
+  study = CrashAndRead();
+  ASSERT_TRUE(study.ok()) << study.status().message();
+  ASSERT_EQ(study->history.sessions.size(), 2u);
+  EXPECT_EQ(study->history.sessions[1].study_time, 7.5);
+  EXPECT_GE(study->history.sessions[1].wall_time, before);
+
+  Study view;
+  view.sessions = study->history.sessions;
+  EXPECT_DOUBLE_EQ(*WallTimeOf(view, 2.0), view.sessions[0].wall_time + 2.0);
+  EXPECT_DOUBLE_EQ(*WallTimeOf(view, 9.0), view.sessions[1].wall_time + 1.5);
+  view.sessions.clear();
+  EXPECT_FALSE(WallTimeOf(view, 1.0).has_value());
 }
 
 // What a run's command printed that made no report (issue 9, item 1) reaches /runs
