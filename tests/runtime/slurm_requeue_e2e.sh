@@ -161,6 +161,8 @@ echo "long study: 5 starts, 4 requeues (3 by scancel, 1 by the time limit), fini
 exported() { [[ $(field "$export_job" JobState) == COMPLETED ]]; }
 wait_for 30 "the export step" exported
 grep -q "mpitune export step" "$tmp/export.out" || fail "the export step said nothing: $(cat "$tmp/export.out")"
+grep -q "INSERT OVERWRITE TABLE \`hpo_trials\`" "$tmp/export.out" ||
+  fail "the export step wrote no SQL: $(head -c 2000 "$tmp/export.out")"
 echo "export step: ran after the study's job completed"
 
 wait $side_pid
