@@ -23,6 +23,8 @@ struct RunCommandOptions {
   std::optional<double> progress_every;  // seconds between progress lines (default by terminal)
   // `mpitune resume FILE`: the study file, whose stored config replaces config_path.
   std::optional<std::string> resume_path;
+  // --time-budget: seconds, over study.time_budget (a resumed study may get more).
+  std::optional<double> time_budget;
 };
 
 struct StatusCommandOptions {
@@ -35,6 +37,8 @@ struct SimulateCommandOptions {
   std::string config_path;
   std::int64_t workers = 0;
   double time_limit = 0.0;
+  std::optional<double> time_budget;    // --time-budget
+  std::optional<double> unit_seconds;   // --unit-seconds: the estimate the deadline starts from
   StudyOverrides overrides;
 };
 
@@ -51,6 +55,9 @@ int RunSimulateCommand(const SimulateCommandOptions& options);
 
 // --seed, --max-trials and --report-every, which both commands take.
 void AddOverrideOptions(CLI::App& command, StudyOverrides& overrides);
+
+// --time-budget DURATION (study.time_budget's reader and words) into `target`.
+CLI::Option* AddTimeBudgetOption(CLI::App& command, std::optional<double>& target);
 
 // Accepts finite numbers > 0, with a one-line message otherwise.
 const CLI::Validator& PositiveNumber();

@@ -130,6 +130,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options) {
   command->add_flag("--no-store", options.no_store,
                     "Write no study file: nothing is saved and the run cannot be resumed (benchmarks)");
   AddProgressOptions(*command, options);
+  AddTimeBudgetOption(*command, options.time_budget);
   AddOverrideOptions(*command, options.overrides);
   return command;
 }
@@ -143,6 +144,7 @@ CLI::App* AddResumeCommand(CLI::App& app, RunCommandOptions& options) {
       ->required()
       ->type_name("PATH");
   AddProgressOptions(*command, options);
+  AddTimeBudgetOption(*command, options.time_budget);
   return command;
 }
 
@@ -218,6 +220,20 @@ Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options) {
   return OpenStudyForRun(*config, options.force_new);
 }
 
+DeadlineOptions StudyDeadline(const RunCommandOptions& options, const OpenedStudy& opened) {
+  // Seconds for the last messages, the final snapshot and the process's exit.
+  constexpr double kCloseMargin = 0.5;
+  DeadlineOptions deadline;
+  deadline.deadline = options.time_budget.value_or(opened.config.time_budget_seconds);
+  if (deadline.deadline <= 0.0) return DeadlineOptions{};
+  // Built-in objectives stop between two reports; a command gets SIGTERM, then SIGKILL
+  // after its stop grace, so the grace is what a stopped command may take.
+  deadline.stop_grace = opened.config.trial.command.empty() ? 0.0 : opened.config.trial.stop_grace_seconds;
+  deadline.margin = kCloseMargin;
+  deadline.unit_seconds = opened.config.trial.unit_seconds;
+  return deadline;
+}
+
 int ReportFinishedStudy(OpenedStudy& opened) {
   fmt::print("{}\n{}\n", DescribeStudy(opened.config), opened.note);
   const Study study = BuildStudy(*opened.finished, /*with_reports=*/false);
@@ -255,6 +271,14 @@ int EndRun(OpenedStudy& opened, const RunSummary& summary, const Study& study) {
                                         : std::string("nothing was stored (--no-store)")));
     return kExitNoSuccess;
   }
+  if (summary.deadline_reached) {
+    fmt::print("deadline reached: the study has used {} of its time budget; it ended by its deadline{}\n",
+               FormatSeconds(opened.time_offset + summary.wall_seconds),
+               opened.store ? fmt::format(" (a larger --time-budget on `mpitune resume {}` goes on)",
+                                          opened.config.storage)
+                            : std::string());
+    std::fflush(stdout);
+  }
   if (!study.best) return ReportNoSuccess(study);
   return kExitOk;
 }
@@ -283,6 +307,7 @@ int RunInThisProcess(const RunCommandOptions& options) {
     local.progress_every = progress->every();
   }
   local.fail_fast = config.trial.fail_fast;
+  local.deadline = StudyDeadline(options, *opened);
   Result<RunSummary> summary =
       RunStudyInProcess(opened->scheduler(), (*setup)->executions, *clock, &stop_requested, local);
   if (!summary.ok()) {

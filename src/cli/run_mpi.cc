@@ -122,6 +122,7 @@ int RunCoordinator(Setup& setup, Transport& transport, const RunCommandOptions& 
     coordinator_options.progress_every = progress->every();
   }
   coordinator_options.fail_fast = config.trial.fail_fast;
+  coordinator_options.deadline = StudyDeadline(options, opened);
   // A finished study hands out nothing: the loop only sends the workers home.
   Coordinator coordinator(opened.scheduler(), transport, *clock, &stop_requested, coordinator_options);
   Result<RunSummary> summary = coordinator.Run();

@@ -30,6 +30,13 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommandOptions& options) {
                    "time-budgeted study would be; default: run until the scheduler is done")
       ->type_name("S")
       ->check(PositiveNumber());
+  AddTimeBudgetOption(*command, options.time_budget);
+  command
+      ->add_option_function<double>(
+          "--unit-seconds", [&options](const double& seconds) { options.unit_seconds = seconds; },
+          "The deadline's first estimate of one budget unit's cost (overrides trial.unit_seconds)")
+      ->type_name("S")
+      ->check(PositiveNumber());
   AddOverrideOptions(*command, options.overrides);
   return command;
 }
@@ -51,6 +58,10 @@ int RunSimulateCommand(const SimulateCommandOptions& options) {
   simulation.workers = options.workers;
   simulation.report_every = ReportEvery(config, options.overrides);
   simulation.time_limit = options.time_limit;
+  if (const double budget = options.time_budget.value_or(config.time_budget_seconds); budget > 0.0) {
+    simulation.deadline.deadline = budget;
+    simulation.deadline.unit_seconds = options.unit_seconds.value_or(config.trial.unit_seconds);
+  }
   const std::unique_ptr<Clock> clock = MakeSteadyClock();
   const double start = clock->Now();
   const SimulationResult result = Simulate(*scheduler, **objective, simulation);
@@ -62,7 +73,9 @@ int RunSimulateCommand(const SimulateCommandOptions& options) {
     fmt::print("best: none\n");
   }
   fmt::print("trials run: {}\n", result.trials_started);
-  fmt::print("virtual makespan: {:.6g} s{}\n", result.makespan, result.hit_time_limit ? " (time limit reached)" : "");
+  fmt::print("virtual makespan: {:.6g} s{}\n", result.makespan, result.hit_time_limit     ? " (time limit reached)"
+                                                                  : result.deadline_reached ? " (deadline reached)"
+                                                                                            : "");
   fmt::print("worker utilisation: {:.1f} %\n", 100.0 * result.utilisation);
   fmt::print("events: {}\n", result.events);
   const double rate = wall > 0.0 ? static_cast<double>(result.events) / wall : 0.0;

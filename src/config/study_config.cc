@@ -9,6 +9,8 @@
 //     mode: min              # min | max, default min
 //     seed: 42               # non-negative integer, default 0
 //     storage: branin.h5     # results file, default "<name>.h5"
+//     time_budget: 2h        # wall-clock budget of the whole study (every session):
+//                            # seconds, or 90s, 45m, 2h, 1h30m, 1d; default none
 //   space:                   # required, a non-empty mapping; order is kept
 //     x1: {type: uniform, low: -5, high: 10}
 //     lr: {type: loguniform, low: 1.0e-5, high: 1.0e-1}   # low > 0
@@ -44,6 +46,8 @@
 //     timeout: 0             # seconds >= 0, 0 = no limit, default 0
 //     stop_grace: 10         # seconds >= 0 from SIGTERM to SIGKILL (stop, pause,
 //                            # timeout), default 10
+//     unit_seconds: 30       # seconds one budget unit takes, > 0: the first cost estimate
+//                            # for time_budget until reports measure it; default unknown
 //     metric_regex: ""       # ECMAScript regex with >= 1 capture group; default "" (none)
 //     metric_regex_groups: {value: 1, step: 2}
 //                            # which groups hold the value and the step (no step: steps
@@ -105,13 +109,13 @@ using namespace yaml;  // NOLINT: this file is the schema over the general reade
 
 constexpr std::array<std::string_view, 5> kTopKeys = {"study", "space", "scheduler", "trial",
                                                       "resources"};
-constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode", "seed",
-                                                        "storage"};
+constexpr std::array<std::string_view, 6> kStudyKeys = {"name", "metric", "mode", "seed",
+                                                        "storage", "time_budget"};
 constexpr std::array<std::string_view, 9> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
     "eta",  "grace",   "sampler",    "grid_points"};
-constexpr std::array<std::string_view, 12> kTrialKeys = {
-    "objective",    "command",  "shell",         "timeout",      "stop_grace", "lost_after", "fail_fast",
+constexpr std::array<std::string_view, 13> kTrialKeys = {
+    "objective",    "command",  "shell",         "timeout",      "stop_grace", "lost_after", "fail_fast", "unit_seconds",
     "metric_regex", "metric_regex_groups", "report_every", "env", "log_limit"};
 constexpr std::array<std::string_view, 2> kRegexGroupKeys = {"value", "step"};
 constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "devices"};
@@ -174,6 +178,9 @@ Status ParseStudy(const YAML::Node& node, StudyConfig* config) {
   config->storage = config->name + ".h5";
   if (const auto storage = map.Get("storage")) {
     MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*storage, map.KeyPath("storage"), &config->storage));
+  }
+  if (const auto budget = map.Get("time_budget")) {
+    MPITUNE_RETURN_IF_ERROR(ReadDuration(*budget, map.KeyPath("time_budget"), &config->time_budget_seconds));
   }
   return Status::Ok();
 }
@@ -617,6 +624,9 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, ConfigOrigin
   if (const auto grace = map.Get("stop_grace")) {
     MPITUNE_RETURN_IF_ERROR(
         ReadNumber(*grace, map.KeyPath("stop_grace"), Bound{0.0, true}, &trial->stop_grace_seconds));
+  }
+  if (const auto unit = map.Get("unit_seconds")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNumber(*unit, map.KeyPath("unit_seconds"), Bound{0.0, false}, &trial->unit_seconds));
   }
   if (const auto fail_fast = map.Get("fail_fast")) {
     MPITUNE_RETURN_IF_ERROR(ReadInteger(*fail_fast, map.KeyPath("fail_fast"), 0,

@@ -33,6 +33,9 @@ struct TrialSpec {
   double timeout_seconds = 0.0;  // 0 = no limit
   // A stop, pause or timeout sends SIGTERM, then SIGKILL after this long.
   double stop_grace_seconds = 10.0;
+  // Seconds one budget unit costs, as far as the user knows (the deadline's and the
+  // planner's first estimate until the first reports measure it); 0 = unknown.
+  double unit_seconds = 0.0;
   // A worker whose running trial has sent nothing (report or heartbeat) for this long
   // is taken as lost: its trial is recorded kLost and it gets no more work. 0 = never.
   double lost_after_seconds = 600.0;
@@ -62,6 +65,9 @@ struct StudyConfig {
   MetricMode mode = MetricMode::kMin;
   std::uint64_t seed = 0;
   std::string storage;  // default: "<name>.h5"
+  // The study's wall-clock budget in seconds, every session together (0 = none): see
+  // DeadlinePolicy. Not part of the study's identity: a resumed study may get more.
+  double time_budget_seconds = 0.0;
   // Not from the file: where command trials' folders go. Empty: TrialsDirectory's
   // default; `run --no-store` points it at a folder of its own that it removes.
   std::string trials_dir;
