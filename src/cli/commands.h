@@ -25,6 +25,17 @@ struct RunCommandOptions {
   std::optional<std::string> resume_path;
   // --time-budget: seconds, over study.time_budget (a resumed study may get more).
   std::optional<double> time_budget;
+  // Workers the study runs on (the world size less rank 0, or 1): what a time plan
+  // is made for. Set by the run, not an option.
+  std::int64_t workers = 1;
+};
+
+struct PlanCommandOptions {
+  std::string config_path;
+  std::optional<double> time_budget;
+  std::int64_t workers = 1;
+  std::optional<double> unit_seconds;
+  StudyOverrides overrides;
 };
 
 struct StatusCommandOptions {
@@ -49,6 +60,9 @@ CLI::App* AddResumeCommand(CLI::App& app, RunCommandOptions& options);
 
 CLI::App* AddStatusCommand(CLI::App& app, StatusCommandOptions& options);
 int RunStatusCommand(const StatusCommandOptions& options);
+
+CLI::App* AddPlanCommand(CLI::App& app, PlanCommandOptions& options);
+int RunPlanCommand(const PlanCommandOptions& options);
 
 CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommandOptions& options);
 int RunSimulateCommand(const SimulateCommandOptions& options);

@@ -41,10 +41,12 @@ int Main(int argc, char** argv) {
   RunCommandOptions resume_options;
   StatusCommandOptions status_options;
   SimulateCommandOptions simulate_options;
+  PlanCommandOptions plan_options;
   CLI::App* run = AddRunCommand(app, run_options);
   CLI::App* resume = AddResumeCommand(app, resume_options);
   CLI::App* status = AddStatusCommand(app, status_options);
   CLI::App* simulate = AddSimulateCommand(app, simulate_options);
+  CLI::App* plan = AddPlanCommand(app, plan_options);
 
   if (argc > 1) {
     if (const std::string unknown = UnknownCommand(app, argv[1]); !unknown.empty()) {
@@ -64,6 +66,7 @@ int Main(int argc, char** argv) {
   if (resume->parsed()) return RunRunCommand(resume_options);
   if (status->parsed()) return RunStatusCommand(status_options);
   if (simulate->parsed()) return RunSimulateCommand(simulate_options);
+  if (plan->parsed()) return RunPlanCommand(plan_options);
   return kExitBadInput;  // unreachable: require_subcommand(1)
 }
 

@@ -181,6 +181,10 @@ Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options) {
   StudyConfig config = std::move(*loaded);
   if (options.storage) config.storage = *options.storage;
   config.trial.report_every = ReportEvery(config, options.overrides);
+  // Every rank plans alike (the plan depends on the config and the worker count only).
+  Result<std::optional<TimePlan>> plan =
+      ApplyTimePlan(config, options.time_budget.value_or(config.time_budget_seconds), options.workers);
+  if (!plan.ok()) return plan.status();
   if (options.no_store) config.trials_dir = UnsavedTrialsDirectory(config);
   return config;
 }
@@ -221,17 +225,7 @@ Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options) {
 }
 
 DeadlineOptions StudyDeadline(const RunCommandOptions& options, const OpenedStudy& opened) {
-  // Seconds for the last messages, the final snapshot and the process's exit.
-  constexpr double kCloseMargin = 0.5;
-  DeadlineOptions deadline;
-  deadline.deadline = options.time_budget.value_or(opened.config.time_budget_seconds);
-  if (deadline.deadline <= 0.0) return DeadlineOptions{};
-  // Built-in objectives stop between two reports; a command gets SIGTERM, then SIGKILL
-  // after its stop grace, so the grace is what a stopped command may take.
-  deadline.stop_grace = opened.config.trial.command.empty() ? 0.0 : opened.config.trial.stop_grace_seconds;
-  deadline.margin = kCloseMargin;
-  deadline.unit_seconds = opened.config.trial.unit_seconds;
-  return deadline;
+  return DeadlineFor(opened.config, options.time_budget.value_or(opened.config.time_budget_seconds));
 }
 
 int ReportFinishedStudy(OpenedStudy& opened) {

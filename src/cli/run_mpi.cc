@@ -186,7 +186,9 @@ int RunUnderMpirun(const RunCommandOptions& options, const LaunchEnvironment& la
   const int rank = (*session)->world_rank();
   if ((*session)->world_size() == 1) return RunInThisProcess(options);
 
-  Result<Setup> setup = LoadSetup(options, rank == 0);
+  RunCommandOptions planned = options;
+  planned.workers = (*session)->world_size() - 1;
+  Result<Setup> setup = LoadSetup(planned, rank == 0);
   // Every rank loads the same input, so bad input fails everywhere; rank 0 alone
   // reports that, and the others only speak up about failures of their own (I/O).
   const bool all_ok = AllRanksOk(setup.ok());
@@ -203,7 +205,7 @@ int RunUnderMpirun(const RunCommandOptions& options, const LaunchEnvironment& la
   if (!transport.ok()) return ReportError(transport.status().WithContext(fmt::format("rank {}", rank)));
   Result<std::optional<NodeWorkers>> place = FindNodeWorkers();
   if (!place.ok()) return ReportError(place.status().WithContext(fmt::format("rank {}", rank)));
-  return rank == 0 ? RunCoordinator(*setup, **transport, options) : RunWorker(*setup, **transport, *place);
+  return rank == 0 ? RunCoordinator(*setup, **transport, planned) : RunWorker(*setup, **transport, *place);
 }
 
 }  // namespace mpitune::cli

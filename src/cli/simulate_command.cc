@@ -4,6 +4,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
@@ -44,7 +45,11 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommandOptions& options) {
 int RunSimulateCommand(const SimulateCommandOptions& options) {
   Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
   if (!loaded.ok()) return ReportError(loaded.status());
-  const StudyConfig& config = *loaded;
+  StudyConfig& config = *loaded;
+  const double time_budget = options.time_budget.value_or(config.time_budget_seconds);
+  const Result<std::optional<TimePlan>> plan =
+      ApplyTimePlan(config, time_budget, options.workers, options.unit_seconds.value_or(0.0));
+  if (!plan.ok()) return ReportError(plan.status());
   Result<std::unique_ptr<Objective>> objective = MakeBuiltinObjective(
       config, "the simulator needs a built-in objective (trial.objective); command trials cannot be simulated");
   if (!objective.ok()) return ReportError(objective.status());
@@ -58,9 +63,11 @@ int RunSimulateCommand(const SimulateCommandOptions& options) {
   simulation.workers = options.workers;
   simulation.report_every = ReportEvery(config, options.overrides);
   simulation.time_limit = options.time_limit;
-  if (const double budget = options.time_budget.value_or(config.time_budget_seconds); budget > 0.0) {
-    simulation.deadline.deadline = budget;
+  if (time_budget > 0.0) {
+    // A built-in objective stops between two reports: no grace, no closing margin.
+    simulation.deadline.deadline = time_budget;
     simulation.deadline.unit_seconds = options.unit_seconds.value_or(config.trial.unit_seconds);
+    if (*plan) fmt::print("time plan applied: {} derived\n", fmt::join((*plan)->derived, ", "));
   }
   const std::unique_ptr<Clock> clock = MakeSteadyClock();
   const double start = clock->Now();

@@ -390,9 +390,13 @@ Status ReadBudgets(const MapReader& map, SchedulerOptions* options) {
   return Status::Ok();
 }
 
-Status ParseScheduler(const YAML::Node& node, SchedulerOptions* options) {
+Status ParseScheduler(const YAML::Node& node, SchedulerOptions* options, SchedulerKeysGiven* given) {
   MapReader map;
   MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, "scheduler", kSchedulerKeys, &map));
+  given->max_trials = map.Get("max_trials").has_value();
+  given->min_budget = map.Get("min_budget").has_value();
+  given->max_budget = map.Get("max_budget").has_value();
+  given->eta = map.Get("eta").has_value();
   if (const auto type = map.Get("type")) {
     MPITUNE_RETURN_IF_ERROR(ReadEnum(*type, map.KeyPath("type"), kSchedulerKinds, &options->kind));
   }
@@ -706,7 +710,7 @@ Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, StudyConfig* c
   if (!space) return Fail("space", "required section is missing");
   MPITUNE_RETURN_IF_ERROR(ParseSpace(*space, config));
   if (const auto scheduler = map.Get("scheduler")) {
-    MPITUNE_RETURN_IF_ERROR(ParseScheduler(*scheduler, &config->scheduler));
+    MPITUNE_RETURN_IF_ERROR(ParseScheduler(*scheduler, &config->scheduler, &config->scheduler_given));
   }
   config->scheduler.mode = config->mode;
   config->scheduler.seed = config->seed;

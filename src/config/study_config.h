@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/time_plan.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/space.h"
 #include "mpitune/status.h"
@@ -74,6 +75,10 @@ struct StudyConfig {
 
   SearchSpace space;           // space:
   SchedulerOptions scheduler;  // scheduler: (mode and seed copied from study:)
+  SchedulerKeysGiven scheduler_given;  // which scheduler settings the file gave
+  // Scheduler settings a time plan chose ("scheduler.max_trials", ...): a resumed
+  // study keeps its stored ones, so they do not make it another study.
+  std::vector<std::string> derived;
   TrialSpec trial;             // trial:
   ResourceSpec resources;      // resources:
 };

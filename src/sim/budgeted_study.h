@@ -1,0 +1,37 @@
+// One simulated study under a time budget, end to end as `mpitune run` would do it:
+// the time plan (core/time_plan.h) from a cost estimate that may be wrong, then the
+// deadline applied by the runtime's Dispatcher in virtual time. The deadline grid
+// test and bench/time_budget_grid_bench.cc run it over budgets, worker counts and
+// estimate errors.
+#pragma once
+
+#include <cstdint>
+
+#include "mpitune/scheduler.h"
+#include "sim/simulator.h"
+
+namespace mpitune {
+
+struct BudgetedStudySpec {
+  SchedulerKind kind = SchedulerKind::kAsha;
+  double time_budget = 300.0;    // virtual seconds
+  std::int64_t workers = 1;
+  // The true mean cost of a budget unit (virtual seconds); configs vary around it
+  // (0.4x..1.6x: the curve objective's per-config cost).
+  double unit_seconds = 1.0;
+  double estimate_factor = 1.0;  // the plan's and the deadline's estimate / the truth
+  double stop_grace = 0.0;       // a stopped trial takes this long to end
+  bool plan = true;              // false: default settings (max_budget 81), cut at the deadline
+  std::uint64_t seed = 1;
+};
+
+struct BudgetedStudyResult {
+  SimulationResult simulation;
+  SchedulerOptions scheduler;     // as planned (or the defaults)
+  double overrun = 0.0;           // virtual seconds past the budget (0 when it ended in time)
+  double worker_share = 0.0;      // busy time / (workers x time budget)
+};
+
+BudgetedStudyResult RunBudgetedStudy(const BudgetedStudySpec& spec);
+
+}  // namespace mpitune
