@@ -75,7 +75,7 @@ struct StudyConfig {
 
   SearchSpace space;           // space:
   SchedulerOptions scheduler;  // scheduler: (mode and seed copied from study:)
-  SchedulerKeysGiven scheduler_given;  // which scheduler settings the file gave
+  SchedulerKeysGiven scheduler_given = {};  // which scheduler settings the file gave
   // Scheduler settings a time plan chose ("scheduler.max_trials", ...): a resumed
   // study keeps its stored ones, so they do not make it another study.
   std::vector<std::string> derived;

@@ -45,7 +45,7 @@ struct SchedulerKeysGiven {
 
 struct TimePlanInput {
   SchedulerOptions scheduler;
-  SchedulerKeysGiven given;
+  SchedulerKeysGiven given = {};
   double time_budget = 0.0;   // seconds, > 0
   std::int64_t workers = 1;   // >= 1
   double unit_seconds = 0.0;  // seconds per budget unit, > 0

@@ -25,7 +25,7 @@ struct SimulationOptions {
   double time_limit = 0.0;
   // The study's deadline, applied by the runtime's own Dispatcher in virtual time
   // (deadline 0: none). Its unit_seconds is the planner's estimate, which may be wrong.
-  DeadlineOptions deadline;
+  DeadlineOptions deadline = {};
   // Virtual seconds a stopped trial takes to end (at most deadline.stop_grace in a
   // real study); the worker counts as busy meanwhile.
   double stop_latency = 0.0;

@@ -39,7 +39,7 @@ struct CoordinatorOptions {
   // See DispatcherOptions::fail_fast; 0 = never.
   std::int64_t fail_fast = 0;
   // See DispatcherOptions::deadline; deadline 0 = none.
-  DeadlineOptions deadline;
+  DeadlineOptions deadline = {};
 };
 
 class Coordinator {

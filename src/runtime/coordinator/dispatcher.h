@@ -46,7 +46,7 @@ struct DispatcherOptions {
   // The study's deadline (deadline 0: none). No hand-out that is not expected to end
   // by its stop time; at the stop time the running runs are interrupted (as by a
   // stop request) and the study ends with summary().deadline_reached.
-  DeadlineOptions deadline;
+  DeadlineOptions deadline = {};
 };
 
 // Rank 0's answer to one Report message.
