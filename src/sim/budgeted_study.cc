@@ -53,11 +53,12 @@ BudgetedStudyResult RunBudgetedStudy(const BudgetedStudySpec& spec) {
   options.kind = spec.kind;
   options.variant = AshaVariant::kPromotion;
   options.seed = spec.seed;
-  options.max_trials = kMaxTrialsLimit / 4;  // unplanned: the deadline alone ends it
+  if (spec.max_budget > 0.0) options.max_budget = spec.max_budget;
   const double estimate = spec.unit_seconds * spec.estimate_factor;
   if (spec.plan) {
     TimePlanInput input;
     input.scheduler = options;
+    input.given.max_budget = spec.max_budget > 0.0;
     input.time_budget = spec.time_budget;
     input.workers = spec.workers;
     input.unit_seconds = estimate;

@@ -21,7 +21,12 @@ struct BudgetedStudySpec {
   double unit_seconds = 1.0;
   double estimate_factor = 1.0;  // the plan's and the deadline's estimate / the truth
   double stop_grace = 0.0;       // a stopped trial takes this long to end
-  bool plan = true;              // false: default settings (max_budget 81), cut at the deadline
+  // The top rung's budget as the config gives it (the user's "full training"); 0: not
+  // given, the plan chooses it.
+  double max_budget = 0.0;
+  // false: the scheduler's default settings (max_trials 100, max_budget 81 unless
+  // given), cut at the deadline.
+  bool plan = true;
   std::uint64_t seed = 1;
 };
 
