@@ -73,23 +73,10 @@ int main(int argc, char** argv) {
   // default settings (max_trials 100) cut at the deadline, over seeds; the top rung's
   // budget given (27) as a user's full training would be.
   for (double units_per_worker : {20.0, 200.0}) {
-    std::vector<double> planned;
-    std::vector<double> defaults;
-    for (std::uint64_t seed = 1; seed <= 15; ++seed) {
-      BudgetedStudySpec spec;
-      spec.time_budget = 3600.0;
-      spec.workers = 16;
-      spec.unit_seconds = 3600.0 / units_per_worker;
-      spec.stop_grace = spec.unit_seconds;
-      spec.max_budget = 27.0;
-      spec.seed = seed;
-      planned.push_back(RunBudgetedStudy(spec).simulation.best_value);
-      spec.plan = false;
-      defaults.push_back(RunBudgetedStudy(spec).simulation.best_value);
-    }
+    const mpitune::EqualTimeComparison comparison = mpitune::CompareAtEqualTime(units_per_worker, 15);
     fmt::print("quality at equal time (asha, max_budget 27, 1 h, 16 workers, {:.0f} units per worker, 15 seeds, "
                "curve, min): median best {:.4f} auto-configured vs {:.4f} default settings cut at the deadline\n",
-               units_per_worker, Quantile(planned, 0.5), Quantile(defaults, 0.5));
+               units_per_worker, comparison.planned_median, comparison.default_median);
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/time_plan.h"
 #include "mpitune/objective.h"
@@ -80,6 +81,28 @@ BudgetedStudyResult RunBudgetedStudy(const BudgetedStudySpec& spec) {
   result.overrun = std::max(0.0, result.simulation.makespan - spec.time_budget);
   result.worker_share = result.simulation.busy_time / (static_cast<double>(spec.workers) * spec.time_budget);
   return result;
+}
+
+EqualTimeComparison CompareAtEqualTime(double units_per_worker, int seeds) {
+  std::vector<double> planned;
+  std::vector<double> defaults;
+  for (int seed = 1; seed <= seeds; ++seed) {
+    BudgetedStudySpec spec;
+    spec.time_budget = 3600.0;
+    spec.workers = 16;
+    spec.unit_seconds = spec.time_budget / units_per_worker;
+    spec.stop_grace = spec.unit_seconds;
+    spec.max_budget = 27.0;
+    spec.seed = static_cast<std::uint64_t>(seed);
+    planned.push_back(RunBudgetedStudy(spec).simulation.best_value);
+    spec.plan = false;
+    defaults.push_back(RunBudgetedStudy(spec).simulation.best_value);
+  }
+  auto median = [](std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values.empty() ? 0.0 : values[values.size() / 2];
+  };
+  return EqualTimeComparison{median(planned), median(defaults)};
 }
 
 }  // namespace mpitune

@@ -39,4 +39,14 @@ struct BudgetedStudyResult {
 
 BudgetedStudyResult RunBudgetedStudy(const BudgetedStudySpec& spec);
 
+// Quality at equal time: ASHA with max_budget 27 given, 1 h on 16 workers that each
+// can do `units_per_worker` budget units in it, auto-configured and with its default
+// settings (max_trials 100) under the same deadline, over seeds 1..`seeds`: the
+// median best value of each (curve objective, lower is better).
+struct EqualTimeComparison {
+  double planned_median = 0.0;
+  double default_median = 0.0;
+};
+EqualTimeComparison CompareAtEqualTime(double units_per_worker, int seeds);
+
 }  // namespace mpitune

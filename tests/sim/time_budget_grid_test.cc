@@ -4,7 +4,6 @@
 // most of the workers' time. The full table: build/bench/time_budget_grid_bench.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -87,30 +86,12 @@ TEST(TimeBudgetGridTest, ShaWithACorrectEstimateUsesMostOfTheTime) {
 namespace mpitune {
 namespace {
 
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
 // Quality at equal time: ASHA auto-configured for 1 h on 16 workers reaches a better
 // median best value (curve objective, min) than ASHA with its default settings
 // (max_trials 100) under the same deadline. Deterministic: 15 seeds each way.
 TEST(TimeBudgetGridTest, AutoConfiguredAshaBeatsDefaultSettingsAtEqualTime) {
-  std::vector<double> planned;
-  std::vector<double> defaults;
-  for (std::uint64_t seed = 1; seed <= 15; ++seed) {
-    BudgetedStudySpec spec;
-    spec.time_budget = 3600.0;
-    spec.workers = 16;
-    spec.unit_seconds = 3600.0 / 200.0;
-    spec.stop_grace = spec.unit_seconds;
-    spec.max_budget = 27.0;
-    spec.seed = seed;
-    planned.push_back(RunBudgetedStudy(spec).simulation.best_value);
-    spec.plan = false;
-    defaults.push_back(RunBudgetedStudy(spec).simulation.best_value);
-  }
-  EXPECT_LT(Median(planned), Median(defaults));
+  const EqualTimeComparison comparison = CompareAtEqualTime(200.0, 15);
+  EXPECT_LT(comparison.planned_median, comparison.default_median);
 }
 
 }  // namespace
