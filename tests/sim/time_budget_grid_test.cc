@@ -80,12 +80,6 @@ TEST(TimeBudgetGridTest, ShaWithACorrectEstimateUsesMostOfTheTime) {
   }
 }
 
-}  // namespace
-}  // namespace mpitune
-
-namespace mpitune {
-namespace {
-
 // Quality at equal time: ASHA auto-configured for 1 h on 16 workers reaches a better
 // median best value (curve objective, min) than ASHA with its default settings
 // (max_trials 100) under the same deadline. Deterministic: 15 seeds each way.

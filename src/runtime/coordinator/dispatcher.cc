@@ -79,7 +79,10 @@ bool Dispatcher::RefuseForDeadline(const Assignment& assignment, double now) {
   if (deadline_.Fits(assignment.budget - assignment.resume_step, now)) return false;
   // The scheduler takes it back as it takes back any interrupted run (a promotion
   // stays owed, a new trial is started later), and a resumed study with more time
-  // picks it up. Nothing of it was recorded as started.
+  // picks it up. The history shows it as a run interrupted at once, saying why.
+  if (options_.store != nullptr) {
+    options_.store->RunEnded(assignment.trial, 0, 0.0, "not started: not expected to end by the study's deadline");
+  }
   scheduler_.Finished(assignment.trial, TrialOutcome::kInterrupted, now);
   closed_by_deadline_ = true;
   return true;
