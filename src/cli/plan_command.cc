@@ -16,7 +16,10 @@ namespace {
 
 std::string FormatRungs(const PlannedBracket& bracket) {
   std::vector<std::string> rungs;
-  for (const PlannedRung& rung : bracket.rungs) rungs.push_back(fmt::format("{} x {:g}", rung.trials, rung.budget));
+  for (const PlannedRung& rung : bracket.rungs) {
+    rungs.push_back(rung.subset < 1.0 ? fmt::format("{} x {:g} (subset {:.3g})", rung.trials, rung.budget, rung.subset)
+                                      : fmt::format("{} x {:g}", rung.trials, rung.budget));
+  }
   return fmt::format("{} ({:.6g} units)", fmt::join(rungs, ", "), bracket.units);
 }
 

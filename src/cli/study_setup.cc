@@ -46,6 +46,8 @@ DeadlineOptions DeadlineFor(const StudyConfig& config, double time_budget) {
   deadline.stop_grace = config.trial.command.empty() ? 0.0 : config.trial.stop_grace_seconds;
   deadline.margin = kCloseMargin;
   deadline.unit_seconds = config.trial.unit_seconds;
+  deadline.max_budget = config.scheduler.max_budget;
+  deadline.min_subset = config.trial.min_subset;
   return deadline;
 }
 
@@ -59,6 +61,7 @@ Result<TimePlan> PlanStudy(const StudyConfig& config, double time_budget, std::i
   input.unit_seconds = unit_seconds > 0.0 ? unit_seconds : config.trial.unit_seconds;
   input.stop_grace = deadline.stop_grace;
   input.margin = deadline.margin;
+  input.min_subset = config.trial.min_subset;
   Result<TimePlan> plan = PlanForTime(input);
   if (!plan.ok()) return Status::BadInput(plan.status().message()).WithContext(config.source);
   return plan;

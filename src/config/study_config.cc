@@ -48,6 +48,9 @@
 //                            # timeout), default 10
 //     unit_seconds: 30       # seconds one budget unit takes, > 0: the first cost estimate
 //                            # for time_budget until reports measure it; default unknown
+//     min_subset: 0.2        # proxy task: a run with target budget b gets the data fraction
+//                            # max(min_subset, b / max_budget), as {subset} and
+//                            # MPITUNE_SUBSET; in (0, 1]; default none (always 1)
 //     metric_regex: ""       # ECMAScript regex with >= 1 capture group; default "" (none)
 //     metric_regex_groups: {value: 1, step: 2}
 //                            # which groups hold the value and the step (no step: steps
@@ -114,16 +117,17 @@ constexpr std::array<std::string_view, 6> kStudyKeys = {"name", "metric", "mode"
 constexpr std::array<std::string_view, 9> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
     "eta",  "grace",   "sampler",    "grid_points"};
-constexpr std::array<std::string_view, 13> kTrialKeys = {
+constexpr std::array<std::string_view, 14> kTrialKeys = {
     "objective",    "command",  "shell",         "timeout",      "stop_grace", "lost_after", "fail_fast", "unit_seconds",
+    "min_subset",
     "metric_regex", "metric_regex_groups", "report_every", "env", "log_limit"};
 constexpr std::array<std::string_view, 2> kRegexGroupKeys = {"value", "step"};
 constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "devices"};
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
 constexpr std::array<std::string_view, 6> kAllParamKeys = {"type", "low",    "high",
                                                            "log",  "values", "value"};
-constexpr std::array<std::string_view, 6> kBuiltinPlaceholders = {
-    "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json", "resume_step"};
+constexpr std::array<std::string_view, 7> kBuiltinPlaceholders = {
+    "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json", "resume_step", "subset"};
 
 
 // A study config is a page or two of YAML; 16 MiB leaves room for 100,000 choices.
@@ -631,6 +635,10 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, ConfigOrigin
   }
   if (const auto unit = map.Get("unit_seconds")) {
     MPITUNE_RETURN_IF_ERROR(ReadNumber(*unit, map.KeyPath("unit_seconds"), Bound{0.0, false}, &trial->unit_seconds));
+  }
+  if (const auto subset = map.Get("min_subset")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNumber(*subset, map.KeyPath("min_subset"), Bound{0.0, false}, &trial->min_subset));
+    if (trial->min_subset > 1.0) return Expected(map.KeyPath("min_subset"), "a fraction in (0, 1]", *subset);
   }
   if (const auto fail_fast = map.Get("fail_fast")) {
     MPITUNE_RETURN_IF_ERROR(ReadInteger(*fail_fast, map.KeyPath("fail_fast"), 0,

@@ -37,6 +37,9 @@ struct TrialSpec {
   // Seconds one budget unit costs, as far as the user knows (the deadline's and the
   // planner's first estimate until the first reports measure it); 0 = unknown.
   double unit_seconds = 0.0;
+  // Proxy task: a run with target budget b gets the data fraction
+  // max(min_subset, b / max_budget) ({subset}, MPITUNE_SUBSET). 0 = no proxy (1).
+  double min_subset = 0.0;
   // A worker whose running trial has sent nothing (report or heartbeat) for this long
   // is taken as lost: its trial is recorded kLost and it gets no more work. 0 = never.
   double lost_after_seconds = 600.0;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/time_plan.h"
+
 namespace mpitune {
 
 DeadlinePolicy::DeadlinePolicy(DeadlineOptions options) : options_(options) {}
@@ -25,6 +27,10 @@ void DeadlinePolicy::Observe(double units, double seconds) {
   measured_units_ += units;
   measured_seconds_ += seconds;
   ++observations_;
+}
+
+double DeadlinePolicy::Subset(double budget) const {
+  return ProxySubset(budget, options_.max_budget, options_.min_subset);
 }
 
 double DeadlinePolicy::unit_seconds() const {

@@ -20,6 +20,10 @@ struct DeadlineOptions {
   double stop_grace = 0.0;    // seconds a stopped trial may take to end
   double margin = 0.0;        // seconds for the last messages and closing the file
   double unit_seconds = 0.0;  // prior cost of one budget unit (trial.unit_seconds); 0 = unknown
+  // A proxy task (trial.min_subset in (0, 1)): a unit of a run with a data fraction s
+  // costs s units of the whole data; costs are measured and estimated in those.
+  double max_budget = 0.0;
+  double min_subset = 0.0;
 };
 
 class DeadlinePolicy {
@@ -40,6 +44,8 @@ class DeadlinePolicy {
   // Seconds per budget unit: measured once anything ran, else the prior (0 = unknown).
   double unit_seconds() const;
   std::int64_t observations() const { return observations_; }
+  // The data fraction of a run with target `budget` (1 without a proxy task).
+  double Subset(double budget) const;
 
  private:
   DeadlineOptions options_;

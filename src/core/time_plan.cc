@@ -43,7 +43,7 @@ double SyncSeconds(const PlannedBracket& bracket, std::int64_t workers, double u
   double previous = 0.0;
   for (const PlannedRung& rung : bracket.rungs) {
     const std::int64_t waves = (rung.trials + workers - 1) / workers;
-    seconds += static_cast<double>(waves) * (rung.budget - previous) * unit_seconds;
+    seconds += static_cast<double>(waves) * (rung.budget - previous) * rung.subset * unit_seconds;
     previous = rung.budget;
   }
   return seconds;
@@ -55,12 +55,13 @@ double TotalUnits(const std::vector<PlannedBracket>& brackets) {
   return units;
 }
 
-double BaseHyperbandUnits(const std::vector<double>& budgets, double eta) {
+double BaseHyperbandUnits(const std::vector<double>& budgets, double eta, double min_subset) {
   const int top = static_cast<int>(budgets.size()) - 1;
   const std::vector<std::int64_t> base = HyperbandBracketSizes(top, eta);
   double units = 0.0;
   for (int s = 0; s <= top; ++s) {
-    units += PlanBracket(std::vector<double>(budgets.begin() + s, budgets.end()), base[static_cast<std::size_t>(s)], eta)
+    units += PlanBracket(std::vector<double>(budgets.begin() + s, budgets.end()), base[static_cast<std::size_t>(s)], eta,
+                         min_subset)
                  .units;
   }
   return units;
@@ -88,7 +89,8 @@ void ChooseBudgets(const TimePlanInput& input, TimePlan& plan) {
   // bracket sizes do not fit, fewer rungs (a smaller max_budget) do.
   if (options.kind == SchedulerKind::kHyperband && !input.given.max_budget) {
     while (options.max_budget / options.eta >= options.min_budget * options.eta &&
-           BaseHyperbandUnits(RungBudgets(options.min_budget, options.max_budget, options.eta), options.eta) >
+           BaseHyperbandUnits(RungBudgets(options.min_budget, options.max_budget, options.eta), options.eta,
+                              input.min_subset) >
                plan.capacity_units) {
       options.max_budget /= options.eta;
     }
@@ -104,19 +106,19 @@ std::int64_t TotalTrials(const std::vector<std::int64_t>& sizes) {
 }
 
 std::vector<PlannedBracket> PlanHyperband(const std::vector<double>& budgets, double eta, double capacity,
-                                          std::int64_t trial_limit) {
+                                          std::int64_t trial_limit, double min_subset) {
   const int top = static_cast<int>(budgets.size()) - 1;
   const std::vector<std::int64_t> base = HyperbandBracketSizes(top, eta);
   auto bracket_budgets = [&](int s) { return std::vector<double>(budgets.begin() + s, budgets.end()); };
   double base_units = 0.0;
-  for (int s = 0; s <= top; ++s) base_units += PlanBracket(bracket_budgets(s), base[s], eta).units;
+  for (int s = 0; s <= top; ++s) base_units += PlanBracket(bracket_budgets(s), base[s], eta, min_subset).units;
   const double scale = std::min(base_units > 0.0 ? capacity / base_units : 1.0,
                                 static_cast<double>(trial_limit) / static_cast<double>(TotalTrials(base)));
   std::vector<std::int64_t> sizes(base.size());
   std::vector<PlannedBracket> brackets(base.size());
   for (int s = 0; s <= top; ++s) {
     sizes[s] = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(static_cast<double>(base[s]) * scale)));
-    brackets[s] = PlanBracket(bracket_budgets(s), sizes[s], eta);
+    brackets[s] = PlanBracket(bracket_budgets(s), sizes[s], eta, min_subset);
   }
   // Flooring leaves the plan within a few trials per bracket of the capacity, so
   // these loops take a handful of steps.
@@ -127,14 +129,14 @@ std::vector<PlannedBracket> PlanHyperband(const std::vector<double>& budgets, do
       if (sizes[s] > 1 && (largest < 0 || brackets[s].units > brackets[largest].units)) largest = s;
     }
     if (largest < 0) break;
-    brackets[largest] = PlanBracket(bracket_budgets(largest), --sizes[largest], eta);
+    brackets[largest] = PlanBracket(bracket_budgets(largest), --sizes[largest], eta, min_subset);
   }
   for (int guard = 0; guard < 10'000; ++guard) {
     int cheapest = 0;
     for (int s = 1; s <= top; ++s) {
       if (brackets[s].units < brackets[cheapest].units) cheapest = s;
     }
-    const PlannedBracket grown = PlanBracket(bracket_budgets(cheapest), sizes[cheapest] + 1, eta);
+    const PlannedBracket grown = PlanBracket(bracket_budgets(cheapest), sizes[cheapest] + 1, eta, min_subset);
     if (TotalUnits(brackets) - brackets[cheapest].units + grown.units > capacity ||
         TotalTrials(sizes) >= trial_limit) {
       break;
@@ -147,15 +149,21 @@ std::vector<PlannedBracket> PlanHyperband(const std::vector<double>& budgets, do
 
 }  // namespace
 
-PlannedBracket PlanBracket(const std::vector<double>& budgets, std::int64_t trials, double eta) {
+double ProxySubset(double budget, double max_budget, double min_subset) {
+  if (!(min_subset > 0.0 && min_subset < 1.0) || !(max_budget > 0.0)) return 1.0;
+  return std::clamp(budget / max_budget, min_subset, 1.0);
+}
+
+PlannedBracket PlanBracket(const std::vector<double>& budgets, std::int64_t trials, double eta, double min_subset) {
   PlannedBracket bracket;
   double previous = 0.0;
   double reaching = static_cast<double>(trials);
   for (std::size_t k = 0; k < budgets.size(); ++k) {
     if (k > 0) reaching = std::max(1.0, std::floor(reaching / eta));
     if (trials <= 0) reaching = 0.0;
-    bracket.rungs.push_back(PlannedRung{budgets[k], static_cast<std::int64_t>(reaching)});
-    bracket.units += reaching * (budgets[k] - previous);
+    const double subset = ProxySubset(budgets[k], budgets.back(), min_subset);
+    bracket.rungs.push_back(PlannedRung{budgets[k], subset, static_cast<std::int64_t>(reaching)});
+    bracket.units += reaching * (budgets[k] - previous) * subset;
     previous = budgets[k];
   }
   return bracket;
@@ -190,28 +198,28 @@ Result<TimePlan> PlanForTime(const TimePlanInput& input) {
   switch (options.kind) {
     case SchedulerKind::kAsha: {
       const std::int64_t n = LargestFitting(trial_limit, [&](std::int64_t trials) {
-        return PlanBracket(budgets, trials, options.eta).units <= plan.capacity_units;
+        return PlanBracket(budgets, trials, options.eta, input.min_subset).units <= plan.capacity_units;
       });
-      plan.brackets.push_back(PlanBracket(budgets, std::max<std::int64_t>(n, 1), options.eta));
+      plan.brackets.push_back(PlanBracket(budgets, std::max<std::int64_t>(n, 1), options.eta, input.min_subset));
       break;
     }
     case SchedulerKind::kHyperband:
-      plan.brackets = PlanHyperband(budgets, options.eta, plan.capacity_units, trial_limit);
+      plan.brackets = PlanHyperband(budgets, options.eta, plan.capacity_units, trial_limit, input.min_subset);
       break;
     case SchedulerKind::kSha: {
       headroom = 1;
       const std::int64_t n = LargestFitting(trial_limit, [&](std::int64_t trials) {
-        return SyncSeconds(PlanBracket(budgets, trials, options.eta), input.workers, input.unit_seconds) <=
+        return SyncSeconds(PlanBracket(budgets, trials, options.eta, input.min_subset), input.workers, input.unit_seconds) <=
                plan.usable_seconds;
       });
-      plan.brackets.push_back(PlanBracket(budgets, std::max<std::int64_t>(n, 1), options.eta));
+      plan.brackets.push_back(PlanBracket(budgets, std::max<std::int64_t>(n, 1), options.eta, input.min_subset));
       break;
     }
     case SchedulerKind::kFifo: {
       const double waves = std::max(1.0, std::floor(plan.usable_seconds / (options.max_budget * input.unit_seconds)));
       PlannedBracket bracket;
       const auto n = std::min(trial_limit, static_cast<std::int64_t>(waves * workers));
-      bracket.rungs.push_back(PlannedRung{options.max_budget, n});
+      bracket.rungs.push_back(PlannedRung{options.max_budget, 1.0, n});
       bracket.units = static_cast<double>(n) * options.max_budget;
       plan.brackets.push_back(bracket);
       break;

@@ -51,10 +51,12 @@ struct TimePlanInput {
   double unit_seconds = 0.0;  // seconds per budget unit, > 0
   double stop_grace = 0.0;    // as DeadlineOptions
   double margin = 0.0;
+  double min_subset = 0.0;    // trial.min_subset: proxy runs cost their data fraction
 };
 
 struct PlannedRung {
   double budget = 0.0;
+  double subset = 1.0;      // the data fraction its runs get
   std::int64_t trials = 0;  // that reach this rung
 };
 
@@ -76,8 +78,15 @@ struct TimePlan {
   std::vector<std::string> warnings;  // e.g. a given max_budget that cannot be reached
 };
 
+// A proxy task's data fraction for a run with target `budget`: budget / max_budget, at
+// least `min_subset` (0 or >= 1: no proxy, the whole data).
+double ProxySubset(double budget, double max_budget, double min_subset);
+
 // n_0 = `trials` started at `budgets[0]`: the trials per rung and the bracket's cost.
-PlannedBracket PlanBracket(const std::vector<double>& budgets, std::int64_t trials, double eta);
+// With a proxy (min_subset in (0, 1)) a rung's units cost in proportion to its subset:
+// the units it adds count ProxySubset(r_k, budgets.back(), min_subset) each.
+PlannedBracket PlanBracket(const std::vector<double>& budgets, std::int64_t trials, double eta,
+                           double min_subset = 0.0);
 
 // BadInput (naming the option) for a budget, workers or unit cost that is not > 0.
 Result<TimePlan> PlanForTime(const TimePlanInput& input);

@@ -28,6 +28,7 @@ std::optional<std::string> BuiltinValue(std::string_view name, const TrialContex
   if (name == "restore_from") return context.restore_from;
   if (name == "params_json") return context.params_json_path;
   if (name == "resume_step") return fmt::format("{}", context.resume_step);
+  if (name == "subset") return fmt::format("{}", context.subset);
   return std::nullopt;
 }
 
@@ -38,6 +39,7 @@ Result<std::string> VariableOf(const std::string& name, const SearchSpace& space
   if (name == "checkpoint_dir") return std::string("MPITUNE_CHECKPOINT_DIR");
   if (name == "restore_from") return std::string("MPITUNE_RESTORE_FROM");
   if (name == "params_json") return std::string("MPITUNE_PARAMS_JSON");
+  if (name == "subset") return std::string("MPITUNE_SUBSET");
   if (const std::optional<std::size_t> i = space.Find(name)) return ParamVariable(space, *i);
   return Status::BadInput(
       fmt::format("trial.command: '{{{}}}' is not a space parameter or a built-in placeholder", name));

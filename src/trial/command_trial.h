@@ -39,7 +39,7 @@ namespace mpitune {
 
 // What the worker knows about this run of a trial, for the placeholders
 // {trial_id}, {budget}, {checkpoint_dir}, {restore_from}, {params_json},
-// {resume_step} and the MPITUNE_* environment variables.
+// {resume_step}, {subset} and the MPITUNE_* environment variables.
 struct TrialContext {
   TrialId trial = -1;
   double budget = 0.0;
@@ -53,6 +53,8 @@ struct TrialContext {
   // The step the study resumes the trial from (its checkpoint's, as the study has
   // it); 0 = fresh start. A trial whose checkpoint is later reports that step again.
   double resume_step = 0.0;
+  // The data fraction of a proxy task (trial.min_subset); 1 = all of it.
+  double subset = 1.0;
 };
 
 // The argv to spawn. With spec.shell false, each template element becomes exactly

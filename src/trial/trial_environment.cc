@@ -58,6 +58,7 @@ std::vector<std::string> BuildTrialEnvironment(const TrialSpec& spec, const Tria
   env.Set("MPITUNE_CHECKPOINT_DIR", context.checkpoint_dir);
   env.Set("MPITUNE_RESTORE_FROM", context.restore_from);
   env.Set("MPITUNE_RESUME_STEP", fmt::format("{}", context.resume_step));
+  env.Set("MPITUNE_SUBSET", fmt::format("{}", context.subset));
   env.Set("MPITUNE_PARAMS_JSON", context.params_json_path);
   for (const auto& [name, value] : context.params) env.Set(name, value);
   if (context.cuda_visible_devices) env.Set("CUDA_VISIBLE_DEVICES", *context.cuda_visible_devices);

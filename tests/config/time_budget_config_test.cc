@@ -56,6 +56,18 @@ TEST(TimeBudgetConfigTest, UnitSecondsMustBePositive) {
   EXPECT_NE(bad.status().message().find("trial.unit_seconds"), std::string::npos) << bad.status().message();
 }
 
+TEST(TimeBudgetConfigTest, MinSubsetIsAFraction) {
+  const Result<StudyConfig> good = ParseStudyConfig(Config("", "", "  min_subset: 0.2\n"), "study.yaml");
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  EXPECT_EQ(good->trial.min_subset, 0.2);
+  for (const char* bad : {"0", "1.5", "-0.1", "half"}) {
+    const Result<StudyConfig> config =
+        ParseStudyConfig(Config("", "", std::string("  min_subset: ") + bad + "\n"), "study.yaml");
+    ASSERT_FALSE(config.ok()) << bad;
+    EXPECT_NE(config.status().message().find("trial.min_subset"), std::string::npos) << config.status().message();
+  }
+}
+
 TEST(TimeBudgetConfigTest, RecordsWhichSchedulerSettingsTheFileGives) {
   const Result<StudyConfig> config =
       ParseStudyConfig(Config("", "scheduler:\n  max_budget: 27\n  eta: 3\n"), "study.yaml");

@@ -41,6 +41,22 @@ TEST(TimePlanTest, BracketCostCountsOnlyTheUnitsEachRungAdds) {
   EXPECT_DOUBLE_EQ(PlanBracket({1.0, 3.0, 9.0}, 2, 3.0).units, 2.0 + 2.0 + 6.0);
 }
 
+TEST(TimePlanTest, ProxyRunsCostTheirDataFraction) {
+  EXPECT_EQ(ProxySubset(1.0, 9.0, 0.0), 1.0);  // no proxy
+  EXPECT_EQ(ProxySubset(1.0, 9.0, 0.2), 0.2);  // 1/9 is below the minimum
+  EXPECT_DOUBLE_EQ(ProxySubset(3.0, 9.0, 0.2), 1.0 / 3.0);
+  EXPECT_EQ(ProxySubset(9.0, 9.0, 0.2), 1.0);
+  // 9 x 1 unit at 0.2, 3 x 2 units at 1/3, 1 x 6 units at 1: 1.8 + 2 + 6.
+  const PlannedBracket bracket = PlanBracket({1.0, 3.0, 9.0}, 9, 3.0, 0.2);
+  EXPECT_NEAR(bracket.units, 9.8, 1e-12);
+  EXPECT_EQ(bracket.rungs[0].subset, 0.2);
+  // The cheaper proxy runs leave room for more trials.
+  TimePlanInput input = Input(SchedulerKind::kAsha, 100.0, 1, 1.0);
+  const std::int64_t whole = PlanForTime(input).value().planned_trials;
+  input.min_subset = 0.2;
+  EXPECT_GT(PlanForTime(input).value().planned_trials, whole);
+}
+
 TEST(TimePlanTest, AshaTakesTheLargestBracketThatFitsAndDoublesItForMaxTrials) {
   // 100 s on one worker at 1 s a unit: n + 2 floor(n/3) + 6 max(1, floor(n/9)) <= 100.
   // n = 44: 44 + 28 + 24 = 96; n = 45: 45 + 30 + 30 = 105.

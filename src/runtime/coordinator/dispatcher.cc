@@ -76,7 +76,8 @@ void Dispatcher::StopForDeadline() {
 }
 
 bool Dispatcher::RefuseForDeadline(const Assignment& assignment, double now) {
-  if (deadline_.Fits(assignment.budget - assignment.resume_step, now)) return false;
+  const double units = (assignment.budget - assignment.resume_step) * deadline_.Subset(assignment.budget);
+  if (deadline_.Fits(units, now)) return false;
   // The scheduler takes it back as it takes back any interrupted run (a promotion
   // stays owed, a new trial is started later), and a resumed study with more time
   // picks it up. The history shows it as a run interrupted at once, saying why.
@@ -116,7 +117,10 @@ Status Dispatcher::HandOut(double now, const AssignFn& assign) {
       break;
     }
     idle_.pop();
-    if (!progress_.empty()) progress_[static_cast<std::size_t>(worker)] = Progress{assignment.resume_step, now};
+    if (!progress_.empty()) {
+      progress_[static_cast<std::size_t>(worker)] =
+          Progress{assignment.resume_step, now, deadline_.Subset(assignment.budget)};
+    }
     slot.running = true;
     slot.ending = false;
     slot.stop_sent = false;
@@ -171,8 +175,9 @@ std::optional<ReportAnswer> Dispatcher::Report(int worker, TrialId trial, std::u
     Progress& progress = progress_[static_cast<std::size_t>(worker)];
     const double step = steps.back();
     if (step > progress.step) {
-      deadline_.Observe(step - progress.step, now - progress.time);
-      progress = Progress{step, now};
+      deadline_.Observe((step - progress.step) * progress.subset, now - progress.time);
+      progress.step = step;
+      progress.time = now;
     }
   }
   ReportAnswer answer;
@@ -191,7 +196,11 @@ std::optional<ReportAnswer> Dispatcher::Report(int worker, TrialId trial, std::u
       } else if (donor >= 0 && static_cast<std::size_t>(donor) < scheduler_.trial_count()) {
         answer.restore_step = scheduler_.trial(donor).checkpoint_step;
       }
-      if (!progress_.empty()) progress_[static_cast<std::size_t>(worker)] = Progress{answer.restore_step, now};
+      if (!progress_.empty()) {
+        Progress& progress = progress_[static_cast<std::size_t>(worker)];
+        progress.step = answer.restore_step;
+        progress.time = now;
+      }
     } else {
       slot->ending = true;
     }

@@ -133,6 +133,7 @@ class Dispatcher {
   struct Progress {
     double step = 0.0;
     double time = 0.0;
+    double subset = 1.0;  // a proxy task's data fraction: units cost in proportion
   };
   // Hands `assignment` back to the scheduler when it cannot end by the deadline: the
   // deadline closes the study to new work (the scheduler would offer it again).
