@@ -6,8 +6,7 @@
 //
 //   build/bench/time_budget_grid_bench [--full]
 //
-// The unit cost is budget / 400 (a worker can do 400 budget units in the budget, a
-// realistic "epoch" size), so the studies stay a few hundred trials per worker.
+// A budget unit takes 30 s on average and a stopped trial 10 s to end.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -38,6 +37,9 @@ int main(int argc, char** argv) {
   const std::vector<std::int64_t> workers = full ? std::vector<std::int64_t>{1, 4, 16, 100, 1000}
                                                  : std::vector<std::int64_t>{1, 16, 100};
   const std::vector<double> factors = {0.5, 1.0, 2.0};
+  // One budget unit (an epoch, say) takes 30 s on average: a 5 min study has room for
+  // 9 of them per worker, a 24 h one for 2,880.
+  const double unit_seconds = 30.0;
   const std::vector<SchedulerKind> kinds = {SchedulerKind::kAsha, SchedulerKind::kHyperband, SchedulerKind::kSha};
   std::vector<double> overruns;
   std::vector<double> shares;
@@ -51,9 +53,9 @@ int main(int argc, char** argv) {
           spec.kind = kind;
           spec.time_budget = budget;
           spec.workers = count;
-          spec.unit_seconds = budget / 400.0;
+          spec.unit_seconds = unit_seconds;
           spec.estimate_factor = factor;
-          spec.stop_grace = spec.unit_seconds;
+          spec.stop_grace = 10.0;
           const auto result = RunBudgetedStudy(spec);
           overruns.push_back(result.overrun);
           shares.push_back(result.worker_share);

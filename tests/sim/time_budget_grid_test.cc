@@ -54,9 +54,10 @@ TEST(TimeBudgetGridTest, EveryStudyEndsByItsDeadline) {
 
 // Asynchronous schedulers keep the workers busy whatever the estimate: the deadline
 // measures the real cost from the first reports, and the plan leaves headroom in
-// max_trials. Measured (bench): 84.6% at the least (hyperband, 100 workers, estimate
+// max_trials. Here a worker has room for 400 units (the bench's grid uses a fixed
+// 30 s unit instead); measured: 84.6% at the least (hyperband, 100 workers, estimate
 // 0.5x: a larger max_budget, so a longer idle tail once the last top-rung promotion
-// no longer fits), 90% and more elsewhere.
+// no longer fits), 90% and more with the other estimates.
 TEST(TimeBudgetGridTest, AsynchronousStudiesUseMostOfTheWorkersTime) {
   for (SchedulerKind kind : {SchedulerKind::kAsha, SchedulerKind::kHyperband}) {
     for (double budget : {300.0, 3600.0}) {
