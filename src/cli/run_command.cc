@@ -14,6 +14,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
@@ -228,6 +229,15 @@ DeadlineOptions StudyDeadline(const RunCommandOptions& options, const OpenedStud
   return DeadlineFor(opened.config, options.time_budget.value_or(opened.config.time_budget_seconds));
 }
 
+void PrintTimeBudget(const RunCommandOptions& options, const OpenedStudy& opened) {
+  const double budget = options.time_budget.value_or(opened.config.time_budget_seconds);
+  if (budget <= 0.0) return;
+  fmt::print("time budget: {}, {} used{}\n", FormatSeconds(budget), FormatSeconds(opened.time_offset),
+             opened.config.derived.empty()
+                 ? std::string()
+                 : fmt::format("; derived by the time plan: {}", fmt::join(opened.config.derived, ", ")));
+}
+
 int ReportFinishedStudy(OpenedStudy& opened) {
   fmt::print("{}\n{}\n", DescribeStudy(opened.config), opened.note);
   const Study study = BuildStudy(*opened.finished, /*with_reports=*/false);
@@ -289,6 +299,7 @@ int RunInThisProcess(const RunCommandOptions& options) {
 
   fmt::print("{}\n", DescribeStudy(config));
   fmt::print("storage: {}\n", opened->note);
+  PrintTimeBudget(options, *opened);
   std::fflush(stdout);
 
   const std::atomic<bool>& stop_requested = InstallStopSignalHandlers();

@@ -108,6 +108,7 @@ int RunCoordinator(Setup& setup, Transport& transport, const RunCommandOptions& 
   fmt::print("{}\n", DescribeStudy(config));
   fmt::print("storage: {}\n", opened.note);
   fmt::print("mpi: rank 0 coordinates {} worker ranks\n", transport.size() - 1);
+  PrintTimeBudget(options, opened);
   std::fflush(stdout);
 
   const std::unique_ptr<Clock> clock = MakeSteadyClock(opened.time_offset);

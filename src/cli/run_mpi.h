@@ -47,6 +47,9 @@ Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options);
 // The study's deadline for this session: --time-budget or study.time_budget (none when
 // neither), in the study's own time, which goes on from `opened.time_offset`.
 DeadlineOptions StudyDeadline(const RunCommandOptions& options, const OpenedStudy& opened);
+// "time budget: 30 min, 4.1 min used; derived by the time plan: scheduler.max_trials"
+// on stdout, when the study has a time budget.
+void PrintTimeBudget(const RunCommandOptions& options, const OpenedStudy& opened);
 // A finished study: its stored results, no work.
 int ReportFinishedStudy(OpenedStudy& opened);
 // Closes the store (final snapshot) and turns an interruption, fail fast or a study
