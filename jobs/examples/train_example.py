@@ -15,7 +15,10 @@ What a real training script has to do, in miniature (pure standard library):
     crash), report that epoch again before training on, so the trial is ranked on
     what its checkpoint holds,
   - on SIGTERM (a stop, pause or timeout), finish the epoch and its checkpoint and
-    exit 0.
+    exit 0,
+  - as a proxy task (trial.min_subset), train on the fraction MPITUNE_SUBSET of the
+    training data: a subset drawn with a fixed seed (so every trial, and every resume
+    of one, sees the same rows), at least MIN_SUBSET_ROWS; validation stays whole.
 """
 import argparse
 import json
@@ -27,6 +30,7 @@ import sys
 
 FEATURES = 8
 TRAIN_SIZE = 512
+MIN_SUBSET_ROWS = 32
 VALID_SIZE = 128
 CHECKPOINT_NAME = "checkpoint.json"
 
@@ -120,6 +124,10 @@ def main():
 
     signal.signal(signal.SIGTERM, on_sigterm)
     train, valid = make_dataset(seed=12345)
+    subset = min(1.0, max(0.0, float(os.environ.get("MPITUNE_SUBSET", "1"))))
+    if subset < 1.0:
+        rows = max(MIN_SUBSET_ROWS, round(subset * len(train)))
+        train = random.Random(2024).sample(train, min(rows, len(train)))
 
     epoch, w, b = 0, [0.0] * FEATURES, 0.0
     if restore_from:

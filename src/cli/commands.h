@@ -24,6 +24,19 @@ struct RunCommandOptions {
   std::optional<double> progress_every;  // seconds between progress lines (default by terminal)
   // `mpitune resume FILE`: the study file, whose stored config replaces config_path.
   std::optional<std::string> resume_path;
+  // --time-budget: seconds, over study.time_budget (a resumed study may get more).
+  std::optional<double> time_budget;
+  // Workers the study runs on (the world size less rank 0, or 1): what a time plan
+  // is made for. Set by the run, not an option.
+  std::int64_t workers = 1;
+};
+
+struct PlanCommandOptions {
+  std::string config_path;
+  std::optional<double> time_budget;
+  std::int64_t workers = 1;
+  std::optional<double> unit_seconds;
+  StudyOverrides overrides;
 };
 
 struct StatusCommandOptions {
@@ -36,6 +49,8 @@ struct SimulateCommandOptions {
   std::string config_path;
   std::int64_t workers = 0;
   double time_limit = 0.0;
+  std::optional<double> time_budget;    // --time-budget
+  std::optional<double> unit_seconds;   // --unit-seconds: the estimate the deadline starts from
   StudyOverrides overrides;
 };
 
@@ -64,6 +79,9 @@ CLI::App* AddResumeCommand(CLI::App& app, RunCommandOptions& options);
 CLI::App* AddStatusCommand(CLI::App& app, StatusCommandOptions& options);
 int RunStatusCommand(const StatusCommandOptions& options);
 
+CLI::App* AddPlanCommand(CLI::App& app, PlanCommandOptions& options);
+int RunPlanCommand(const PlanCommandOptions& options);
+
 CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommandOptions& options);
 int RunSimulateCommand(const SimulateCommandOptions& options);
 
@@ -75,6 +93,9 @@ int RunBestCommand(const BestCommandOptions& options);
 
 // --seed, --max-trials and --report-every, which both commands take.
 void AddOverrideOptions(CLI::App& command, StudyOverrides& overrides);
+
+// --time-budget DURATION (study.time_budget's reader and words) into `target`.
+CLI::Option* AddTimeBudgetOption(CLI::App& command, std::optional<double>& target);
 
 // Accepts finite numbers > 0, with a one-line message otherwise.
 const CLI::Validator& PositiveNumber();

@@ -43,12 +43,14 @@ int Main(int argc, char** argv) {
   SimulateCommandOptions simulate_options;
   ExportCommandOptions export_options;
   BestCommandOptions best_options;
+  PlanCommandOptions plan_options;
   CLI::App* run = AddRunCommand(app, run_options);
   CLI::App* resume = AddResumeCommand(app, resume_options);
   CLI::App* status = AddStatusCommand(app, status_options);
   CLI::App* simulate = AddSimulateCommand(app, simulate_options);
   CLI::App* export_command = AddExportCommand(app, export_options);
   CLI::App* best = AddBestCommand(app, best_options);
+  CLI::App* plan = AddPlanCommand(app, plan_options);
 
   if (argc > 1) {
     if (const std::string unknown = UnknownCommand(app, argv[1]); !unknown.empty()) {
@@ -70,6 +72,7 @@ int Main(int argc, char** argv) {
   if (simulate->parsed()) return RunSimulateCommand(simulate_options);
   if (export_command->parsed()) return RunExportCommand(export_options);
   if (best->parsed()) return RunBestCommand(best_options);
+  if (plan->parsed()) return RunPlanCommand(plan_options);
   return kExitBadInput;  // unreachable: require_subcommand(1)
 }
 

@@ -46,6 +46,13 @@ const CLI::Validator& PositiveNumber() {
   return validator;
 }
 
+CLI::Option* AddTimeBudgetOption(CLI::App& command, std::optional<double>& target) {
+  return AddConfigCheckedOption<double>(command, "--time-budget", target, yaml::ReadDuration,
+                                        "Wall-clock budget of the whole study, every session together "
+                                        "(overrides study.time_budget), e.g. 90s, 45m, 2h, 1h30m")
+      ->type_name("DURATION");
+}
+
 void AddOverrideOptions(CLI::App& command, StudyOverrides& overrides) {
   // Callbacks fill optionals, so "not given" stays distinct from any value and the
   // config file's setting survives.

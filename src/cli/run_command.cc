@@ -14,6 +14,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
@@ -135,6 +136,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommandOptions& options) {
           "Search space from EasyRec's hyperparams.json or an NNI search_space.json (replaces space_from)")
       ->type_name("FILE");
   AddProgressOptions(*command, options);
+  AddTimeBudgetOption(*command, options.time_budget);
   AddOverrideOptions(*command, options.overrides);
   return command;
 }
@@ -148,6 +150,7 @@ CLI::App* AddResumeCommand(CLI::App& app, RunCommandOptions& options) {
       ->required()
       ->type_name("PATH");
   AddProgressOptions(*command, options);
+  AddTimeBudgetOption(*command, options.time_budget);
   return command;
 }
 
@@ -183,6 +186,10 @@ Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options) {
   StudyConfig config = std::move(*loaded);
   if (options.storage) config.storage = *options.storage;
   config.trial.report_every = ReportEvery(config, options.overrides);
+  // Every rank plans alike (the plan depends on the config and the worker count only).
+  Result<std::optional<TimePlan>> plan =
+      ApplyTimePlan(config, options.time_budget.value_or(config.time_budget_seconds), options.workers);
+  if (!plan.ok()) return plan.status();
   if (options.no_store) config.trials_dir = UnsavedTrialsDirectory(config);
   return config;
 }
@@ -222,6 +229,19 @@ Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options) {
   return OpenStudyForRun(*config, options.force_new);
 }
 
+DeadlineOptions StudyDeadline(const RunCommandOptions& options, const OpenedStudy& opened) {
+  return DeadlineFor(opened.config, options.time_budget.value_or(opened.config.time_budget_seconds));
+}
+
+void PrintTimeBudget(const RunCommandOptions& options, const OpenedStudy& opened) {
+  const double budget = options.time_budget.value_or(opened.config.time_budget_seconds);
+  if (budget <= 0.0) return;
+  fmt::print("time budget: {}, {} used{}\n", FormatSeconds(budget), FormatSeconds(opened.time_offset),
+             opened.config.derived.empty()
+                 ? std::string()
+                 : fmt::format("; derived by the time plan: {}", fmt::join(opened.config.derived, ", ")));
+}
+
 int ReportFinishedStudy(OpenedStudy& opened) {
   fmt::print("{}\n{}\n", DescribeStudy(opened.config), opened.note);
   const Study study = BuildStudy(*opened.finished, /*with_reports=*/false);
@@ -259,6 +279,14 @@ int EndRun(OpenedStudy& opened, const RunSummary& summary, const Study& study) {
                                         : std::string("nothing was stored (--no-store)")));
     return kExitNoSuccess;
   }
+  if (summary.deadline_reached) {
+    fmt::print("deadline reached: the study has used {} of its time budget; it ended by its deadline{}\n",
+               FormatSeconds(opened.time_offset + summary.wall_seconds),
+               opened.store ? fmt::format(" (a larger --time-budget on `mpitune resume {}` goes on)",
+                                          opened.config.storage)
+                            : std::string());
+    std::fflush(stdout);
+  }
   if (!study.best) return ReportNoSuccess(study);
   return kExitOk;
 }
@@ -275,6 +303,7 @@ int RunInThisProcess(const RunCommandOptions& options) {
 
   fmt::print("{}\n", DescribeStudy(config));
   fmt::print("storage: {}\n", opened->note);
+  PrintTimeBudget(options, *opened);
   std::fflush(stdout);
 
   const std::atomic<bool>& stop_requested = InstallStopSignalHandlers();
@@ -287,6 +316,7 @@ int RunInThisProcess(const RunCommandOptions& options) {
     local.progress_every = progress->every();
   }
   local.fail_fast = config.trial.fail_fast;
+  local.deadline = StudyDeadline(options, *opened);
   Result<RunSummary> summary =
       RunStudyInProcess(opened->scheduler(), (*setup)->executions, *clock, &stop_requested, local);
   if (!summary.ok()) {

@@ -137,6 +137,7 @@ int RunCoordinator(Setup& setup, Transport& transport, const RunCommandOptions& 
   fmt::print("{}\n", DescribeStudy(config));
   fmt::print("storage: {}\n", opened.note);
   fmt::print("mpi: rank 0 coordinates {} worker ranks\n", transport.size() - 1);
+  PrintTimeBudget(options, opened);
   std::fflush(stdout);
 
   const std::unique_ptr<Clock> clock = MakeSteadyClock(opened.time_offset);
@@ -151,6 +152,7 @@ int RunCoordinator(Setup& setup, Transport& transport, const RunCommandOptions& 
     coordinator_options.progress_every = progress->every();
   }
   coordinator_options.fail_fast = config.trial.fail_fast;
+  coordinator_options.deadline = StudyDeadline(options, opened);
   // A finished study hands out nothing: the loop only sends the workers home.
   Coordinator coordinator(opened.scheduler(), transport, *clock, &stop_requested, coordinator_options);
   Result<RunSummary> summary = coordinator.Run();
@@ -214,7 +216,11 @@ int RunUnderMpirun(const RunCommandOptions& options, const LaunchEnvironment& la
   const int rank = (*session)->world_rank();
   if ((*session)->world_size() == 1) return RunInThisProcess(options);
 
-  Result<Setup> setup = LoadSetup(options, rank == 0);
+  // Rank 0 plans for the workers there are (a time budget) and broadcasts the config as
+  // planned, so workers run what the plan decided.
+  RunCommandOptions planned = options;
+  planned.workers = (*session)->world_size() - 1;
+  Result<Setup> setup = LoadSetup(planned, rank == 0);
   // Bad input is found by rank 0; a worker speaks up only about its own failures (a
   // trials folder it cannot see, MPI).
   const bool all_ok = AllRanksOk(setup.ok() && setup->rank_zero_failed_with == 0);
@@ -234,7 +240,7 @@ int RunUnderMpirun(const RunCommandOptions& options, const LaunchEnvironment& la
   if (!transport.ok()) return ReportError(transport.status().WithContext(fmt::format("rank {}", rank)));
   Result<std::optional<NodeWorkers>> place = FindNodeWorkers();
   if (!place.ok()) return ReportError(place.status().WithContext(fmt::format("rank {}", rank)));
-  return rank == 0 ? RunCoordinator(*setup, **transport, options) : RunWorker(*setup, **transport, *place);
+  return rank == 0 ? RunCoordinator(*setup, **transport, planned) : RunWorker(*setup, **transport, *place);
 }
 
 }  // namespace mpitune::cli

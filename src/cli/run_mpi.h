@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/progress_line.h"
 #include "cli/study_open.h"
+#include "core/deadline_policy.h"
 #include "runtime/run_summary.h"
 #include "mpitune/scheduler.h"
 #include "config/study_config.h"
@@ -43,6 +44,12 @@ void RemoveUnsavedTrials(const RunCommandOptions& options, const StudyConfig& co
 Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options);
 // Rank 0 / the single process: the study the run goes on with (run_command.cc).
 Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options);
+// The study's deadline for this session: --time-budget or study.time_budget (none when
+// neither), in the study's own time, which goes on from `opened.time_offset`.
+DeadlineOptions StudyDeadline(const RunCommandOptions& options, const OpenedStudy& opened);
+// "time budget: 30 min, 4.1 min used; derived by the time plan: scheduler.max_trials"
+// on stdout, when the study has a time budget.
+void PrintTimeBudget(const RunCommandOptions& options, const OpenedStudy& opened);
 // A finished study: its stored results, no work.
 int ReportFinishedStudy(OpenedStudy& opened);
 // Closes the store (final snapshot) and turns an interruption, fail fast or a study

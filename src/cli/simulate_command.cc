@@ -4,6 +4,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
@@ -30,6 +31,13 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommandOptions& options) {
                    "time-budgeted study would be; default: run until the scheduler is done")
       ->type_name("S")
       ->check(PositiveNumber());
+  AddTimeBudgetOption(*command, options.time_budget);
+  command
+      ->add_option_function<double>(
+          "--unit-seconds", [&options](const double& seconds) { options.unit_seconds = seconds; },
+          "The deadline's first estimate of one budget unit's cost (overrides trial.unit_seconds)")
+      ->type_name("S")
+      ->check(PositiveNumber());
   AddOverrideOptions(*command, options.overrides);
   return command;
 }
@@ -37,7 +45,11 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommandOptions& options) {
 int RunSimulateCommand(const SimulateCommandOptions& options) {
   Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
   if (!loaded.ok()) return ReportError(loaded.status());
-  const StudyConfig& config = *loaded;
+  StudyConfig& config = *loaded;
+  const double time_budget = options.time_budget.value_or(config.time_budget_seconds);
+  const Result<std::optional<TimePlan>> plan =
+      ApplyTimePlan(config, time_budget, options.workers, options.unit_seconds.value_or(0.0));
+  if (!plan.ok()) return ReportError(plan.status());
   Result<std::unique_ptr<Objective>> objective = MakeBuiltinObjective(
       config, "the simulator needs a built-in objective (trial.objective); command trials cannot be simulated");
   if (!objective.ok()) return ReportError(objective.status());
@@ -51,6 +63,12 @@ int RunSimulateCommand(const SimulateCommandOptions& options) {
   simulation.workers = options.workers;
   simulation.report_every = ReportEvery(config, options.overrides);
   simulation.time_limit = options.time_limit;
+  if (time_budget > 0.0) {
+    // A built-in objective stops between two reports: no grace, no closing margin.
+    simulation.deadline.deadline = time_budget;
+    simulation.deadline.unit_seconds = options.unit_seconds.value_or(config.trial.unit_seconds);
+    if (*plan) fmt::print("time plan applied: {} derived\n", fmt::join((*plan)->derived, ", "));
+  }
   const std::unique_ptr<Clock> clock = MakeSteadyClock();
   const double start = clock->Now();
   const SimulationResult result = Simulate(*scheduler, **objective, simulation);
@@ -62,7 +80,9 @@ int RunSimulateCommand(const SimulateCommandOptions& options) {
     fmt::print("best: none\n");
   }
   fmt::print("trials run: {}\n", result.trials_started);
-  fmt::print("virtual makespan: {:.6g} s{}\n", result.makespan, result.hit_time_limit ? " (time limit reached)" : "");
+  fmt::print("virtual makespan: {:.6g} s{}\n", result.makespan, result.hit_time_limit     ? " (time limit reached)"
+                                                                  : result.deadline_reached ? " (deadline reached)"
+                                                                                            : "");
   fmt::print("worker utilisation: {:.1f} %\n", 100.0 * result.utilisation);
   if (config.scheduler.kind == SchedulerKind::kPbt) fmt::print("exploits: {}\n", result.exploits);
   fmt::print("events: {}\n", result.events);

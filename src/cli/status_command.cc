@@ -54,6 +54,23 @@ std::string Describe(const Study& study) {
   return DescribeStudy(config);
 }
 
+// The study's time budget as its stored config sets it (0: none; a run's
+// --time-budget is not stored, so it is not known here).
+double StoredTimeBudget(const Study& study) {
+  if (study.config_yaml.empty()) return 0.0;
+  Result<StudyConfig> config = ParseStudyConfig(study.config_yaml, study.path, ConfigOrigin::kStored);
+  return config.ok() ? config->time_budget_seconds : 0.0;
+}
+
+// "time: 4.0 min used of 1.0 h (56 min left)", or "time: 4.0 min used (no time budget)".
+std::string DescribeTime(const Study& study) {
+  const double budget = StoredTimeBudget(study);
+  if (budget <= 0.0) return fmt::format("time: {} used (no time budget)", FormatSeconds(study.study_time));
+  const double left = std::max(0.0, budget - study.study_time);
+  return fmt::format("time: {} used of {} ({}{})", FormatSeconds(study.study_time), FormatSeconds(budget),
+                     left > 0.0 ? FormatSeconds(left) + " left" : "none left", left > 0.0 ? "" : ": deadline reached");
+}
+
 // "finished", "stopped", "open: written now by a running process (last write 0.2 s
 // ago)" or "open: no process is writing it (killed?) since 5.0 min; `mpitune resume F`".
 std::string DescribeState(const Study& study) {
@@ -101,6 +118,11 @@ Json StatusJson(const Study& study) {
   out["mode"] = MetricModeName(study.mode);
   out["events"] = study.events;
   out["max_trials"] = study.scheduler.max_trials;
+  // Study time: every session's, as the study clock counts it (resumes go on from it).
+  out["time_used"] = study.study_time;
+  const double budget = StoredTimeBudget(study);
+  out["time_budget"] = budget > 0.0 ? Json(budget) : Json(nullptr);
+  out["time_left"] = budget > 0.0 ? Json(std::max(0.0, budget - study.study_time)) : Json(nullptr);
   out["trials"] = study.trials.size();
   out["reports"] = study.reports.size();
   std::map<std::string, std::int64_t> counts;
@@ -170,6 +192,7 @@ void PrintText(const Study& study) {
   fmt::print("{}\n", Describe(study));
   fmt::print("file: {} ({}), {} events, {} reports{}\n", study.path, DescribeState(study), study.events,
              study.reports.size(), study.torn_tail ? ", a partial last record ignored" : "");
+  fmt::print("{}\n", DescribeTime(study));
   fmt::print("{}\n", FormatStateCounts(study));
   fmt::print("{}\n", FormatBestTrial(study));
   if (const std::string lines = FormatMetricLines(study.runs); !lines.empty()) fmt::print("{}\n", lines);

@@ -18,7 +18,10 @@ Result<StudyConfig> LoadStudy(const std::string& path, const StudyOverrides& ove
     config.seed = *overrides.seed;
     config.scheduler.seed = *overrides.seed;
   }
-  if (overrides.max_trials) config.scheduler.max_trials = *overrides.max_trials;
+  if (overrides.max_trials) {
+    config.scheduler.max_trials = *overrides.max_trials;
+    config.scheduler_given.max_trials = true;
+  }
   if (const Status status = ValidateSchedulerOptions(config.scheduler); !status.ok()) {
     return Status::BadInput(status.message()).WithContext(overrides.max_trials ? "--max-trials" : config.source);
   }
@@ -33,6 +36,50 @@ Result<std::unique_ptr<Objective>> MakeBuiltinObjective(const StudyConfig& confi
       MakeObjective(config.trial.objective, config.space, config.scheduler.max_budget, config.seed);
   if (!objective.ok()) return Status::BadInput(objective.status().message()).WithContext(config.source);
   return objective;
+}
+
+DeadlineOptions DeadlineFor(const StudyConfig& config, double time_budget) {
+  constexpr double kCloseMargin = 0.5;
+  if (time_budget <= 0.0) return DeadlineOptions{};
+  DeadlineOptions deadline;
+  deadline.deadline = time_budget;
+  deadline.stop_grace = config.trial.command.empty() ? 0.0 : config.trial.stop_grace_seconds;
+  deadline.margin = kCloseMargin;
+  deadline.unit_seconds = config.trial.unit_seconds;
+  deadline.max_budget = config.scheduler.max_budget;
+  deadline.min_subset = config.trial.min_subset;
+  return deadline;
+}
+
+Result<TimePlan> PlanStudy(const StudyConfig& config, double time_budget, std::int64_t workers, double unit_seconds) {
+  const DeadlineOptions deadline = DeadlineFor(config, time_budget);
+  TimePlanInput input;
+  input.scheduler = config.scheduler;
+  input.given = config.scheduler_given;
+  input.time_budget = time_budget;
+  input.workers = workers;
+  input.unit_seconds = unit_seconds > 0.0 ? unit_seconds : config.trial.unit_seconds;
+  input.stop_grace = deadline.stop_grace;
+  input.margin = deadline.margin;
+  input.min_subset = config.trial.min_subset;
+  Result<TimePlan> plan = PlanForTime(input);
+  if (!plan.ok()) return Status::BadInput(plan.status().message()).WithContext(config.source);
+  return plan;
+}
+
+Result<std::optional<TimePlan>> ApplyTimePlan(StudyConfig& config, double time_budget, std::int64_t workers,
+                                              double unit_seconds) {
+  if (time_budget <= 0.0 || (unit_seconds <= 0.0 && config.trial.unit_seconds <= 0.0)) {
+    return std::optional<TimePlan>();
+  }
+  Result<TimePlan> plan = PlanStudy(config, time_budget, workers, unit_seconds);
+  if (!plan.ok()) return plan.status();
+  config.scheduler = plan->scheduler;
+  config.derived = plan->derived;
+  if (const Status status = ValidateSchedulerOptions(config.scheduler); !status.ok()) {
+    return Status::BadInput(status.message()).WithContext(config.source + " (as planned for the time budget)");
+  }
+  return std::optional<TimePlan>(std::move(*plan));
 }
 
 double ReportEvery(const StudyConfig& config, const StudyOverrides& overrides) {

@@ -10,12 +10,14 @@
 #include "mpitune/objective.h"
 #include "mpitune/status.h"
 #include "config/study_config.h"
+#include "core/deadline_policy.h"
+#include "core/time_plan.h"
 
 namespace mpitune::cli {
 
 struct StudyOverrides {
   std::optional<std::uint64_t> seed;
-  std::optional<std::int64_t> max_trials;
+  std::optional<std::int64_t> max_trials;  // counts as given: a time plan keeps it
   std::optional<double> report_every;
   std::optional<std::string> space_from;  // run --space-from-easyrec FILE
 };
@@ -30,6 +32,23 @@ Result<std::unique_ptr<Objective>> MakeBuiltinObjective(const StudyConfig& confi
 
 // --report-every if given, else trial.report_every.
 double ReportEvery(const StudyConfig& config, const StudyOverrides& overrides);
+
+// The deadline of a study with `time_budget` seconds (0: none) in study time: built-in
+// objectives stop between two reports, a command gets SIGTERM and then SIGKILL after
+// trial.stop_grace, so the grace is what a stopped command may take; plus a margin
+// for the last messages and the study file's close.
+DeadlineOptions DeadlineFor(const StudyConfig& config, double time_budget);
+
+// The time plan for `config` on `workers` with `time_budget` seconds, from `unit_seconds`
+// (0: trial.unit_seconds).
+Result<TimePlan> PlanStudy(const StudyConfig& config, double time_budget, std::int64_t workers,
+                           double unit_seconds = 0.0);
+
+// With a time budget and a unit cost known (trial.unit_seconds or `unit_seconds`),
+// plans the study and takes the derived scheduler settings into `config` (recording
+// them in config.derived); nothing otherwise. Returns the plan applied, if any.
+Result<std::optional<TimePlan>> ApplyTimePlan(StudyConfig& config, double time_budget, std::int64_t workers,
+                                              double unit_seconds = 0.0);
 
 // "study branin-asha: scheduler asha (promotion), sampler random, max_trials 60, rungs 1 3 9 27"
 std::string DescribeStudy(const StudyConfig& config);

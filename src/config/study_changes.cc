@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 namespace mpitune {
 namespace {
 
@@ -21,6 +23,14 @@ std::string DescribeParam(const ParamSpec& param) {
 template <typename T>
 void Compare(std::vector<std::string>& changes, const std::string& key, const T& stored, const T& requested) {
   if (stored != requested) changes.push_back(fmt::format("{}: {} -> {}", key, stored, requested));
+}
+
+// A setting a time plan chose for the request is the stored study's own to keep.
+template <typename T>
+void CompareGiven(std::vector<std::string>& changes, const StudyConfig& request, const std::string& key,
+                  const T& stored, const T& requested) {
+  if (std::find(request.derived.begin(), request.derived.end(), key) != request.derived.end()) return;
+  Compare(changes, key, stored, requested);
 }
 
 std::string DescribeTrial(const TrialSpec& trial) {
@@ -58,9 +68,9 @@ std::vector<std::string> StudyConfigChanges(const StudyConfig& stored, const Stu
   Compare(changes, "scheduler.type", std::string(SchedulerKindName(a.kind)), std::string(SchedulerKindName(b.kind)));
   Compare(changes, "scheduler.variant", std::string(AshaVariantName(a.variant)),
           std::string(AshaVariantName(b.variant)));
-  Compare(changes, "scheduler.max_trials", a.max_trials, b.max_trials);
-  Compare(changes, "scheduler.min_budget", a.min_budget, b.min_budget);
-  Compare(changes, "scheduler.max_budget", a.max_budget, b.max_budget);
+  CompareGiven(changes, requested, "scheduler.max_trials", a.max_trials, b.max_trials);
+  CompareGiven(changes, requested, "scheduler.min_budget", a.min_budget, b.min_budget);
+  CompareGiven(changes, requested, "scheduler.max_budget", a.max_budget, b.max_budget);
   Compare(changes, "scheduler.eta", a.eta, b.eta);
   Compare(changes, "scheduler.grace", a.grace, b.grace);
   Compare(changes, "scheduler.sampler", std::string(SamplerKindName(a.sampler.kind)),

@@ -9,6 +9,8 @@
 //     mode: min              # min | max, default min
 //     seed: 42               # non-negative integer, default 0
 //     storage: branin.h5     # results file, default "<name>.h5"
+//     time_budget: 2h        # wall-clock budget of the whole study (every session):
+//                            # seconds, or 90s, 45m, 2h, 1h30m, 1d; default none
 //   space:                   # required, a non-empty mapping; order is kept
 //     x1: {type: uniform, low: -5, high: 10}
 //     lr: {type: loguniform, low: 1.0e-5, high: 1.0e-1}   # low > 0
@@ -59,6 +61,11 @@
 //     timeout: 0             # seconds >= 0, 0 = no limit, default 0
 //     stop_grace: 10         # seconds >= 0 from SIGTERM to SIGKILL (stop, pause,
 //                            # timeout), default 10
+//     unit_seconds: 30       # seconds one budget unit takes, > 0: the first cost estimate
+//                            # for time_budget until reports measure it; default unknown
+//     min_subset: 0.2        # proxy task: a run with target budget b gets the data fraction
+//                            # max(min_subset, b / max_budget), as {subset} and
+//                            # MPITUNE_SUBSET; in (0, 1]; default none (always 1)
 //     metric_regex: ""       # ECMAScript regex with >= 1 capture group; default "" (none)
 //     metric_regex_groups: {value: 1, step: 2}
 //                            # which groups hold the value and the step (no step: steps
@@ -132,8 +139,8 @@ using namespace yaml;  // NOLINT: this file is the schema over the general reade
 
 constexpr std::array<std::string_view, 6> kTopKeys = {"study", "space", "space_from", "scheduler", "trial",
                                                       "resources"};
-constexpr std::array<std::string_view, 5> kStudyKeys = {"name", "metric", "mode", "seed",
-                                                        "storage"};
+constexpr std::array<std::string_view, 6> kStudyKeys = {"name", "metric", "mode", "seed",
+                                                        "storage", "time_budget"};
 constexpr std::array<std::string_view, 16> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
     "eta",  "grace",   "sampler",    "grid_points",
@@ -143,9 +150,10 @@ constexpr std::array<std::string_view, 16> kSchedulerKeys = {
 constexpr std::array<std::string_view, 7> kPbtKeys = {
     "population", "perturbation_interval", "quantile", "perturbation_factors", "resample_probability",
     "burn_in", "synchronous"};
-constexpr std::array<std::string_view, 14> kTrialKeys = {
+constexpr std::array<std::string_view, 16> kTrialKeys = {
     "objective",    "command",  "shell",         "timeout",      "stop_grace", "lost_after", "fail_fast",
-    "metric_regex", "metric_regex_groups", "report_every", "env", "log_limit", "metric_file", "config_template"};
+    "unit_seconds", "min_subset", "metric_regex", "metric_regex_groups", "report_every", "env", "log_limit",
+    "metric_file",  "config_template"};
 constexpr std::array<std::string_view, 3> kConfigTemplateKeys = {"path", "text", "output"};
 // A template is a config file, not data.
 constexpr std::size_t kMaxTemplateBytes = 1u << 20;
@@ -155,9 +163,9 @@ constexpr std::array<std::string_view, 2> kResourceKeys = {"gpus_per_trial", "de
 // Every key any parameter type accepts; each type allows a subset (see ParamKeys).
 constexpr std::array<std::string_view, 6> kAllParamKeys = {"type", "low",    "high",
                                                            "log",  "values", "value"};
-constexpr std::array<std::string_view, 9> kBuiltinPlaceholders = {
+constexpr std::array<std::string_view, 10> kBuiltinPlaceholders = {
     "trial_id", "budget", "checkpoint_dir", "restore_from", "params_json", "hpo_param_path", "metric_file",
-    "config_file", "resume_step"};
+    "config_file", "resume_step", "subset"};
 
 
 // A study config is a page or two of YAML; 16 MiB leaves room for 100,000 choices.
@@ -213,6 +221,9 @@ Status ParseStudy(const YAML::Node& node, StudyConfig* config) {
   config->storage = config->name + ".h5";
   if (const auto storage = map.Get("storage")) {
     MPITUNE_RETURN_IF_ERROR(ReadNonEmptyString(*storage, map.KeyPath("storage"), &config->storage));
+  }
+  if (const auto budget = map.Get("time_budget")) {
+    MPITUNE_RETURN_IF_ERROR(ReadDuration(*budget, map.KeyPath("time_budget"), &config->time_budget_seconds));
   }
   return Status::Ok();
 }
@@ -489,9 +500,13 @@ Status ReadPbt(const MapReader& map, SchedulerOptions* options) {
   return Status::Ok();
 }
 
-Status ParseScheduler(const YAML::Node& node, SchedulerOptions* options) {
+Status ParseScheduler(const YAML::Node& node, SchedulerOptions* options, SchedulerKeysGiven* given) {
   MapReader map;
   MPITUNE_RETURN_IF_ERROR(MapReader::Open(node, "scheduler", kSchedulerKeys, &map));
+  given->max_trials = map.Get("max_trials").has_value();
+  given->min_budget = map.Get("min_budget").has_value();
+  given->max_budget = map.Get("max_budget").has_value();
+  given->eta = map.Get("eta").has_value();
   if (const auto type = map.Get("type")) {
     MPITUNE_RETURN_IF_ERROR(ReadEnum(*type, map.KeyPath("type"), kSchedulerKinds, &options->kind));
   }
@@ -805,6 +820,13 @@ Status ParseTrial(const YAML::Node& node, const SearchSpace& space, ConfigOrigin
     MPITUNE_RETURN_IF_ERROR(
         ReadNumber(*grace, map.KeyPath("stop_grace"), Bound{0.0, true}, &trial->stop_grace_seconds));
   }
+  if (const auto unit = map.Get("unit_seconds")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNumber(*unit, map.KeyPath("unit_seconds"), Bound{0.0, false}, &trial->unit_seconds));
+  }
+  if (const auto subset = map.Get("min_subset")) {
+    MPITUNE_RETURN_IF_ERROR(ReadNumber(*subset, map.KeyPath("min_subset"), Bound{0.0, false}, &trial->min_subset));
+    if (trial->min_subset > 1.0) return Expected(map.KeyPath("min_subset"), "a fraction in (0, 1]", *subset);
+  }
   if (const auto fail_fast = map.Get("fail_fast")) {
     MPITUNE_RETURN_IF_ERROR(ReadInteger(*fail_fast, map.KeyPath("fail_fast"), 0,
                                         std::numeric_limits<std::int64_t>::max(), &trial->fail_fast));
@@ -883,7 +905,7 @@ Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, const std::opt
   std::vector<ParamSpec> imported_space;
   MPITUNE_RETURN_IF_ERROR(ParseSpace(map, space_from, config, &imported_space));
   if (const auto scheduler = map.Get("scheduler")) {
-    MPITUNE_RETURN_IF_ERROR(ParseScheduler(*scheduler, &config->scheduler));
+    MPITUNE_RETURN_IF_ERROR(ParseScheduler(*scheduler, &config->scheduler, &config->scheduler_given));
   }
   config->scheduler.mode = config->mode;
   config->scheduler.seed = config->seed;

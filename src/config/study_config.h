@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/time_plan.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/space.h"
 #include "mpitune/status.h"
@@ -41,6 +42,12 @@ struct TrialSpec {
   double timeout_seconds = 0.0;  // 0 = no limit
   // A stop, pause or timeout sends SIGTERM, then SIGKILL after this long.
   double stop_grace_seconds = 10.0;
+  // Seconds one budget unit costs, as far as the user knows (the deadline's and the
+  // planner's first estimate until the first reports measure it); 0 = unknown.
+  double unit_seconds = 0.0;
+  // Proxy task: a run with target budget b gets the data fraction
+  // max(min_subset, b / max_budget) ({subset}, MPITUNE_SUBSET). 0 = no proxy (1).
+  double min_subset = 0.0;
   // A worker whose running trial has sent nothing (report or heartbeat) for this long
   // is taken as lost: its trial is recorded kLost and it gets no more work. 0 = never.
   double lost_after_seconds = 600.0;
@@ -75,12 +82,19 @@ struct StudyConfig {
   MetricMode mode = MetricMode::kMin;
   std::uint64_t seed = 0;
   std::string storage;  // default: "<name>.h5"
+  // The study's wall-clock budget in seconds, every session together (0 = none): see
+  // DeadlinePolicy. Not part of the study's identity: a resumed study may get more.
+  double time_budget_seconds = 0.0;
   // Not from the file: where command trials' folders go. Empty: TrialsDirectory's
   // default; `run --no-store` points it at a folder of its own that it removes.
   std::string trials_dir;
 
   SearchSpace space;           // space:
   SchedulerOptions scheduler;  // scheduler: (mode and seed copied from study:)
+  SchedulerKeysGiven scheduler_given = {};  // which scheduler settings the file gave
+  // Scheduler settings a time plan chose ("scheduler.max_trials", ...): a resumed
+  // study keeps its stored ones, so they do not make it another study.
+  std::vector<std::string> derived;
   TrialSpec trial;             // trial:
   ResourceSpec resources;      // resources:
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -265,6 +266,39 @@ Status ReadNumber(const YAML::Node& node, const std::string& path, std::optional
   if (bound && (bound->inclusive ? *value < bound->value : *value <= bound->value)) {
     return Expected(path, what, node);
   }
+  *out = *value;
+  return Status::Ok();
+}
+
+std::optional<double> ParseDuration(std::string_view text) {
+  constexpr double kYear = 365.0 * 86400.0;
+  if (const auto plain = ParseYamlFloat(text)) {
+    if (!std::isfinite(*plain) || *plain <= 0.0 || *plain > kYear) return std::nullopt;
+    return *plain;
+  }
+  double total = 0.0;
+  std::size_t at = 0;
+  std::string_view units = "smhd";  // each at most once, largest first
+  if (text.empty()) return std::nullopt;
+  while (at < text.size()) {
+    std::size_t end = at;
+    while (end < text.size() && ((text[end] >= '0' && text[end] <= '9') || text[end] == '.')) ++end;
+    if (end == at || end == text.size()) return std::nullopt;
+    const auto number = ParseYamlFloat(text.substr(at, end - at));
+    const std::size_t unit = units.find(text[end]);
+    if (!number || unit == std::string_view::npos) return std::nullopt;
+    constexpr std::array<double, 4> kSeconds = {1.0, 60.0, 3600.0, 86400.0};
+    total += *number * kSeconds[unit];
+    units = units.substr(0, unit);  // "30m2h" and "1h1h" are refused
+    at = end + 1;
+  }
+  if (!std::isfinite(total) || total <= 0.0 || total > kYear) return std::nullopt;
+  return total;
+}
+
+Status ReadDuration(const YAML::Node& node, const std::string& path, double* out) {
+  const auto value = node.IsScalar() ? ParseDuration(node.Scalar()) : std::nullopt;
+  if (!value) return Expected(path, "a duration > 0 such as 90s, 45m, 2h or 1h30m (at most 365d)", node);
   *out = *value;
   return Status::Ok();
 }

@@ -96,6 +96,11 @@ Status ReadInt(const YAML::Node& node, const std::string& path, int min, int* ou
 // A non-negative integer over the whole uint64 range.
 Status ReadUnsigned(const YAML::Node& node, const std::string& path, std::uint64_t* out);
 
+// A duration > 0 in seconds: a number of seconds, or parts with units s, m, h, d
+// ("90s", "45m", "2h", "1h30m", "1.5h"); at most a year.
+std::optional<double> ParseDuration(std::string_view text);
+Status ReadDuration(const YAML::Node& node, const std::string& path, double* out);
+
 template <typename T>
 struct EnumName {
   std::string_view name;

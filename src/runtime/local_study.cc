@@ -20,6 +20,7 @@ Result<RunSummary> RunStudyInProcess(Scheduler& scheduler, ExecutionFactory exec
   coordinator_options.on_progress = options.on_progress;
   coordinator_options.progress_every = options.progress_every;
   coordinator_options.fail_fast = options.fail_fast;
+  coordinator_options.deadline = options.deadline;
   Coordinator coordinator(scheduler, *transports[0], clock, stop_requested, coordinator_options);
   WorkerOptions worker_options = options.worker;
   worker_options.rank = 0;  // the process's own rank: there is no other

@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/status.h"
+#include "core/deadline_policy.h"
 #include "runtime/coordinator/progress.h"
 #include "runtime/run_summary.h"
 #include "runtime/worker/worker.h"
@@ -26,6 +27,7 @@ struct LocalStudyOptions {
   std::function<void(const StudyProgress&)> on_progress;
   double progress_every = 0.0;
   std::int64_t fail_fast = 0;   // see DispatcherOptions::fail_fast
+  DeadlineOptions deadline = {};     // see DispatcherOptions::deadline
 };
 
 // Drives `scheduler` until it says Done, or until `*stop_requested` (may be null)

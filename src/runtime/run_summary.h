@@ -20,6 +20,7 @@ struct RunSummary {
   double last_assignment_at = -1.0; // clock time of the last hand-out
   bool interrupted = false;         // stopped by a stop request, not by Done
   bool failed_fast = false;         // stopped by fail fast: the first runs all failed
+  bool deadline_reached = false;    // ended by the study's deadline (time_budget)
   bool all_workers_lost = false;    // ended because no worker was left
   std::string last_failure;         // "trial N: <message>" (with the rank under MPI)
   MetricLineCounts lines;           // command trials' metric lines that made no report

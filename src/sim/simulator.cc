@@ -50,7 +50,8 @@ class Simulation {
       : objective_(objective), options_(options),
         // No fail fast: virtual runs are never interrupted, and built-in objectives fail
         // only on a bug, which the simulator reports as such.
-        dispatcher_(scheduler, static_cast<int>(options.workers), DispatcherOptions{0.0, nullptr, false, false, 0}),
+        dispatcher_(scheduler, static_cast<int>(options.workers),
+                    DispatcherOptions{0.0, nullptr, false, false, 0, options.deadline}),
         slots_(static_cast<std::size_t>(options.workers)) {
     std::vector<Event> storage;
     storage.reserve(slots_.size());
@@ -60,16 +61,30 @@ class Simulation {
   SimulationResult Run() {
     for (std::int64_t w = 0; w < options_.workers; ++w) dispatcher_.Join(static_cast<int>(w), 0, "virtual", 0.0);
     HandOutWork();
+    const DeadlinePolicy& deadline = dispatcher_.deadline();
     while (!events_.empty()) {
       const Event event = events_.top();
       if (options_.time_limit > 0.0 && event.time > options_.time_limit) {
         InterruptAll(options_.time_limit);
         break;
       }
+      // Nothing need happen at the stop time, so the simulation goes there itself,
+      // as the coordinator's loop does on the clock.
+      if (deadline.enabled() && !dispatcher_.stopping() && event.time >= deadline.stop_at()) {
+        now_ = std::max(now_, deadline.stop_at());
+        dispatcher_.CheckDeadline(now_);
+        StopForDeadline();
+        break;
+      }
       events_.pop();
       now_ = event.time;
       HandleReport(event.worker);
+      if (dispatcher_.stopping()) {
+        StopForDeadline();
+        break;
+      }
     }
+    result_.deadline_reached = dispatcher_.summary().deadline_reached;
     return Summarise(dispatcher_);
   }
 
@@ -172,6 +187,24 @@ class Simulation {
     end.duration = now_ - slot.busy_since;
     dispatcher_.Finished(static_cast<int>(worker), trial, std::move(end), now_);
     HandOutWork();
+  }
+
+  // The dispatcher stopped the study: each running trial gets its stop and ends
+  // stop_latency later (busy until then), interrupted, as a worker answers a Stop.
+  void StopForDeadline() {
+    const double stopped_at = now_;
+    bool any = false;
+    for (const auto& [worker, trial] : dispatcher_.TakeRunsToInterrupt()) {
+      WorkerSlot& slot = Slot(worker);
+      if (!slot.run.active()) continue;
+      any = true;
+      now_ = stopped_at + options_.stop_latency;
+      result_.busy_time += now_ - slot.busy_since;
+      ++result_.events;
+      slot.run.Reset();
+      dispatcher_.Finished(worker, trial, RunEnd{TrialOutcome::kInterrupted, 0, 0.0, "", 0.0, {}, {}}, now_);
+    }
+    if (!any) now_ = stopped_at;
   }
 
   // The time limit struck: every running trial is cut off where it stands.

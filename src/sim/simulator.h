@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/deadline_policy.h"
 #include "mpitune/objective.h"
 #include "mpitune/scheduler.h"
 
@@ -22,6 +23,12 @@ struct SimulationOptions {
   // figures cover [0, time_limit]. This is how ASHA is meant to run: with more
   // trials than the time allows, rather than draining a fixed number of them.
   double time_limit = 0.0;
+  // The study's deadline, applied by the runtime's own Dispatcher in virtual time
+  // (deadline 0: none). Its unit_seconds is the planner's estimate, which may be wrong.
+  DeadlineOptions deadline = {};
+  // Virtual seconds a stopped trial takes to end (at most deadline.stop_grace in a
+  // real study); the worker counts as busy meanwhile.
+  double stop_latency = 0.0;
 };
 
 struct SimulationResult {
@@ -29,6 +36,7 @@ struct SimulationResult {
   std::int64_t events = 0;         // reports + assignments + finishes handled
   double makespan = 0.0;           // virtual seconds until Done (or the time limit)
   bool hit_time_limit = false;
+  bool deadline_reached = false;   // the deadline stopped the study
   double busy_time = 0.0;          // sum over workers of time spent running trials
   double utilisation = 0.0;        // busy_time / (workers * makespan)
   std::optional<TrialId> best_trial;

@@ -31,6 +31,7 @@ std::optional<std::string> BuiltinValue(std::string_view name, const TrialContex
   if (name == "metric_file") return context.metric_file;
   if (name == "config_file") return context.config_file;
   if (name == "resume_step") return fmt::format("{}", context.resume_step);
+  if (name == "subset") return fmt::format("{}", context.subset);
   return std::nullopt;
 }
 
@@ -44,6 +45,7 @@ Result<std::string> VariableOf(const std::string& name, const SearchSpace& space
   if (name == "hpo_param_path") return std::string("MPITUNE_HPO_PARAM_PATH");
   if (name == "metric_file") return std::string("MPITUNE_METRIC_FILE");
   if (name == "config_file") return std::string("MPITUNE_CONFIG_FILE");
+  if (name == "subset") return std::string("MPITUNE_SUBSET");
   if (const std::optional<std::size_t> i = space.Find(name)) return ParamVariable(space, *i);
   return Status::BadInput(
       fmt::format("trial.command: '{{{}}}' is not a space parameter or a built-in placeholder", name));

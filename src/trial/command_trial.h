@@ -39,7 +39,7 @@ namespace mpitune {
 
 // What the worker knows about this run of a trial, for the placeholders
 // {trial_id}, {budget}, {checkpoint_dir}, {restore_from}, {params_json},
-// {hpo_param_path}, {metric_file}, {config_file}, {resume_step} and the MPITUNE_* environment variables.
+// {hpo_param_path}, {metric_file}, {config_file}, {resume_step}, {subset} and the MPITUNE_* environment variables.
 struct TrialContext {
   TrialId trial = -1;
   double budget = 0.0;
@@ -56,6 +56,8 @@ struct TrialContext {
   std::string hpo_param_path;  // EasyRec's {"param": {...}} (easyrec_param.h)
   std::string metric_file;     // trial.metric_file's absolute path, or empty
   std::string config_file;     // trial.config_template rendered for this run, or empty
+  // The data fraction of a proxy task (trial.min_subset); 1 = all of it.
+  double subset = 1.0;
 };
 
 // The argv to spawn. With spec.shell false, each template element becomes exactly

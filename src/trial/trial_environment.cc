@@ -58,6 +58,7 @@ std::vector<std::string> BuildTrialEnvironment(const TrialSpec& spec, const Tria
   env.Set("MPITUNE_CHECKPOINT_DIR", context.checkpoint_dir);
   env.Set("MPITUNE_RESTORE_FROM", context.restore_from);
   env.Set("MPITUNE_RESUME_STEP", fmt::format("{}", context.resume_step));
+  env.Set("MPITUNE_SUBSET", fmt::format("{}", context.subset));
   env.Set("MPITUNE_PARAMS_JSON", context.params_json_path);
   env.Set("MPITUNE_HPO_PARAM_PATH", context.hpo_param_path);
   if (!context.metric_file.empty()) env.Set("MPITUNE_METRIC_FILE", context.metric_file);

@@ -182,6 +182,20 @@ TEST(ExpandCommandTest, TheStepTheStudyResumesFromReachesTheTrial) {
   EXPECT_NE(std::find(fresh.begin(), fresh.end(), "MPITUNE_RESUME_STEP=0"), fresh.end());
 }
 
+// A proxy task's data fraction reaches the trial as {subset} and MPITUNE_SUBSET.
+TEST(ExpandCommandTest, TheProxySubsetReachesTheTrial) {
+  const SearchSpace space = MakeSpace({Uniform("lr", 0, 1)});
+  TrialSpec spec;
+  spec.command = {"train", "--subset={subset}"};
+  TrialContext context{3, 3.0, "/ck", "", "/p.json", std::nullopt, {}, 0.0, "", "", ""};
+  context.subset = 0.25;
+  Result<std::vector<std::string>> argv = ExpandCommand(spec, space, Config{{0.5}}, context);
+  ASSERT_TRUE(argv.ok()) << argv.status().message();
+  EXPECT_EQ(*argv, (std::vector<std::string>{"train", "--subset=0.25"}));
+  const std::vector<std::string> env = BuildTrialEnvironment(spec, context, nullptr);
+  EXPECT_NE(std::find(env.begin(), env.end(), "MPITUNE_SUBSET=0.25"), env.end());
+}
+
 TEST(ExpandCommandTest, LeavesOtherBracesAlone) {
   const SearchSpace space = MakeSpace({Uniform("lr", 0, 1)});
   TrialSpec spec;
@@ -406,8 +420,8 @@ TEST(TrialEnvironmentTest, OverlaysSpecAndTrialValues) {
   EXPECT_EQ(env, (std::vector<std::string>{"PATH=/bin", "HOME=/spec", "MPITUNE_TRIAL_ID=7",
                                            "CUDA_VISIBLE_DEVICES=", "FOO=bar=baz", "MPITUNE_BUDGET=2.5",
                                            "MPITUNE_CHECKPOINT_DIR=/ck", "MPITUNE_RESTORE_FROM=/old/ck",
-                                           "MPITUNE_RESUME_STEP=1.5", "MPITUNE_PARAMS_JSON=/p.json",
-                                           "MPITUNE_HPO_PARAM_PATH=/hpo.json"}));
+                                           "MPITUNE_RESUME_STEP=1.5", "MPITUNE_SUBSET=1",
+                                           "MPITUNE_PARAMS_JSON=/p.json", "MPITUNE_HPO_PARAM_PATH=/hpo.json"}));
   // Without a GPU assignment the parent's CUDA_VISIBLE_DEVICES passes through.
   const std::vector<std::string> inherited = BuildTrialEnvironment(TrialSpec{}, TrialContext{}, parent);
   EXPECT_NE(std::find(inherited.begin(), inherited.end(), "CUDA_VISIBLE_DEVICES=0,1"), inherited.end());

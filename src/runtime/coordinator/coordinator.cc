@@ -29,6 +29,9 @@ namespace mpitune {
 //   Stop request (signal), or fail fast (the first fail_fast runs all failed): no new
 //   work; every running worker gets Stop, answers with Finished(kInterrupted) (the
 //   scheduler re-queues the trial), then Shutdown.
+//   Deadline (time_budget): the same as a stop request once its stop time comes (the
+//   Dispatcher decides; the stop leaves trial.stop_grace for the trials to end); before
+//   that, an assignment that is not expected to end in time is not handed out.
 //   Lost worker: a running trial's worker silent for lost_after_seconds ends that
 //   trial as kLost, gets Shutdown (in case it wakes up) and no more work.
 //
@@ -42,7 +45,7 @@ Coordinator::Coordinator(Scheduler& scheduler, Transport& transport, Clock& cloc
       options_(std::move(options)),
       dispatcher_(scheduler, transport.size() - 1,
                   DispatcherOptions{options_.lost_after_seconds, options_.store, true, options_.name_ranks,
-                                    options_.fail_fast}) {
+                                    options_.fail_fast, options_.deadline}) {
   start_time_ = clock_.Now();
   next_progress_ = start_time_ + options_.progress_every;
 }
@@ -71,6 +74,8 @@ Result<LoopStep> Coordinator::Step() {
     status = Handle(received->first, received->second, now);
   }
   if (busy) now = clock_.Now();
+  // The deadline stops the study like a stop request, so it is applied before one is handled.
+  if (status.ok()) dispatcher_.CheckDeadline(now);
   if (status.ok() && !dispatcher_.stopping() && stop_requested_ != nullptr &&
       stop_requested_->load(std::memory_order_relaxed)) {
     busy = true;
@@ -102,7 +107,9 @@ Result<LoopStep> Coordinator::Step() {
     });
   }
   if (status.ok()) {
-    const std::string reason = dispatcher_.stopping() ? "interrupted" : "study done";
+    const std::string reason = dispatcher_.summary().deadline_reached ? "deadline reached"
+                               : dispatcher_.stopping()               ? "interrupted"
+                                                                      : "study done";
     for (int worker : dispatcher_.TakeWorkersToRelease()) {
       if (!status.ok()) break;
       status = SendTo(RankOf(worker), ShutdownMsg{reason});

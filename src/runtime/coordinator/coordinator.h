@@ -38,6 +38,8 @@ struct CoordinatorOptions {
   double progress_every = 0.0;
   // See DispatcherOptions::fail_fast; 0 = never.
   std::int64_t fail_fast = 0;
+  // See DispatcherOptions::deadline; deadline 0 = none.
+  DeadlineOptions deadline = {};
 };
 
 class Coordinator {

@@ -32,7 +32,9 @@ bool HasSucceeded(const TrialRecord& trial) {
 
 Dispatcher::Dispatcher(Scheduler& scheduler, int worker_slots, DispatcherOptions options)
     : scheduler_(scheduler), options_(options), checkpoints_(options.store),
-      slots_(static_cast<std::size_t>(std::max(worker_slots, 0))), devices_(slots_.size(), "cpu") {
+      slots_(static_cast<std::size_t>(std::max(worker_slots, 0))), devices_(slots_.size(), "cpu"),
+      deadline_(options.deadline) {
+  if (deadline_.enabled()) progress_.resize(slots_.size());
   if (options_.fail_fast > 0) {
     for (const TrialRecord& trial : scheduler_.trials()) {
       if (HasSucceeded(trial)) {
@@ -62,8 +64,34 @@ void Dispatcher::Heard(int worker, double now) {
   if (Slot* slot = Find(worker)) slot->last_heard = now;
 }
 
+void Dispatcher::CheckDeadline(double now) {
+  if (stopping_ || done_ || !deadline_.enabled()) return;
+  // Closed and nothing left running: waiting for the stop time would only idle.
+  if (deadline_.StopDue(now) || (closed_by_deadline_ && running_ == 0)) StopForDeadline();
+}
+
+void Dispatcher::StopForDeadline() {
+  summary_.deadline_reached = true;
+  Stop();
+}
+
+bool Dispatcher::RefuseForDeadline(const Assignment& assignment, double now) {
+  const double units = (assignment.budget - assignment.resume_step) * deadline_.Subset(assignment.budget);
+  if (deadline_.Fits(units, now)) return false;
+  // The scheduler takes it back as it takes back any interrupted run (a promotion
+  // stays owed, a new trial is started later), and a resumed study with more time
+  // picks it up. The history shows it as a run interrupted at once, saying why.
+  if (options_.store != nullptr) {
+    options_.store->RunEnded(assignment.trial, 0, 0.0, "not started: not expected to end by the study's deadline");
+  }
+  scheduler_.Finished(assignment.trial, TrialOutcome::kInterrupted, now);
+  closed_by_deadline_ = true;
+  return true;
+}
+
 Status Dispatcher::HandOut(double now, const AssignFn& assign) {
-  while (!done_ && !stopping_ && !idle_.empty()) {
+  CheckDeadline(now);
+  while (!done_ && !stopping_ && !closed_by_deadline_ && !idle_.empty()) {
     const int worker = idle_.top();
     Slot& slot = slots_[static_cast<std::size_t>(worker)];
     if (!slot.joined || slot.released || slot.running) {
@@ -83,8 +111,16 @@ Status Dispatcher::HandOut(double now, const AssignFn& assign) {
       }
       break;
     }
-    idle_.pop();
     const Assignment& assignment = std::get<Assignment>(action);
+    if (RefuseForDeadline(assignment, now)) {
+      CheckDeadline(now);
+      break;
+    }
+    idle_.pop();
+    if (!progress_.empty()) {
+      progress_[static_cast<std::size_t>(worker)] =
+          Progress{assignment.resume_step, now, deadline_.Subset(assignment.budget)};
+    }
     slot.running = true;
     slot.ending = false;
     slot.stop_sent = false;
@@ -135,6 +171,15 @@ std::optional<ReportAnswer> Dispatcher::Report(int worker, TrialId trial, std::u
     RunRecord& run = summary_.runs[slot->run_index];
     if (run.first_report_at < 0.0) run.first_report_at = now;
   }
+  if (!progress_.empty() && !steps.empty()) {
+    Progress& progress = progress_[static_cast<std::size_t>(worker)];
+    const double step = steps.back();
+    if (step > progress.step) {
+      deadline_.Observe((step - progress.step) * progress.subset, now - progress.time);
+      progress.step = step;
+      progress.time = now;
+    }
+  }
   ReportAnswer answer;
   const std::size_t count = std::min(steps.size(), values.size());
   for (std::size_t i = 0; i < count; ++i) {
@@ -150,6 +195,11 @@ std::optional<ReportAnswer> Dispatcher::Report(int worker, TrialId trial, std::u
         answer.restore_state = &checkpoint->state;
       } else if (donor >= 0 && static_cast<std::size_t>(donor) < scheduler_.trial_count()) {
         answer.restore_step = scheduler_.trial(donor).checkpoint_step;
+      }
+      if (!progress_.empty()) {
+        Progress& progress = progress_[static_cast<std::size_t>(worker)];
+        progress.step = answer.restore_step;
+        progress.time = now;
       }
     } else {
       slot->ending = true;
@@ -203,6 +253,7 @@ void Dispatcher::Finished(int worker, TrialId trial, RunEnd end, double now) {
   if (!slot->running || slot->trial != trial) return;  // stale: it crossed a Stop on the wire
   EndRun(*slot, end, now);
   if (!slot->released) idle_.push(worker);
+  CheckDeadline(now);
 }
 
 void Dispatcher::CheckFailFast(TrialOutcome outcome) {

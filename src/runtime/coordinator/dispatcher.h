@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/deadline_policy.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/status.h"
 #include "runtime/coordinator/checkpoint_book.h"
@@ -42,6 +43,10 @@ struct DispatcherOptions {
   // are interrupted (they resume later): a broken command or setup costs a handful
   // of trials, not the study's. 0 = never.
   std::int64_t fail_fast = 0;
+  // The study's deadline (deadline 0: none). No hand-out that is not expected to end
+  // by its stop time; at the stop time the running runs are interrupted (as by a
+  // stop request) and the study ends with summary().deadline_reached.
+  DeadlineOptions deadline = {};
 };
 
 // Rank 0's answer to one Report message.
@@ -78,6 +83,12 @@ class Dispatcher {
                                      std::span<const double> values, double now);
   // `worker`'s run of `trial` ended (a stale Finished is ignored).
   void Finished(int worker, TrialId trial, RunEnd end, double now);
+
+  // Applies the deadline at `now`: once its stop time has come, the study stops (no
+  // new work, running runs to interrupt). HandOut checks it too; a driver that may
+  // sit idle until the stop time (nothing to receive) calls it then.
+  void CheckDeadline(double now);
+  const DeadlinePolicy& deadline() const { return deadline_; }
 
   // Stop the study (a signal): no new work from now; the running runs are to be
   // interrupted (TakeRunsToInterrupt).
@@ -118,6 +129,17 @@ class Dispatcher {
     bool stop_sent : 1 = false;  // interrupted by a stop request
   };
 
+  // The cost measure of a running run: where and when its last report (or its start) was.
+  struct Progress {
+    double step = 0.0;
+    double time = 0.0;
+    double subset = 1.0;  // a proxy task's data fraction: units cost in proportion
+  };
+  // Hands `assignment` back to the scheduler when it cannot end by the deadline: the
+  // deadline closes the study to new work (the scheduler would offer it again).
+  bool RefuseForDeadline(const Assignment& assignment, double now);
+  void StopForDeadline();
+
   void EndRun(Slot& slot, const RunEnd& end, double now);
   // Counts a run's outcome towards fail fast, and stops the study when it is reached.
   void CheckFailFast(TrialOutcome outcome);
@@ -138,6 +160,9 @@ class Dispatcher {
   bool done_ = false;
   bool stopping_ = false;
   bool interrupt_pending_ = false;  // stopping, and running runs not yet told
+  DeadlinePolicy deadline_;
+  std::vector<Progress> progress_;  // by worker, kept only with a deadline
+  bool closed_by_deadline_ = false; // nothing more fits: no more hand-outs
   bool succeeded_ = false;         // a run of the study ended well (this process or before)
   std::int64_t failed_before_success_ = 0;
   RunSummary summary_;

@@ -77,6 +77,7 @@ CommandRunnerSettings MakeCommandRunnerSettings(const StudyConfig& config, const
   }
   settings.spec = config.trial;
   settings.space = config.space;
+  settings.max_budget = config.scheduler.max_budget;
   settings.options.metric = config.metric;
   settings.options.metric_regex = config.trial.metric_regex;
   settings.options.metric_regex_groups = config.trial.metric_regex_groups;
@@ -149,6 +150,7 @@ void CommandExecution::Launch(const Config& config, double resume_step, double n
   context.checkpoint_dir = CheckpointDirectory(settings_.trials_dir, trial_);
   if (resume_step > 0.0) context.restore_from = context.checkpoint_dir;
   context.resume_step = resume_step;
+  context.subset = ProxySubset(budget_, settings_.max_budget, settings_.spec.min_subset);
   context.params_json_path = (fs::path(dir) / "params.json").string();
   context.hpo_param_path = (fs::path(dir) / "hpo_param.json").string();
   CommandTrialOptions options = settings_.options;

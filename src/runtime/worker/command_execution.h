@@ -45,6 +45,7 @@ struct CommandRunnerSettings {
   TrialSpec spec;       // the command template, shell, environment
   SearchSpace space;
   CommandTrialOptions options;
+  double max_budget = 0.0;  // scheduler.max_budget: a proxy task's subset is relative to it
 };
 
 // `device` is the worker's assignment (or why it has none). A trial is pinned to

@@ -1,0 +1,41 @@
+#include "core/deadline_policy.h"
+
+#include <algorithm>
+
+#include "core/time_plan.h"
+
+namespace mpitune {
+
+DeadlinePolicy::DeadlinePolicy(DeadlineOptions options) : options_(options) {}
+
+double DeadlinePolicy::stop_at() const {
+  return std::max(0.0, options_.deadline - options_.stop_grace - options_.margin);
+}
+
+bool DeadlinePolicy::Fits(double units, double now) const {
+  if (!enabled()) return true;
+  if (now >= stop_at()) return false;
+  const double cost = unit_seconds();
+  if (cost <= 0.0) return true;
+  return now + std::max(0.0, units) * cost <= stop_at();
+}
+
+void DeadlinePolicy::Observe(double units, double seconds) {
+  if (!(units > 0.0) || !(seconds >= 0.0)) return;
+  // A ratio of sums, not a mean of ratios: long runs weigh as much as the time they
+  // take, and one tiny noisy segment does not swing the estimate.
+  measured_units_ += units;
+  measured_seconds_ += seconds;
+  ++observations_;
+}
+
+double DeadlinePolicy::Subset(double budget) const {
+  return ProxySubset(budget, options_.max_budget, options_.min_subset);
+}
+
+double DeadlinePolicy::unit_seconds() const {
+  if (observations_ > 0 && measured_units_ > 0.0) return measured_seconds_ / measured_units_;
+  return options_.unit_seconds;
+}
+
+}  // namespace mpitune

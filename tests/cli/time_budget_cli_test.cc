@@ -1,0 +1,65 @@
+// `mpitune plan`, `--time-budget` and the time a study has used, from the command line.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "cli/cli_test_util.h"
+
+namespace mpitune::cli_testing {
+namespace {
+
+class TimeBudgetCliTest : public CliTest {
+ protected:
+  void WriteConfig(const std::string& text) const { std::ofstream(dir_ / "study.yaml") << text; }
+};
+
+TEST_F(TimeBudgetCliTest, PlanPrintsTheDerivedSettingsAndKeepsTheGivenOnes) {
+  // max_trials is left to the plan; the budgets are given.
+  WriteConfig("study:\n  name: p\nspace:\n  x: {type: uniform, low: 0, high: 1}\n"
+              "scheduler:\n  type: asha\n  min_budget: 1\n  max_budget: 9\n  eta: 3\ntrial:\n  objective: branin\n");
+  const Invocation plan = Run({"plan", "study.yaml", "--time-budget", "100s", "--unit-seconds", "1"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  // 99.5 s usable on one worker: 44 trials (96 units), max_trials twice that.
+  EXPECT_NE(plan.out.find("derived: scheduler.max_trials"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("settings: max_trials 88, min_budget 1, max_budget 9, eta 3"), std::string::npos)
+      << plan.out;
+  EXPECT_NE(plan.out.find("bracket 0: trials x budget per rung: 44 x 1, 14 x 3, 4 x 9 (96 units)"),
+            std::string::npos)
+      << plan.out;
+}
+
+TEST_F(TimeBudgetCliTest, BadBudgetsAndMissingCostsAreOneLineErrorsNamingTheKey) {
+  WriteConfig("study:\n  name: p\n  time_budget: 2 hours\nspace:\n  x: {type: uniform, low: 0, high: 1}\n"
+              "trial:\n  objective: branin\n");
+  Invocation run = Run({"run", "study.yaml"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("study.yaml: study.time_budget: expected a duration > 0"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find('\n'), run.err.size() - 1) << run.err;
+
+  WriteConfig("study:\n  name: p\nspace:\n  x: {type: uniform, low: 0, high: 1}\ntrial:\n  objective: branin\n");
+  run = Run({"run", "study.yaml", "--time-budget", "soon"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--time-budget: expected a duration > 0"), std::string::npos) << run.err;
+  const Invocation plan = Run({"plan", "study.yaml", "--time-budget", "1h"});
+  EXPECT_EQ(plan.exit_code, 2);
+  EXPECT_NE(plan.err.find("trial.unit_seconds: not set"), std::string::npos) << plan.err;
+}
+
+TEST_F(TimeBudgetCliTest, StatusShowsTheTimeUsedAndLeft) {
+  WriteConfig("study:\n  name: p\n  time_budget: 1h\nspace:\n  x1: {type: uniform, low: -5, high: 10}\n"
+              "  x2: {type: uniform, low: 0, high: 15}\n"
+              "scheduler:\n  max_trials: 5\n  max_budget: 3\ntrial:\n  objective: branin\n");
+  const Invocation run = Run({"run", "study.yaml", "-q"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out.find("deadline reached"), std::string::npos) << run.out;
+  const Invocation status = Run({"status", "p.h5"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find(" used of 3600.000 s ("), std::string::npos) << status.out;
+  const Invocation json = Run({"status", "p.h5", "--json"});
+  EXPECT_NE(json.out.find("\"time_budget\": 3600.0"), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"time_left\": "), std::string::npos) << json.out;
+}
+
+}  // namespace
+}  // namespace mpitune::cli_testing

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# End-to-end: a study with a time budget ends by its deadline, in one process and
+# under mpirun, and a resumed study knows how much of it is used.
+# Usage: time_budget_e2e.sh MPITUNE_BINARY SOURCE_DIR
+# The checks read the study's own clock (`status --json`: time_used, every session's
+# time) against the budget: exact, whatever the machine's load. Wall-clock limits are
+# only loose backstops.
+# (1) configs/default.yaml --time-budget 10s: done long before (60 quick trials), exit 0.
+# (2) one process, sleeping command trials, 4 s: more work than fits; exit 0, "deadline
+#     reached", time used <= 4 s.
+# (3) resume with the same budget: nothing more runs, the time used stays.
+# (4) mpirun -np 3 (2 workers), 8 s: the same.
+set -u
+binary=$1
+source_dir=$2
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export OMPI_MCA_rmaps_base_oversubscribe=1
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mpitune_time_budget_e2e.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+fail() {
+  echo "time_budget_e2e: FAIL: $*" >&2
+  exit 1
+}
+
+time_used() {
+  "$binary" status "$1" --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["time_used"])'
+}
+
+# Runs "$@", setting output, code and wall (seconds), and prints the output.
+timed() {
+  local start
+  start=$(date +%s.%N)
+  output=$("$@" 2>&1)
+  code=$?
+  wall=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
+  printf '%s\n' "$output"
+}
+
+# awk compares the floats; exit status 0 when "$1 <= $2".
+at_most() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+
+# (1)
+output=$("$binary" run "$source_dir/configs/default.yaml" --storage default.h5 --time-budget 10s -q 2>&1)
+code=$?
+[[ $code -eq 0 ]] || fail "default: exit $code: $output"
+used=$(time_used default.h5) || fail "default: no status"
+at_most "$used" 10 || fail "default: used $used s of 10 s"
+
+# A trial: 0.1 s a budget unit, the loss falls with the budget.
+cat >sleepy.yaml <<'YAML'
+study:
+  name: sleepy
+  seed: 3
+  time_budget: 4s
+space:
+  x: {type: uniform, low: 0, high: 1}
+scheduler:
+  type: asha
+  min_budget: 1
+  max_budget: 9
+  eta: 3
+trial:
+  command: [/bin/sh, -c, "i=0; while [ $i -lt ${MPITUNE_BUDGET%.*} ]; do sleep 0.1; i=$((i+1)); echo \"mpitune: step=$i loss=$(awk -v x=$MPITUNE_PARAM_x -v i=$i 'BEGIN { print (x - 0.3)^2 + 1 / i }')\"; done"]
+  stop_grace: 1
+  unit_seconds: 0.1
+resources:
+  gpus_per_trial: 0
+YAML
+
+# (2)
+timed "$binary" run sleepy.yaml --storage one.h5 -q
+[[ $code -eq 0 ]] || fail "one process: exit $code"
+grep -q '^deadline reached: ' <<<"$output" || fail "one process: no 'deadline reached' line"
+grep -q '^best: trial ' <<<"$output" || fail "one process: no best trial"
+used=$(time_used one.h5) || fail "one process: no status"
+echo "one process: study time used $used s of 4 s, wall $wall s"
+at_most "$used" 4 || fail "one process: used $used s of 4 s"
+# The stop comes at 4 - 1 (grace) - 0.5 (margin) = 2.5 s; the study ends earlier when
+# the next assignment (a promotion to 9 units) is not expected to end by then, which
+# depends on the machine's load: only "it did work" is checked below the deadline.
+at_most 0.5 "$used" || fail "one process: ended after $used s, before any work"
+at_most "$wall" 10 || fail "one process: took $wall s of wall time for a 4 s budget"
+
+# (3)
+trials_before=$("$binary" status one.h5 --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["trials"])')
+output=$("$binary" resume one.h5 -q 2>&1)
+code=$?
+[[ $code -eq 0 ]] || fail "resume: exit $code: $output"
+grep -q '^deadline reached: ' <<<"$output" || fail "resume: no 'deadline reached' line: $output"
+trials_after=$("$binary" status one.h5 --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["trials"])')
+[[ $trials_after -eq $trials_before ]] || fail "resume: $trials_before trials became $trials_after with no time left"
+used_after=$(time_used one.h5)
+at_most "$used" "$used_after" || fail "resume: time used went from $used to $used_after"
+"$binary" status one.h5 | grep -q '^time: .* used of 4.000 s' || fail "resume: status shows no time line"
+
+# (4)
+timed timeout 60 mpirun --oversubscribe --allow-run-as-root -np 3 "$binary" run sleepy.yaml --storage mpi.h5 \
+  --time-budget 8s -q
+[[ $code -eq 0 ]] || fail "mpirun: exit $code"
+grep -q '^deadline reached: ' <<<"$output" || fail "mpirun: no 'deadline reached' line"
+used=$(time_used mpi.h5) || fail "mpirun: no status"
+echo "mpirun -np 3: study time used $used s of 8 s, wall $wall s (MPI start included)"
+at_most "$used" 8 || fail "mpirun: used $used s of 8 s"
+at_most 1 "$used" || fail "mpirun: ended after $used s, before any work"
+at_most "$wall" 25 || fail "mpirun: took $wall s of wall time for an 8 s budget"
+echo "time_budget_e2e: OK"
