@@ -23,9 +23,10 @@ std::vector<TrialFacts> CollectTrialFacts(const Study& study) {
   for (const ReportRecord& report : study.reports) {
     TrialFacts* f = slot(report.trial);
     if (f == nullptr || !std::isfinite(report.value)) continue;
-    const bool better = !f->best_reported || (study.mode == MetricMode::kMin ? report.value < *f->best_reported
-                                                                             : report.value > *f->best_reported);
-    if (better) f->best_reported = report.value;
+    // The metric's direction as every scheduler reads it.
+    if (!f->best_reported || NormalisedKey(report.value, study.mode) < NormalisedKey(*f->best_reported, study.mode)) {
+      f->best_reported = report.value;
+    }
   }
   return facts;
 }
