@@ -220,6 +220,15 @@ class Scheduler {
   virtual ~Scheduler() = default;
 
   virtual NextAction Next(double now) = 0;
+  // Next, offering only work that adds at most `max_units` budget units (budget -
+  // resume_step): under a deadline, a free worker near the end takes a short run that
+  // still fits rather than idling behind one that does not. When work is waiting but
+  // none of it fits, the answer is Wait. A scheduler that cannot choose by size ignores
+  // the limit (the caller still checks what it gets); ASHA and Hyperband choose.
+  virtual NextAction NextWithin(double now, double max_units) {
+    (void)max_units;
+    return Next(now);
+  }
   // Reports for unknown trials or trials not running (a stale message) are ignored
   // and answered with Stop.
   virtual Decision Report(TrialId trial, double step, double value, double now) = 0;

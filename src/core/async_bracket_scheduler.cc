@@ -32,21 +32,31 @@ bool AsyncBracketScheduler::Record(const TrialRecord& trial, int rung, double ke
   return target.InTop(index);
 }
 
-int AsyncBracketScheduler::ChooseBracket() {
-  // Smooth weighted round robin: over any window of sum(weights) new trials, bracket s
-  // gets exactly weights[s] of them, spread evenly rather than in runs.
-  std::int64_t total = 0;
-  std::size_t chosen = 0;
-  for (std::size_t s = 0; s < bracket_weights_.size(); ++s) {
-    bracket_credit_[s] += bracket_weights_[s];
-    total += bracket_weights_[s];
-    if (bracket_credit_[s] > bracket_credit_[chosen]) chosen = s;
-  }
-  bracket_credit_[chosen] -= total;
-  return static_cast<int>(chosen);
+double AsyncBracketScheduler::NewTrialBudget(int bracket) const {
+  const int rung = brackets_[static_cast<std::size_t>(bracket)].base_rung;
+  return promotion() ? budgets_[static_cast<std::size_t>(rung)] : budgets_.back();
 }
 
-std::optional<Assignment> AsyncBracketScheduler::Promote(double now) {
+int AsyncBracketScheduler::ChooseBracket(double max_units) {
+  // Smooth weighted round robin: over any window of sum(weights) new trials, bracket s
+  // gets exactly weights[s] of them, spread evenly rather than in runs. Brackets whose
+  // first run does not fit (near a deadline) are passed over; their credit grows on.
+  std::int64_t total = 0;
+  std::optional<std::size_t> chosen;
+  for (std::size_t s = 0; s < bracket_weights_.size(); ++s) {
+    total += bracket_weights_[s];
+    if (NewTrialBudget(static_cast<int>(s)) > max_units) continue;
+    if (!chosen || bracket_credit_[s] + bracket_weights_[s] > bracket_credit_[*chosen] + bracket_weights_[*chosen]) {
+      chosen = s;
+    }
+  }
+  if (!chosen) return -1;
+  for (std::size_t s = 0; s < bracket_weights_.size(); ++s) bracket_credit_[s] += bracket_weights_[s];
+  bracket_credit_[*chosen] -= total;
+  return static_cast<int>(*chosen);
+}
+
+std::optional<Assignment> AsyncBracketScheduler::Promote(double now, double max_units, bool& unfit) {
   // Highest rung first: finishing good trials beats widening the search.
   for (int rung = top_rung() - 1; rung >= 0; --rung) {
     for (Bracket& bracket : brackets_) {
@@ -56,6 +66,11 @@ std::optional<Assignment> AsyncBracketScheduler::Promote(double now) {
       const std::optional<std::size_t> index = from.PromotableTop();
       if (!index) continue;
       const TrialId id = from.entries()[*index].trial;
+      // Every promotion out of this rung adds about as much; a lower rung's may fit.
+      if (budgets_[static_cast<std::size_t>(rung + 1)] - trial(id).checkpoint_step > max_units) {
+        unfit = true;
+        continue;
+      }
       from.PromoteTop();
       return ResumeTrial(id, rung + 1, budgets_[static_cast<std::size_t>(rung + 1)], now);
     }
@@ -63,17 +78,23 @@ std::optional<Assignment> AsyncBracketScheduler::Promote(double now) {
   return std::nullopt;
 }
 
-NextAction AsyncBracketScheduler::PolicyNext(double now) {
+NextAction AsyncBracketScheduler::PolicyNext(double now, double max_units) {
+  bool unfit = false;  // work is left that does not fit in max_units
   if (promotion()) {
-    if (std::optional<Assignment> promoted = Promote(now)) return *promoted;
+    if (std::optional<Assignment> promoted = Promote(now, max_units, unfit)) return *promoted;
   }
   if (CanStartNewTrial()) {
-    const int bracket = ChooseBracket();
-    const int rung = brackets_[static_cast<std::size_t>(bracket)].base_rung;
-    const double budget = promotion() ? budgets_[static_cast<std::size_t>(rung)] : budgets_.back();
-    if (std::optional<Assignment> started = StartNewTrial(bracket, rung, budget, now)) return *started;
+    const int bracket = ChooseBracket(max_units);
+    if (bracket < 0) {
+      unfit = true;
+    } else {
+      const int rung = brackets_[static_cast<std::size_t>(bracket)].base_rung;
+      if (std::optional<Assignment> started = StartNewTrial(bracket, rung, NewTrialBudget(bracket), now)) {
+        return *started;
+      }
+    }
   }
-  if (running() > 0) return Wait{};
+  if (running() > 0 || unfit) return Wait{};
   return Done{};
 }
 

@@ -19,7 +19,7 @@ class AsyncBracketScheduler final : public SchedulerBase {
   const std::vector<double>& budgets() const { return budgets_; }
 
  protected:
-  NextAction PolicyNext(double now) override;
+  NextAction PolicyNext(double now, double max_units) override;
   Decision OnReport(TrialRecord& trial, double step, double key, double now) override;
   void OnEnded(TrialRecord& trial, double key, TrialState state, double now) override;
   void OnPaused(TrialRecord& trial, double key, double now) override;
@@ -40,8 +40,14 @@ class AsyncBracketScheduler final : public SchedulerBase {
   std::size_t TopSize(std::size_t n) const;
   // Records `key` for `trial` at `rung` of its bracket; true if it lands in the top.
   bool Record(const TrialRecord& trial, int rung, double key);
-  int ChooseBracket();
-  std::optional<Assignment> Promote(double now);
+  // The bracket of the next new trial, among those whose first run adds at most
+  // `max_units`; -1 (and no credit spent) when none does.
+  int ChooseBracket(double max_units);
+  // The budget a new trial in `bracket` runs towards.
+  double NewTrialBudget(int bracket) const;
+  // The best promotion that adds at most `max_units`; `unfit` is set when one exists
+  // that does not.
+  std::optional<Assignment> Promote(double now, double max_units, bool& unfit);
 
   std::vector<double> budgets_;
   std::vector<Bracket> brackets_;

@@ -1,6 +1,7 @@
 #include "core/deadline_policy.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/time_plan.h"
 
@@ -12,12 +13,12 @@ double DeadlinePolicy::stop_at() const {
   return std::max(0.0, options_.deadline - options_.stop_grace - options_.margin);
 }
 
-bool DeadlinePolicy::Fits(double units, double now) const {
-  if (!enabled()) return true;
-  if (now >= stop_at()) return false;
+double DeadlinePolicy::UnitsThatFit(double now) const {
+  if (!enabled()) return HUGE_VAL;
+  if (now >= stop_at()) return -1.0;
   const double cost = unit_seconds();
-  if (cost <= 0.0) return true;
-  return now + std::max(0.0, units) * cost <= stop_at();
+  if (cost <= 0.0) return HUGE_VAL;
+  return (stop_at() - now) / cost;
 }
 
 void DeadlinePolicy::Observe(double units, double seconds) {

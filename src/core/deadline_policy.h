@@ -38,7 +38,11 @@ class DeadlinePolicy {
   // Whether `units` budget units started at `now` are expected to end by stop_at().
   // With no cost known yet (no prior, nothing measured) it says yes: the first trials
   // are how the cost is learnt, and the stop at stop_at() still bounds them.
-  bool Fits(double units, double now) const;
+  bool Fits(double units, double now) const { return units <= UnitsThatFit(now); }
+  // The most budget units (of the whole data) a run started at `now` may add and still
+  // end by stop_at(): +Inf without a deadline or a known cost, negative past stop_at().
+  // Scheduler::NextWithin gets it, so the scheduler offers only work that fits.
+  double UnitsThatFit(double now) const;
   // A run did `units` budget units in `seconds` (start-up included: it is part of the cost).
   void Observe(double units, double seconds);
   // Seconds per budget unit: measured once anything ran, else the prior (0 = unknown).

@@ -17,6 +17,7 @@ class ForwardingScheduler : public Scheduler {
   explicit ForwardingScheduler(Scheduler& inner) : inner_(inner) {}
 
   NextAction Next(double now) override { return inner_.Next(now); }
+  NextAction NextWithin(double now, double max_units) override { return inner_.NextWithin(now, max_units); }
   Decision Report(TrialId trial, double step, double value, double now) override {
     return inner_.Report(trial, step, value, now);
   }

@@ -257,7 +257,7 @@ void PbtScheduler::CloseGeneration(double now) {
   generation_point_ = NextReadyPoint(point, pbt().perturbation_interval, options_.max_budget);
 }
 
-NextAction PbtScheduler::PolicyNext(double now) {
+NextAction PbtScheduler::PolicyNext(double now, double /*max_units*/) {
   for (int pass = 0; pass < 2; ++pass) {
     while (!vacant_.empty() || static_cast<std::int64_t>(members_.size()) < population()) {
       const int slot = vacant_.empty() ? static_cast<int>(members_.size()) : vacant_.front();

@@ -53,7 +53,7 @@ class PbtScheduler final : public SchedulerBase {
   const std::vector<ExploitRecord>& Exploits() const override { return exploits_; }
 
  protected:
-  NextAction PolicyNext(double now) override;
+  NextAction PolicyNext(double now, double max_units) override;
   Decision OnReport(TrialRecord& trial, double step, double key, double now) override;
   void OnEnded(TrialRecord& trial, double key, TrialState state, double now) override;
   void OnPaused(TrialRecord& trial, double key, double now) override;

@@ -16,16 +16,24 @@ SchedulerBase::SchedulerBase(const SearchSpace& space, const SchedulerOptions& o
       rng_(options.seed),
       sampler_(MakeSampler(space, options.sampler, options.seed)) {}
 
-NextAction SchedulerBase::Next(double now) {
-  if (!interrupted_.empty()) {
-    const TrialId id = interrupted_.front();
-    interrupted_.pop_front();
-    const TrialRecord& trial = trials_[static_cast<std::size_t>(id)];
+NextAction SchedulerBase::Next(double now) { return NextWithin(now, HUGE_VAL); }
+
+NextAction SchedulerBase::NextWithin(double now, double max_units) {
+  // Interrupted runs go first, in the order they were interrupted, each if it fits.
+  for (auto it = interrupted_.begin(); it != interrupted_.end(); ++it) {
+    const TrialRecord& trial = trials_[static_cast<std::size_t>(*it)];
+    if (trial.target_budget - trial.checkpoint_step > max_units) continue;
+    const TrialId id = *it;
+    interrupted_.erase(it);
     return ResumeTrial(id, trial.rung, trial.target_budget, now);
   }
-  if (finished_) return Done{};
-  NextAction action = PolicyNext(now);
-  if (std::holds_alternative<Done>(action)) FinishStudy(now);
+  // Interrupted work that does not fit keeps the study open for a later, longer session.
+  if (finished_) return interrupted_.empty() ? NextAction(Done{}) : NextAction(Wait{});
+  NextAction action = PolicyNext(now, max_units);
+  if (std::holds_alternative<Done>(action)) {
+    if (!interrupted_.empty()) return Wait{};
+    FinishStudy(now);
+  }
   return action;
 }
 

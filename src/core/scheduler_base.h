@@ -22,6 +22,7 @@ class SchedulerBase : public Scheduler {
   SchedulerBase(const SearchSpace& space, const SchedulerOptions& options);
 
   NextAction Next(double now) final;
+  NextAction NextWithin(double now, double max_units) final;
   Decision Report(TrialId trial, double step, double value, double now) final;
   void Finished(TrialId trial, TrialOutcome outcome, double now) final;
   void Save(SavedState& state) const final;
@@ -34,8 +35,10 @@ class SchedulerBase : public Scheduler {
   std::int64_t running() const final { return running_; }
 
  protected:
-  // The policy's answer when no interrupted trial waits to be resumed.
-  virtual NextAction PolicyNext(double now) = 0;
+  // The policy's answer when no interrupted trial that fits waits to be resumed. A
+  // policy that honours `max_units` (see Scheduler::NextWithin) changes nothing when
+  // nothing fits, and answers Wait.
+  virtual NextAction PolicyNext(double now, double max_units) = 0;
   // A report from a running trial; `key` is normalised (lower is better).
   virtual Decision OnReport(TrialRecord& trial, double step, double key, double now) = 0;
   // A running trial ended without a Stop/Pause decision: it failed (`key` is +Inf,

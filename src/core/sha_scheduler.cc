@@ -12,7 +12,7 @@ namespace mpitune {
 ShaScheduler::ShaScheduler(const SearchSpace& space, const SchedulerOptions& options)
     : SchedulerBase(space, options), budgets_(RungBudgets(options.min_budget, options.max_budget, options.eta)) {}
 
-NextAction ShaScheduler::PolicyNext(double now) {
+NextAction ShaScheduler::PolicyNext(double now, double /*max_units*/) {
   for (;;) {
     if (rung_ == 0 && rung0_open_) {
       if (CanStartNewTrial()) {

@@ -16,7 +16,7 @@ class ShaScheduler final : public SchedulerBase {
   void VisitRungs(RungVisitor& visitor) const override;
 
  protected:
-  NextAction PolicyNext(double now) override;
+  NextAction PolicyNext(double now, double max_units) override;
   Decision OnReport(TrialRecord& trial, double step, double key, double now) override;
   void OnEnded(TrialRecord& trial, double key, TrialState state, double now) override;
   void OnPaused(TrialRecord& trial, double key, double now) override;

@@ -1,5 +1,7 @@
 #include "store/study_events.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "base/byte_codec.h"
@@ -9,11 +11,15 @@ namespace {
 
 struct Encoder {
   ByteWriter& out;
+  void Limit(double max_units) {
+    if (max_units < HUGE_VAL) out.F64(max_units);
+  }
   void operator()(const AssignEvent& e) {
     out.F64(e.now);
     out.I64(e.trial);
     out.F64(e.budget);
     out.F64(e.resume_step);
+    Limit(e.max_units);
   }
   void operator()(const ReportEvent& e) {
     out.F64(e.now);
@@ -44,7 +50,10 @@ struct Encoder {
     out.F64(e.step);
     out.Bytes(e.state);
   }
-  void operator()(const WaitEvent& e) { out.F64(e.now); }
+  void operator()(const WaitEvent& e) {
+    out.F64(e.now);
+    Limit(e.max_units);
+  }
   void operator()(const MetricLinesEvent& e) {
     out.I64(e.trial);
     out.I64(e.lines.malformed);
@@ -53,10 +62,17 @@ struct Encoder {
   }
 };
 
+// Written only when finite: a record without it (every file without a deadline, and
+// every file from before it existed) was made with no limit.
+double OptionalLimit(ByteReader& in) { return in.done() ? HUGE_VAL : in.F64("max_units"); }
+
 StudyEvent DecodeBody(std::uint8_t type, ByteReader& in) {
   switch (type) {
-    case 1:
-      return AssignEvent{in.F64("now"), in.I64("trial"), in.F64("budget"), in.F64("resume_step")};
+    case 1: {
+      AssignEvent e{in.F64("now"), in.I64("trial"), in.F64("budget"), in.F64("resume_step")};
+      e.max_units = OptionalLimit(in);
+      return e;
+    }
     case 2:
       return ReportEvent{in.F64("now"), in.I64("trial"), in.F64("step"), in.F64("value"), in.U32("rank")};
     case 3: {
@@ -76,8 +92,11 @@ StudyEvent DecodeBody(std::uint8_t type, ByteReader& in) {
       return RunEndedEvent{in.I64("trial"), in.I64("exit_code"), in.F64("duration"), in.String("message")};
     case 7:
       return CheckpointEvent{in.I64("trial"), in.F64("step"), in.Bytes("state")};
-    case 8:
-      return WaitEvent{in.F64("now")};
+    case 8: {
+      WaitEvent e{in.F64("now")};
+      e.max_units = OptionalLimit(in);
+      return e;
+    }
     case 9: {
       MetricLinesEvent e{in.I64("trial"), {}};
       e.lines.malformed = in.I64("malformed");

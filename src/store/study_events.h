@@ -9,13 +9,14 @@
 //
 //   type  event        payload after the sequence number
 //   1     Assign       f64 now, i64 trial, f64 budget, f64 resume_step
+//                      [, f64 max_units: the NextWithin limit, when finite]
 //   2     Report       f64 now, i64 trial, f64 step, f64 value, u32 rank
 //   3     Finished     f64 now, i64 trial, u8 outcome (TrialOutcome)
 //   4     Done         f64 now                     (Next said Done: the study ended)
 //   5     RunStarted   i64 trial, i32-as-i64 rank, string device
 //   6     RunEnded     i64 trial, i64 exit_code, f64 duration, string message
 //   7     Checkpoint   i64 trial, f64 step, bytes state
-//   8     Wait         f64 now                     (Next said Wait)
+//   8     Wait         f64 now [, f64 max_units]   (Next said Wait)
 //   9     MetricLines  i64 trial, i64 malformed, i64 ignored, i64 steps_back
 //                      (a command's output lines that made no report; recorded
 //                      before its RunEnded, only when one is not 0)
@@ -25,6 +26,7 @@
 // would rebuild another state than the one the study had.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -38,11 +40,14 @@
 
 namespace mpitune::store {
 
+// max_units: the limit the scheduler was asked under (Scheduler::NextWithin; +Inf
+// = none, and then not written, so files without a deadline are as before).
 struct AssignEvent {
   double now = 0.0;
   TrialId trial = -1;
   double budget = 0.0;
   double resume_step = 0.0;
+  double max_units = HUGE_VAL;
 };
 struct ReportEvent {
   double now = 0.0;
@@ -61,6 +66,7 @@ struct DoneEvent {
 };
 struct WaitEvent {
   double now = 0.0;
+  double max_units = HUGE_VAL;
 };
 struct RunStartedEvent {
   TrialId trial = -1;

@@ -64,7 +64,7 @@ void ApplyToHistory(StudyHistory& history, const StudyEvent& event) {
 
 Status ApplyToScheduler(Scheduler& scheduler, const StudyEvent& event) {
   if (const auto* assign = std::get_if<AssignEvent>(&event)) {
-    const NextAction action = scheduler.Next(assign->now);
+    const NextAction action = scheduler.NextWithin(assign->now, assign->max_units);
     const auto* assignment = std::get_if<Assignment>(&action);
     if (assignment == nullptr || assignment->trial != assign->trial || assignment->budget != assign->budget ||
         assignment->resume_step != assign->resume_step) {
@@ -92,7 +92,7 @@ Status ApplyToScheduler(Scheduler& scheduler, const StudyEvent& event) {
     }
   }
   if (const auto* wait = std::get_if<WaitEvent>(&event)) {
-    if (!std::holds_alternative<Wait>(scheduler.Next(wait->now))) {
+    if (!std::holds_alternative<Wait>(scheduler.NextWithin(wait->now, wait->max_units))) {
       return Status::BadInput("replay diverged: the file says the scheduler had nothing to hand out, now it has");
     }
   }

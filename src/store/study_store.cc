@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -350,17 +351,20 @@ class RecordingScheduler final : public ForwardingScheduler {
       : ForwardingScheduler(inner), record_(std::move(record)), failed_(std::move(failed)),
         done_(std::move(done)) {}
 
-  NextAction Next(double now) override {
+  NextAction Next(double now) override { return NextWithin(now, HUGE_VAL); }
+
+  NextAction NextWithin(double now, double max_units) override {
     if (failed_()) return Done{};
-    NextAction action = inner().Next(now);
+    NextAction action = inner().NextWithin(now, max_units);
     if (const auto* assignment = std::get_if<Assignment>(&action)) {
-      record_(store::AssignEvent{now, assignment->trial, assignment->budget, assignment->resume_step}, now);
+      record_(store::AssignEvent{now, assignment->trial, assignment->budget, assignment->resume_step, max_units},
+              now);
     } else if (std::holds_alternative<Done>(action) && !done_()) {
       record_(store::DoneEvent{now}, now);
     } else if (std::holds_alternative<Wait>(action)) {
       // A Wait can change the scheduler too (see study_events.h): not recording it
       // would leave a replayed scheduler in another state than this one.
-      record_(store::WaitEvent{now}, now);
+      record_(store::WaitEvent{now, max_units}, now);
     }
     return action;
   }

@@ -3,6 +3,7 @@
 // SHA idles them at rung barriers).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -94,8 +95,9 @@ class SpyScheduler final : public ForwardingScheduler {
  public:
   explicit SpyScheduler(Scheduler& inner) : ForwardingScheduler(inner) {}
 
-  NextAction Next(double now) override {
-    NextAction action = inner().Next(now);
+  NextAction Next(double now) override { return NextWithin(now, HUGE_VAL); }
+  NextAction NextWithin(double now, double max_units) override {
+    NextAction action = inner().NextWithin(now, max_units);
     if (std::holds_alternative<Wait>(action)) {
       if (waits == 0) first_wait = now;
       ++waits;

@@ -53,11 +53,11 @@ TEST(TimeBudgetGridTest, EveryStudyEndsByItsDeadline) {
 }
 
 // Asynchronous schedulers keep the workers busy whatever the estimate: the deadline
-// measures the real cost from the first reports, and the plan leaves headroom in
-// max_trials. Here a worker has room for 400 units (the bench's grid uses a fixed
-// 30 s unit instead); measured: 84.6% at the least (hyperband, 100 workers, estimate
-// 0.5x: a larger max_budget, so a longer idle tail once the last top-rung promotion
-// no longer fits), 90% and more with the other estimates.
+// measures the real cost from the first reports, the plan leaves headroom in
+// max_trials, and near the deadline a free worker gets only work that still fits
+// (Scheduler::NextWithin), a short run rather than idling behind a promotion that no
+// longer does. Here a worker has room for 400 units (the bench's grid uses a fixed
+// 30 s unit instead).
 TEST(TimeBudgetGridTest, AsynchronousStudiesUseMostOfTheWorkersTime) {
   for (SchedulerKind kind : {SchedulerKind::kAsha, SchedulerKind::kHyperband}) {
     for (double budget : {300.0, 3600.0}) {
@@ -65,7 +65,7 @@ TEST(TimeBudgetGridTest, AsynchronousStudiesUseMostOfTheWorkersTime) {
         for (double factor : {0.5, 1.0, 2.0}) {
           const GridPoint point{kind, budget, workers, factor};
           const BudgetedStudyResult result = RunPoint(point);
-          EXPECT_GE(result.worker_share, factor < 1.0 ? 0.84 : 0.90) << Describe(point);
+          EXPECT_GE(result.worker_share, 0.90) << Describe(point);
         }
       }
     }

@@ -60,7 +60,8 @@ class StudyStoreResumeTest : public testing::StoreTest, public ::testing::WithPa
   void SetUp() override {
     StoreTest::SetUp();
     config_ = ParseConfigOrDie(testing::StudyYaml(GetParam()));
-    reference_ = testing::RunReference(config_, kDriverSeed);
+    // Under changing NextWithin limits: the journal's limits must replay too.
+    reference_ = testing::RunReference(config_, kDriverSeed, /*limits=*/true);
   }
 
   void Start(StoreDrive& run, const std::string& name) {
@@ -70,6 +71,7 @@ class StudyStoreResumeTest : public testing::StoreTest, public ::testing::WithPa
     ASSERT_TRUE(store.ok()) << store.status().message();
     run.store = std::move(*store);
     run.driver.set_after_call([&run] { run.sequence_after.push_back(run.store->last_sequence()); });
+    run.driver.set_limits(true);
   }
 
   // The next call, which must be the reference's.

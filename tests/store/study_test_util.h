@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -151,6 +152,8 @@ template <typename Got, typename Want>
 //     checkpoint while the trial goes on), or fails (kFailed / kTimedOut, about 4%);
 //   a worker whose trial was told to stop or pause, or reached its budget, ends the
 //     run (RunEnded to the observer, then Finished).
+// With set_limits(true), every 4th Next is asked with room for 2 budget units and
+// every 7th with none (Scheduler::NextWithin, as under a deadline).
 // Fake time advances by `tick` per step. Copyable: a copy continues identically.
 // `after_call`, when set, runs right after each scheduler call, before the runtime
 // facts that follow it (a test reads the store's sequence number there).
@@ -161,6 +164,7 @@ class StudyDriver {
 
   bool finished() const { return retired_ == workers_.size(); }
   void set_after_call(std::function<void()> after_call) { after_call_ = std::move(after_call); }
+  void set_limits(bool limits) { limits_ = limits; }
   double now() const { return now_; }
   const std::vector<ReportRecord>& reports() const { return reports_; }
   const std::vector<Assignment>& assignments() const { return assignments_; }
@@ -179,7 +183,12 @@ class StudyDriver {
     const int rank = static_cast<int>(index) + 1;
     switch (worker.phase) {
       case Phase::kFree: {
-        NextAction action = scheduler.Next(now_);
+        ++next_calls_;
+        const double max_units = !limits_                ? HUGE_VAL
+                                 : next_calls_ % 7 == 0 ? -1.0
+                                 : next_calls_ % 4 == 0 ? 2.0
+                                                        : HUGE_VAL;
+        NextAction action = scheduler.NextWithin(now_, max_units);
         AfterCall();
         if (auto* assignment = std::get_if<Assignment>(&action)) {
           worker.phase = Phase::kRunning;
@@ -272,6 +281,8 @@ class StudyDriver {
   std::int64_t waits_ = 0;
   std::int64_t failures_ = 0;
   std::int64_t nan_reports_ = 0;
+  std::int64_t next_calls_ = 0;
+  bool limits_ = false;
   std::function<void()> after_call_;
 };
 
@@ -288,9 +299,10 @@ struct ReferenceRun {
   StudyDriver driver{3, 0};                // as it is at the end
 };
 
-inline ReferenceRun RunReference(const StudyConfig& config, std::uint64_t driver_seed) {
+inline ReferenceRun RunReference(const StudyConfig& config, std::uint64_t driver_seed, bool limits = false) {
   ReferenceRun run;
   run.driver = StudyDriver(3, driver_seed);
+  run.driver.set_limits(limits);
   auto scheduler = MakeScheduler(config.space, config.scheduler);
   run.states.push_back(StateOf(*scheduler));
   run.reports_after.push_back(0);

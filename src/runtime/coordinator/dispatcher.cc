@@ -1,6 +1,7 @@
 #include "runtime/coordinator/dispatcher.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <variant>
 
@@ -98,13 +99,24 @@ Status Dispatcher::HandOut(double now, const AssignFn& assign) {
       idle_.pop();  // stale entry
       continue;
     }
-    NextAction action = scheduler_.Next(now);
+    // Near the deadline the scheduler offers only what fits (a short run rather than
+    // an idle worker); the limit counts whole-data units, so a proxy run's is an
+    // upper bound of its cost. RefuseForDeadline still checks what comes back.
+    const double max_units = deadline_.UnitsThatFit(now);
+    NextAction action = scheduler_.NextWithin(now, max_units);
     if (std::holds_alternative<Done>(action)) {
       done_ = true;
       break;
     }
     if (std::holds_alternative<Wait>(action)) {
       // Only a running trial's Report or Finished can change the scheduler's mind.
+      if (running_ == 0 && max_units < HUGE_VAL) {
+        // What is left does not fit before the deadline: a later resume with more
+        // time takes it up.
+        closed_by_deadline_ = true;
+        CheckDeadline(now);
+        break;
+      }
       if (running_ == 0) {
         return Status::Internal(fmt::format("scheduler '{}' asked every worker to wait while no trial is running",
                                             SchedulerKindName(scheduler_.options().kind)));
