@@ -554,7 +554,7 @@ TEST(StudyConfigErrorTest, SchedulerEnums) {
   ExpectError(WithScheduler("  type: sha\n  variant: promotion\n").Text(),
               "scheduler.variant: only applies to asha and hyperband, not sha");
   ExpectError(WithScheduler("  sampler: sobol\n").Text(),
-              "scheduler.sampler: expected random, quasi or grid, got 'sobol'");
+              "scheduler.sampler: expected random, quasi, grid or tpe, got 'sobol'");
 }
 
 TEST(StudyConfigErrorTest, SchedulerNumbers) {
