@@ -55,9 +55,10 @@ ParzenEstimator::ParzenEstimator(const std::vector<ParzenAxis>& axes, std::vecto
       for (std::size_t r = 0; r < rows_; ++r) var += (points_[r * dims + j] - mean) * (points_[r * dims + j] - mean);
       var = rows_ > 0 ? var / n : 1.0;
       // Scott's rule, floored so that few points (or identical ones) still leave a
-      // kernel wide enough to explore around them.
+      // kernel wide enough to explore around them; the floor 0.5/(n+1) was the best
+      // of 0.25, 0.5, 0.7 and 1 on bench/tpe_vs_optuna.py's objectives (tuning seeds).
       const double scott = std::sqrt(var) * std::pow(std::max(n, 1.0), -1.0 / (static_cast<double>(modelled) + 4.0));
-      const double bw = std::clamp(scott, std::max(kMinBandwidth, 1.0 / (n + 1.0)), 1.0);
+      const double bw = std::clamp(scott, std::max(kMinBandwidth, 0.5 / (n + 1.0)), 1.0);
       bandwidth_[j] = bw;
       for (std::size_t r = 0; r < rows_; ++r) {
         const double c = points_[r * dims + j];
