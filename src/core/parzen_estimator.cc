@@ -36,30 +36,51 @@ std::vector<ParzenAxis> ParzenAxes(const SearchSpace& space) {
 
 ParzenEstimator::ParzenEstimator(const std::vector<ParzenAxis>& axes, std::vector<double> points)
     : axes_(axes), rows_(axes.empty() ? 0 : points.size() / axes.size()), points_(std::move(points)) {
+  Fit(ScottBandwidths());
+}
+
+ParzenEstimator::ParzenEstimator(const std::vector<ParzenAxis>& axes, std::vector<double> points,
+                                 std::vector<double> bandwidth)
+    : axes_(axes), rows_(axes.empty() ? 0 : points.size() / axes.size()), points_(std::move(points)) {
+  Fit(std::move(bandwidth));
+}
+
+std::vector<double> ParzenEstimator::ScottBandwidths() const {
   const std::size_t dims = axes_.size();
   std::size_t modelled = 0;
   for (const ParzenAxis& axis : axes_) modelled += axis.categories != 1;
   const double n = static_cast<double>(rows_);
-  bandwidth_.assign(dims, 1.0);
+  std::vector<double> bandwidth(dims, 1.0);
+  for (std::size_t j = 0; j < dims; ++j) {
+    if (axes_[j].categories != 0) continue;
+    double mean = 0.0;
+    for (std::size_t r = 0; r < rows_; ++r) mean += points_[r * dims + j];
+    mean = rows_ > 0 ? mean / n : 0.5;
+    double var = 0.0;
+    for (std::size_t r = 0; r < rows_; ++r) var += (points_[r * dims + j] - mean) * (points_[r * dims + j] - mean);
+    var = rows_ > 0 ? var / n : 1.0;
+    // Scott's rule, floored so that few points (or identical ones) still leave a
+    // kernel wide enough to explore around them; the floor 0.5/(n+1) was the best
+    // of 0.25, 0.5, 0.7 and 1 on bench/tpe_vs_optuna.py's objectives (tuning seeds).
+    const double scott = std::sqrt(var) * std::pow(std::max(n, 1.0), -1.0 / (static_cast<double>(modelled) + 4.0));
+    bandwidth[j] = std::clamp(scott, std::max(kMinBandwidth, 0.5 / (n + 1.0)), 1.0);
+  }
+  return bandwidth;
+}
+
+void ParzenEstimator::Fit(std::vector<double> bandwidth) {
+  const std::size_t dims = axes_.size();
+  const double n = static_cast<double>(rows_);
+  bandwidth_ = std::move(bandwidth);
   keep_.assign(dims, 1.0);
   log_keep_.assign(dims, 0.0);
   log_move_.assign(dims, 0.0);
   log_norm_.assign(rows_ * dims, 0.0);
+  log_prior_ = 0.0;
   for (std::size_t j = 0; j < dims; ++j) {
     const int k = axes_[j].categories;
     if (k == 0) {
-      double mean = 0.0;
-      for (std::size_t r = 0; r < rows_; ++r) mean += points_[r * dims + j];
-      mean = rows_ > 0 ? mean / n : 0.5;
-      double var = 0.0;
-      for (std::size_t r = 0; r < rows_; ++r) var += (points_[r * dims + j] - mean) * (points_[r * dims + j] - mean);
-      var = rows_ > 0 ? var / n : 1.0;
-      // Scott's rule, floored so that few points (or identical ones) still leave a
-      // kernel wide enough to explore around them; the floor 0.5/(n+1) was the best
-      // of 0.25, 0.5, 0.7 and 1 on bench/tpe_vs_optuna.py's objectives (tuning seeds).
-      const double scott = std::sqrt(var) * std::pow(std::max(n, 1.0), -1.0 / (static_cast<double>(modelled) + 4.0));
-      const double bw = std::clamp(scott, std::max(kMinBandwidth, 0.5 / (n + 1.0)), 1.0);
-      bandwidth_[j] = bw;
+      const double bw = bandwidth_[j];
       for (std::size_t r = 0; r < rows_; ++r) {
         const double c = points_[r * dims + j];
         const double mass = NormalCdf((1.0 - c) / bw) - NormalCdf(-c / bw);

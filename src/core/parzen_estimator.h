@@ -27,6 +27,11 @@ class ParzenEstimator {
  public:
   // `points`: row-major unit-cube points, axes.size() values each.
   ParzenEstimator(const std::vector<ParzenAxis>& axes, std::vector<double> points);
+  // The same with the continuous kernels' widths given (one per axis) rather than
+  // derived from the points.
+  ParzenEstimator(const std::vector<ParzenAxis>& axes, std::vector<double> points, std::vector<double> bandwidth);
+
+  const std::vector<double>& bandwidth() const { return bandwidth_; }
 
   double LogDensity(std::span<const double> unit) const;
   // Draws a point from the density into `unit` (axes.size() values in [0, 1)).
@@ -34,11 +39,14 @@ class ParzenEstimator {
 
  private:
   std::size_t Category(std::size_t axis, double unit) const;
+  // Scott's-rule widths of the continuous axes (1 on the others).
+  std::vector<double> ScottBandwidths() const;
+  void Fit(std::vector<double> bandwidth);
 
   const std::vector<ParzenAxis>& axes_;
   std::size_t rows_ = 0;
   std::vector<double> points_;
-  std::vector<double> bandwidth_;    // per continuous axis
+  std::vector<double> bandwidth_;    // per axis (used on continuous ones)
   std::vector<double> log_norm_;     // per row and continuous axis: the truncated kernel's log normaliser
   std::vector<double> keep_;         // per categorical axis: probability a kernel keeps its category
   std::vector<double> log_keep_;

@@ -26,6 +26,8 @@ constexpr std::size_t kWindow = 256;
 constexpr double kRandomFraction = 0.1;
 // Share of a rung's results that form the "good" density l(x).
 constexpr double kGoodFraction = 0.15;
+// A pending trial's kernel width, relative to the good density's.
+constexpr double kLiarWidth = 0.25;
 // Points drawn from l(x); the one with the highest l(x)/g(x) is proposed.
 constexpr int kCandidates = 64;
 
@@ -76,20 +78,35 @@ class TpeSampler final : public Sampler {
       std::vector<double>& group = rank < good_count ? good : bad;
       group.insert(group.end(), row, row + static_cast<std::ptrdiff_t>(dims));
     }
-    // Constant liar: a trial still running counts as a bad result, so parallel
-    // workers asking at once are sent to different places.
-    std::size_t liars = 0;
-    for (auto it = pending_.rbegin(); it != pending_.rend() && liars < kWindow; ++it, ++liars) {
-      bad.insert(bad.end(), it->second.begin(), it->second.end());
-    }
     const ParzenEstimator l(axes_, std::move(good));
     const ParzenEstimator g(axes_, std::move(bad));
+    // Constant liar: a trial still running counts as a bad result, so parallel
+    // workers asking at once are sent to different places. Its kernel is a fraction
+    // of the good density's width: kernels as wide as the bad results' (or even as
+    // the good ones') raise g evenly over the whole good region and repel nothing.
+    std::vector<double> pending;
+    std::size_t liars = 0;
+    for (auto it = pending_.rbegin(); it != pending_.rend() && liars < kWindow; ++it, ++liars) {
+      pending.insert(pending.end(), it->second.begin(), it->second.end());
+    }
+    std::vector<double> liar_width = l.bandwidth();
+    for (double& w : liar_width) w *= kLiarWidth;
+    const ParzenEstimator running(axes_, std::move(pending), std::move(liar_width));
+    const double bad_weight = static_cast<double>(order.size() - good_count);
+    const double liar_weight = static_cast<double>(liars);
 
     std::vector<double> best, candidate(dims);
     double best_score = -std::numeric_limits<double>::infinity();
     for (int c = 0; c < kCandidates; ++c) {
       l.Sample(rng, candidate);
-      const double score = l.LogDensity(candidate) - g.LogDensity(candidate);
+      double log_g = g.LogDensity(candidate);
+      if (liars > 0) {
+        const double a = log_g + std::log(bad_weight);
+        const double b = running.LogDensity(candidate) + std::log(liar_weight);
+        const double top = std::max(a, b);
+        log_g = top + std::log(std::exp(a - top) + std::exp(b - top)) - std::log(bad_weight + liar_weight);
+      }
+      const double score = l.LogDensity(candidate) - log_g;
       if (best.empty() || score > best_score) {
         best = candidate;
         best_score = score;
