@@ -209,7 +209,10 @@ def run(name, seed, budget, target):
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space, fn = SPACES[name], objective_fn(name)
+    # HyperbandPruner assigns trials to brackets by hashing the study name with the
+    # trial number: a fixed name makes the run repeatable (the default name is random).
     study = optuna.create_study(
+        study_name="%s-seed%d" % (name, seed),
         sampler=optuna.samplers.TPESampler(seed=seed),
         pruner=optuna.pruners.HyperbandPruner(min_resource=1, max_resource=int(MAX_BUDGET), reduction_factor=3))
     units, best, to_target, decide, trials = 0, math.inf, math.nan, 0.0, 0
