@@ -51,6 +51,25 @@ StudyDefinition Sample() {
   return definition;
 }
 
+TEST_F(DefinitionH5Test, EverySamplerKindRoundTrips) {
+  for (const SamplerKind kind : {SamplerKind::kRandom, SamplerKind::kQuasiRandom, SamplerKind::kGrid, SamplerKind::kTpe}) {
+    StudyDefinition written = Sample();
+    written.scheduler.sampler.kind = kind;
+    const std::string path = PathOf(std::string("sampler-") + SamplerKindName(kind) + ".h5");
+    {
+      Result<H5File> file = H5File::Create(path);
+      ASSERT_TRUE(file.ok());
+      ASSERT_TRUE(WriteDefinition(*file, written).ok());
+      ASSERT_TRUE(file->Close().ok());
+    }
+    Result<H5File> file = H5File::OpenReadOnly(path);
+    ASSERT_TRUE(file.ok());
+    Result<StudyDefinition> read = ReadDefinition(*file);
+    ASSERT_TRUE(read.ok()) << read.status().message();
+    EXPECT_EQ(read->scheduler.sampler.kind, kind);
+  }
+}
+
 TEST_F(DefinitionH5Test, EveryFieldRoundTripsExactly) {
   const StudyDefinition written = Sample();
   const std::string path = PathOf("d.h5");
