@@ -1,11 +1,16 @@
 // Scheduler decision cost: one iteration = Next() + Report() + Finished() on a study
 // that already holds N trials (10^4, 10^5, 10^6); for PBT, the cost per report with a
-// population of 10^3 and 10^5 members (RunPbt). Run:
+// population of 10^3 and 10^5 members (RunPbt); for the TPE sampler, the cost of one
+// new trial's config in a study that has seen N = 10^3, 10^4, 10^5 results and has
+// 1,000 trials running (RunTpe). Run:
 //   build/bench/scheduler_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // and read the median of "time" (ns per next+report pair).
 #include <benchmark/benchmark.h>
 
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "mpitune/scheduler.h"
 
@@ -81,6 +86,47 @@ void RunPbt(benchmark::State& state, int reports) {
   state.counters["exploits"] = static_cast<double>(scheduler->Exploits().size());
 }
 
+// The TPE sampler in the steady state of a big study: N results spread over four
+// rungs as ASHA leaves them (N, N/3, N/9, N/27), 1,000 trials running (liars); each
+// iteration proposes a config, starts it, and retires the oldest running trial with
+// a result, so the counts stay put while it is measured.
+void RunTpe(benchmark::State& state) {
+  const std::int64_t results = state.range(0);
+  std::vector<ParamSpec> params;
+  for (const char* name : {"x1", "x2", "x3", "x4", "x5"}) params.push_back(ParamSpec{name, ParamType::kUniform, 0, 1, false, {}});
+  params.push_back(ParamSpec{"opt", ParamType::kChoice, 0, 1, false, {std::string("sgd"), std::string("adam")}});
+  const SearchSpace space = *SearchSpace::Create(params);
+  SamplerOptions options;
+  options.kind = SamplerKind::kTpe;
+  auto sampler = MakeSampler(space, options, 1);
+  Rng rng(4);
+  std::vector<double> unit(space.size());
+  const auto random_config = [&] {
+    for (double& u : unit) u = rng.Uniform();
+    return space.Decode(unit);
+  };
+  TrialId next_id = 0;
+  for (int rung = 0, share = 1; rung < 4; ++rung, share *= 3) {
+    for (std::int64_t i = 0; i < results / share; ++i) sampler->Observed(next_id++, random_config(), rung, rng.Uniform());
+  }
+  constexpr TrialId kRunning = 1'000;
+  std::vector<std::pair<TrialId, Config>> running;
+  for (TrialId i = 0; i < kRunning; ++i) {
+    running.emplace_back(next_id, random_config());
+    sampler->Started(next_id++, running.back().second);
+  }
+  std::size_t oldest = 0;
+  for (auto _ : state) {
+    const Config config = *sampler->Next(rng);
+    sampler->Started(next_id, config);
+    auto& [id, started] = running[oldest];
+    sampler->Observed(id, started, 0, rng.Uniform());
+    running[oldest] = {next_id++, config};
+    oldest = (oldest + 1) % running.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 // Each size is its own benchmark with a fixed N/10 iterations, so the study grows by
 // at most 10% while it is measured and "10^6" really means about 10^6 trials.
 void RegisterAll() {
@@ -98,6 +144,9 @@ void RegisterAll() {
           ->Iterations(trials / 10)
           ->Unit(benchmark::kNanosecond);
     }
+  }
+  for (std::int64_t results : {1'000, 10'000, 100'000}) {
+    benchmark::RegisterBenchmark("TpeNewTrial", RunTpe)->Arg(results)->Iterations(2'000)->Unit(benchmark::kMicrosecond);
   }
   for (const int reports : {1, 10}) {
     for (std::int64_t population : {1'000, 100'000}) {

@@ -4,7 +4,8 @@
 # With --tests it also installs what only the test suite uses: a one-node Slurm
 # (slurm-wlm, munge) for the launch tests, h5py to read study files as users do, and
 # Node.js with the Hive grammar the export tests parse HiveQL with (npm ci in
-# tests/tools/hive-grammar, the version pinned in its package-lock.json).
+# tests/tools/hive-grammar, the version pinned in its package-lock.json), and Optuna
+# for the sampler benchmark against it (bench/tpe_vs_optuna.py).
 set -euo pipefail
 
 packages=(
@@ -17,7 +18,7 @@ packages=(
   python3
 )
 if [[ ${1:-} == --tests ]]; then
-  packages+=(slurm-wlm munge python3-h5py nodejs)
+  packages+=(slurm-wlm munge python3-h5py nodejs python3-optuna)
   # NodeSource's nodejs brings npm itself; Debian's needs the npm package.
   command -v npm >/dev/null || packages+=(npm)
 fi

@@ -36,7 +36,7 @@
 //     max_budget: 81         # >= min_budget, default 81
 //     eta: 3                 # >= 2, default 3
 //     grace: 0               # integer >= 0, default 0
-//     sampler: random        # random | quasi | grid, default random
+//     sampler: random        # random | quasi | grid | tpe, default random
 //     grid_points: 5         # integer >= 2, default 5 (grid sampler)
 //     # pbt only (an error with any other type); min_budget, eta and grace are unused:
 //     population: 8          # integer >= 2, <= max_trials, default 8 (max_trials, when
@@ -181,9 +181,10 @@ constexpr std::array<EnumName<SchedulerKind>, 5> kSchedulerKinds = {
      {"pbt", SchedulerKind::kPbt}}};
 constexpr std::array<EnumName<AshaVariant>, 2> kVariants = {
     {{"promotion", AshaVariant::kPromotion}, {"stopping", AshaVariant::kStopping}}};
-constexpr std::array<EnumName<SamplerKind>, 3> kSamplers = {{{"random", SamplerKind::kRandom},
+constexpr std::array<EnumName<SamplerKind>, 4> kSamplers = {{{"random", SamplerKind::kRandom},
                                                              {"quasi", SamplerKind::kQuasiRandom},
-                                                             {"grid", SamplerKind::kGrid}}};
+                                                             {"grid", SamplerKind::kGrid},
+                                                             {"tpe", SamplerKind::kTpe}}};
 constexpr std::array<EnumName<ParamType>, 5> kParamTypes = {{{"uniform", ParamType::kUniform},
                                                              {"loguniform", ParamType::kLogUniform},
                                                              {"int", ParamType::kInt},

@@ -29,6 +29,7 @@ std::size_t AsyncBracketScheduler::TopSize(std::size_t n) const {
 bool AsyncBracketScheduler::Record(const TrialRecord& trial, int rung, double key) {
   Rung& target = brackets_[static_cast<std::size_t>(trial.bracket)].rungs[static_cast<std::size_t>(rung)];
   const std::size_t index = target.Add(trial.id, key, TopSize(target.size() + 1));
+  LearnFrom(trial, rung, key);
   return target.InTop(index);
 }
 

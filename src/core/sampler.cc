@@ -8,33 +8,12 @@
 
 #include <fmt/format.h>
 
+#include "core/sampler_index.h"
+#include "core/tpe_sampler.h"
+
 namespace mpitune {
 
 namespace {
-
-// Every sampler writes its kind next to its position, so loading a state saved by
-// another kind of sampler fails loudly instead of silently resuming elsewhere.
-Status LoadIndex(const SavedState& state, const std::string& prefix, SamplerKind kind, std::int64_t min_index,
-                 std::optional<std::int64_t> max_index, std::int64_t& index) {
-  const Result<std::string> saved_kind = state.GetString(prefix + "kind");
-  if (!saved_kind.ok()) return saved_kind.status();
-  if (*saved_kind != SamplerKindName(kind)) {
-    return Status::BadInput(fmt::format("scheduler state: '{}kind' is '{}', expected '{}'", prefix, *saved_kind,
-                                        SamplerKindName(kind)));
-  }
-  const Result<std::int64_t> saved_index = state.GetInt(prefix + "index");
-  if (!saved_index.ok()) return saved_index.status();
-  if (*saved_index < min_index || (max_index && *saved_index > *max_index)) {
-    return Status::BadInput(fmt::format("scheduler state: '{}index' is out of range, got {}", prefix, *saved_index));
-  }
-  index = *saved_index;
-  return Status::Ok();
-}
-
-void SaveIndex(SavedState& state, const std::string& prefix, SamplerKind kind, std::int64_t index) {
-  state.PutString(prefix + "kind", SamplerKindName(kind));
-  state.PutInt(prefix + "index", index);
-}
 
 class RandomSampler final : public Sampler {
  public:
@@ -50,10 +29,10 @@ class RandomSampler final : public Sampler {
   // The randomness lives in the study's Rng, saved by its owner; the count is kept
   // for inspection and for symmetry with the other samplers.
   void Save(SavedState& state, const std::string& prefix) const override {
-    SaveIndex(state, prefix, SamplerKind::kRandom, drawn_);
+    SaveSamplerIndex(state, prefix, SamplerKind::kRandom, drawn_);
   }
   Status Load(const SavedState& state, const std::string& prefix) override {
-    return LoadIndex(state, prefix, SamplerKind::kRandom, 0, std::nullopt, drawn_);
+    return LoadSamplerIndex(state, prefix, SamplerKind::kRandom, 0, std::nullopt, drawn_);
   }
 
  private:
@@ -108,10 +87,10 @@ class QuasiRandomSampler final : public Sampler {
   }
 
   void Save(SavedState& state, const std::string& prefix) const override {
-    SaveIndex(state, prefix, SamplerKind::kQuasiRandom, index_);
+    SaveSamplerIndex(state, prefix, SamplerKind::kQuasiRandom, index_);
   }
   Status Load(const SavedState& state, const std::string& prefix) override {
-    return LoadIndex(state, prefix, SamplerKind::kQuasiRandom, 1, std::nullopt, index_);
+    return LoadSamplerIndex(state, prefix, SamplerKind::kQuasiRandom, 1, std::nullopt, index_);
   }
 
  private:
@@ -221,10 +200,10 @@ class GridSampler final : public Sampler {
   std::optional<std::int64_t> Capacity() const override { return capacity_; }
 
   void Save(SavedState& state, const std::string& prefix) const override {
-    SaveIndex(state, prefix, SamplerKind::kGrid, index_);
+    SaveSamplerIndex(state, prefix, SamplerKind::kGrid, index_);
   }
   Status Load(const SavedState& state, const std::string& prefix) override {
-    return LoadIndex(state, prefix, SamplerKind::kGrid, 0, capacity_, index_);
+    return LoadSamplerIndex(state, prefix, SamplerKind::kGrid, 0, capacity_, index_);
   }
 
  private:
@@ -235,11 +214,34 @@ class GridSampler final : public Sampler {
 
 }  // namespace
 
+Status LoadSamplerIndex(const SavedState& state, const std::string& prefix, SamplerKind kind, std::int64_t min_index,
+                 std::optional<std::int64_t> max_index, std::int64_t& index) {
+  const Result<std::string> saved_kind = state.GetString(prefix + "kind");
+  if (!saved_kind.ok()) return saved_kind.status();
+  if (*saved_kind != SamplerKindName(kind)) {
+    return Status::BadInput(fmt::format("scheduler state: '{}kind' is '{}', expected '{}'", prefix, *saved_kind,
+                                        SamplerKindName(kind)));
+  }
+  const Result<std::int64_t> saved_index = state.GetInt(prefix + "index");
+  if (!saved_index.ok()) return saved_index.status();
+  if (*saved_index < min_index || (max_index && *saved_index > *max_index)) {
+    return Status::BadInput(fmt::format("scheduler state: '{}index' is out of range, got {}", prefix, *saved_index));
+  }
+  index = *saved_index;
+  return Status::Ok();
+}
+
+void SaveSamplerIndex(SavedState& state, const std::string& prefix, SamplerKind kind, std::int64_t index) {
+  state.PutString(prefix + "kind", SamplerKindName(kind));
+  state.PutInt(prefix + "index", index);
+}
+
 const char* SamplerKindName(SamplerKind kind) {
   switch (kind) {
     case SamplerKind::kRandom: return "random";
     case SamplerKind::kQuasiRandom: return "quasi";
     case SamplerKind::kGrid: return "grid";
+    case SamplerKind::kTpe: return "tpe";
   }
   return "unknown";
 }
@@ -249,6 +251,7 @@ std::unique_ptr<Sampler> MakeSampler(const SearchSpace& space, const SamplerOpti
     case SamplerKind::kRandom: return std::make_unique<RandomSampler>(space);
     case SamplerKind::kQuasiRandom: return std::make_unique<QuasiRandomSampler>(space, seed);
     case SamplerKind::kGrid: return std::make_unique<GridSampler>(space, options.grid_points);
+    case SamplerKind::kTpe: return MakeTpeSampler(space);
   }
   return std::make_unique<RandomSampler>(space);
 }

@@ -99,7 +99,9 @@ std::optional<Assignment> SchedulerBase::StartNewTrial(int bracket, int rung, do
     sampler_exhausted_ = true;
     return std::nullopt;
   }
-  return ResumeTrial(AddTrial(std::move(*config), bracket, now).id, rung, budget, now);
+  const TrialRecord& trial = AddTrial(std::move(*config), bracket, now);
+  sampler_->Started(trial.id, trial.config);
+  return ResumeTrial(trial.id, rung, budget, now);
 }
 
 TrialRecord& SchedulerBase::AddTrial(Config config, int bracket, double now) {
@@ -131,6 +133,11 @@ Assignment SchedulerBase::ResumeTrial(TrialId id, int rung, double budget, doubl
 void SchedulerBase::SetTerminal(TrialRecord& trial, TrialState state, double now) {
   trial.state = state;
   trial.end_time = now;
+  sampler_->Ended(trial.id);
+}
+
+void SchedulerBase::LearnFrom(const TrialRecord& trial, int rung, double key) {
+  sampler_->Observed(trial.id, trial.config, rung, key);
 }
 
 void SchedulerBase::FinishStudy(double now) {

@@ -71,6 +71,9 @@ class SchedulerBase : public Scheduler {
   // of its restore_from trial when that is set).
   Assignment ResumeTrial(TrialId trial, int rung, double budget, double now);
   void SetTerminal(TrialRecord& trial, TrialState state, double now);
+  // Tells the sampler that `trial` ranks with `key` at `rung` (a model-based sampler
+  // learns from it); policies call it wherever a result lands in a rung.
+  void LearnFrom(const TrialRecord& trial, int rung, double key);
   TrialRecord& MutableTrial(TrialId id) { return trials_[static_cast<std::size_t>(id)]; }
   // Called once when the study ends: trials left paused become stopped.
   void FinishStudy(double now);

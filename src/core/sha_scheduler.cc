@@ -76,6 +76,7 @@ void ShaScheduler::RecordResult(const TrialRecord& trial, double key) {
   if (!std::isnan(member_keys_[index])) return;
   member_keys_[index] = key;
   ++recorded_;
+  LearnFrom(trial, trial.rung, key);
 }
 
 Decision ShaScheduler::OnReport(TrialRecord& trial, double step, double key, double now) {

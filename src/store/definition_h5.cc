@@ -214,7 +214,7 @@ Result<StudyDefinition> ReadDefinition(const H5File& file) {
   Result<MetricMode> parsed_mode = ParseName<MetricMode>(mode, 2, MetricModeName, "/ mode");
   Result<SchedulerKind> parsed_kind = ParseName<SchedulerKind>(kind, 5, SchedulerKindName, "/ scheduler");
   Result<AshaVariant> parsed_variant = ParseName<AshaVariant>(variant, 2, AshaVariantName, "/ variant");
-  Result<SamplerKind> parsed_sampler = ParseName<SamplerKind>(sampler, 3, SamplerKindName, "/ sampler");
+  Result<SamplerKind> parsed_sampler = ParseName<SamplerKind>(sampler, 4, SamplerKindName, "/ sampler");
   for (const Status* status :
        {&parsed_mode.status(), &parsed_kind.status(), &parsed_variant.status(), &parsed_sampler.status()}) {
     if (!status->ok()) return *status;

@@ -278,6 +278,12 @@ TEST(StudyConfigTest, QuotedNumbersAreAcceptedWhereANumberIsExpected) {
   EXPECT_EQ(config->scheduler.max_trials, 1000);
 }
 
+TEST(StudyConfigTest, TpeSamplerIsAccepted) {
+  const auto config = Parse(WithScheduler("  sampler: tpe\n").Text());
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->scheduler.sampler.kind, SamplerKind::kTpe);
+}
+
 TEST(StudyConfigTest, StorageDefaultsToNameDotH5) {
   const auto config = Parse(WithStudy("  name: my-study\n").Text());
   ASSERT_TRUE(config.ok()) << config.status().message();
@@ -554,7 +560,7 @@ TEST(StudyConfigErrorTest, SchedulerEnums) {
   ExpectError(WithScheduler("  type: sha\n  variant: promotion\n").Text(),
               "scheduler.variant: only applies to asha and hyperband, not sha");
   ExpectError(WithScheduler("  sampler: sobol\n").Text(),
-              "scheduler.sampler: expected random, quasi or grid, got 'sobol'");
+              "scheduler.sampler: expected random, quasi, grid or tpe, got 'sobol'");
 }
 
 TEST(StudyConfigErrorTest, SchedulerNumbers) {

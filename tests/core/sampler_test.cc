@@ -19,20 +19,10 @@ using testing::Choice;
 using testing::Constant;
 using testing::Int;
 using testing::LogUniform;
+using testing::MixedSpace;
 using testing::MustCreate;
 using testing::Spec;
 using testing::Uniform;
-
-SearchSpace MixedSpace() {
-  return MustCreate({
-      Spec("x", ParamType::kUniform, -1, 1),
-      Spec("lr", ParamType::kLogUniform, 1e-5, 1e-1),
-      Spec("layers", ParamType::kInt, 1, 8),
-      Spec("batch", ParamType::kInt, 16, 1024, /*log=*/true),
-      Choice("opt", {std::string("sgd"), std::string("adam"), std::string("lamb")}),
-      Constant("epochs", std::int64_t{10}),
-  });
-}
 
 SamplerOptions Options(SamplerKind kind, int grid_points = 5) {
   SamplerOptions options;

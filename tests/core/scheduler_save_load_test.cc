@@ -107,6 +107,15 @@ std::vector<Case> AllSchedulers() {
   Case quasi = {"asha_quasi", Options(SchedulerKind::kAsha, 1, 9, 20)};
   quasi.options.sampler.kind = SamplerKind::kQuasiRandom;
   cases.push_back(quasi);
+  // The model-based sampler with each policy: enough trials that the model is fitted
+  // (and refitted from a higher rung) well before the end, with pending trials as liars.
+  for (Case tpe : {Case{"fifo_tpe", Options(SchedulerKind::kFifo, 1, 4, 24)},
+                   Case{"sha_tpe", Options(SchedulerKind::kSha, 1, 9, 27)},
+                   Case{"asha_promotion_tpe", Options(SchedulerKind::kAsha, 1, 9, 40)},
+                   Case{"hyperband_stopping_tpe", Options(SchedulerKind::kHyperband, 1, 9, 40, AshaVariant::kStopping)}}) {
+    tpe.options.sampler.kind = SamplerKind::kTpe;
+    cases.push_back(tpe);
+  }
   for (const bool synchronous : {false, true}) {
     Case pbt = {synchronous ? "pbt_synchronous" : "pbt_asynchronous", Options(SchedulerKind::kPbt, 1, 9, 30)};
     pbt.options.pbt.population = 5;  // more members than the cluster's 3 workers

@@ -55,4 +55,17 @@ inline SearchSpace MustCreate(std::vector<ParamSpec> params) {
   return space.ok() ? *space : SearchSpace();
 }
 
+// One parameter of every type: x uniform, lr loguniform, layers int, batch log int,
+// opt choice, epochs constant.
+inline SearchSpace MixedSpace() {
+  return MustCreate({
+      Spec("x", ParamType::kUniform, -1, 1),
+      Spec("lr", ParamType::kLogUniform, 1e-5, 1e-1),
+      Spec("layers", ParamType::kInt, 1, 8),
+      Spec("batch", ParamType::kInt, 16, 1024, /*log=*/true),
+      Choice("opt", {std::string("sgd"), std::string("adam"), std::string("lamb")}),
+      Constant("epochs", std::int64_t{10}),
+  });
+}
+
 }  // namespace mpitune::testing

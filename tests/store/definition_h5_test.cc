@@ -21,7 +21,22 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class DefinitionH5Test : public mpitune::testing::StoreTest {};
+class DefinitionH5Test : public mpitune::testing::StoreTest {
+ protected:
+  // Writes `written` into a new file `name` and reads it back.
+  Result<StudyDefinition> WriteAndRead(const StudyDefinition& written, const std::string& name) {
+    const std::string path = PathOf(name);
+    {
+      Result<H5File> file = H5File::Create(path);
+      if (!file.ok()) return file.status();
+      MPITUNE_RETURN_IF_ERROR(WriteDefinition(*file, written));
+      MPITUNE_RETURN_IF_ERROR(file->Close());
+    }
+    Result<H5File> file = H5File::OpenReadOnly(path);
+    if (!file.ok()) return file.status();
+    return ReadDefinition(*file);
+  }
+};
 
 StudyDefinition Sample() {
   StudyDefinition definition;
@@ -51,18 +66,19 @@ StudyDefinition Sample() {
   return definition;
 }
 
+TEST_F(DefinitionH5Test, EverySamplerKindRoundTrips) {
+  for (const SamplerKind kind : {SamplerKind::kRandom, SamplerKind::kQuasiRandom, SamplerKind::kGrid, SamplerKind::kTpe}) {
+    StudyDefinition written = Sample();
+    written.scheduler.sampler.kind = kind;
+    Result<StudyDefinition> read = WriteAndRead(written, std::string("sampler-") + SamplerKindName(kind) + ".h5");
+    ASSERT_TRUE(read.ok()) << read.status().message();
+    EXPECT_EQ(read->scheduler.sampler.kind, kind);
+  }
+}
+
 TEST_F(DefinitionH5Test, EveryFieldRoundTripsExactly) {
   const StudyDefinition written = Sample();
-  const std::string path = PathOf("d.h5");
-  {
-    Result<H5File> file = H5File::Create(path);
-    ASSERT_TRUE(file.ok());
-    ASSERT_TRUE(WriteDefinition(*file, written).ok());
-    ASSERT_TRUE(file->Close().ok());
-  }
-  Result<H5File> file = H5File::OpenReadOnly(path);
-  ASSERT_TRUE(file.ok());
-  Result<StudyDefinition> read = ReadDefinition(*file);
+  Result<StudyDefinition> read = WriteAndRead(written, "d.h5");
   ASSERT_TRUE(read.ok()) << read.status().message();
   EXPECT_EQ(read->name, written.name);
   EXPECT_EQ(read->metric, written.metric);

@@ -33,6 +33,7 @@ struct StudyCase {
   std::string type;     // scheduler.type
   std::string variant;  // scheduler.variant (asha, hyperband); "" for fifo and sha
   std::int64_t max_trials = 30;
+  std::string sampler = "random";  // scheduler.sampler
 };
 
 inline void PrintTo(const StudyCase& c, std::ostream* os) { *os << c.name; }
@@ -45,6 +46,10 @@ inline std::vector<StudyCase> AllStudyCases() {
       {"asha_stopping", "asha", "stopping", 30},
       {"hyperband", "hyperband", "promotion", 30},
       {"pbt", "pbt", "", 16},  // 8 members, and replacements for the members that fail
+      // The model-based sampler, with enough trials that it fits a model (and refits
+      // from a higher rung) before the end.
+      {"asha_tpe", "asha", "promotion", 40, "tpe"},
+      {"hyperband_tpe", "hyperband", "stopping", 40, "tpe"},
   };
 }
 
@@ -61,6 +66,7 @@ space:
   opt: {{type: choice, values: [sgd, adam, adamw]}}
 scheduler:
   type: {2}{3}
+  sampler: {5}
   max_trials: {4}
   min_budget: 1
   max_budget: 9
@@ -75,7 +81,7 @@ resources:
                      c.type == "pbt" ? fmt::format("\n  population: {}", std::max<std::int64_t>(2, c.max_trials / 2))
                      : c.variant.empty() ? ""
                                          : "\n  variant: " + c.variant,
-                     c.max_trials);
+                     c.max_trials, c.sampler);
 }
 
 inline StudyConfig ParseConfigOrDie(const std::string& yaml, const std::string& source = "study.yaml") {
