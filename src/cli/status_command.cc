@@ -15,6 +15,7 @@
 #include "cli/results_table.h"
 #include "cli/study_setup.h"
 #include "mpitune/study.h"
+#include "study/stored_config.h"
 #include "trial/params_json.h"
 
 namespace mpitune::cli {
@@ -54,13 +55,7 @@ std::string Describe(const Study& study) {
   return DescribeStudy(config);
 }
 
-// The study's time budget as its stored config sets it (0: none; a run's
-// --time-budget is not stored, so it is not known here).
-double StoredTimeBudget(const Study& study) {
-  if (study.config_yaml.empty()) return 0.0;
-  Result<StudyConfig> config = ParseStudyConfig(study.config_yaml, study.path, ConfigOrigin::kStored);
-  return config.ok() ? config->time_budget_seconds : 0.0;
-}
+double StoredTimeBudget(const Study& study) { return mpitune::StoredTimeBudget(study.config_yaml, study.path); }
 
 // "time: 4.0 min used of 1.0 h (56 min left)", or "time: 4.0 min used (no time budget)".
 std::string DescribeTime(const Study& study) {
