@@ -105,8 +105,9 @@ std::vector<const StudyTrial*> SampleTrials(const std::vector<const StudyTrial*>
 }
 
 // Went on past the first rung it was ranked at (promoted, or continued under the
-// stopping variant).
-bool WentOn(const StudyTrial& trial) {
+// stopping variant); with one rung (FIFO, PBT) every trial trains to the end.
+bool WentOn(const Study& study, const StudyTrial& trial) {
+  if (study.rung_budgets.size() <= 1) return true;
   return std::count_if(trial.rung_values.begin(), trial.rung_values.end(),
                        [](const std::optional<double>& v) { return v.has_value(); }) > 1;
 }
@@ -120,7 +121,7 @@ Json Curves(const Study& study, const std::vector<const StudyTrial*>& sample) {
     drawn[static_cast<std::size_t>(trial->id)] = static_cast<int>(trials.size());
     trials.push_back({{"id", trial->id},
                       {"state", TrialStateName(trial->state)},
-                      {"went_on", WentOn(*trial)},
+                      {"went_on", WentOn(study, *trial)},
                       {"bracket", trial->bracket},
                       {"steps", Json::array()},
                       {"values", Json::array()}});
@@ -256,19 +257,13 @@ Json Brackets(const Study& study) {
   return brackets;
 }
 
-// PBT: each trial's span of steps on its member's row, each exploit as an edge from
-// the donor's checkpoint to the recipient, and the best trial's schedule.
+// PBT: each trial's steps on its member's row (a member keeps its trial through
+// exploits), each exploit as an edge from the donor's checkpoint to the recipient,
+// and the best trial's schedule.
 Json Population(const Study& study) {
-  std::vector<double> first_step(study.trials.size(), 0.0);
-  for (const StudyExploit& e : study.exploits) {
-    if (e.recipient >= 0 && static_cast<std::size_t>(e.recipient) < first_step.size()) {
-      first_step[static_cast<std::size_t>(e.recipient)] = e.step;
-    }
-  }
   Json members = Json::array();  // [trial, member, from step, to step, value]
   for (const StudyTrial& trial : study.trials) {
-    members.push_back({trial.id, trial.bracket, first_step[static_cast<std::size_t>(trial.id)], trial.last_step,
-                       Number(trial.value)});
+    members.push_back({trial.id, trial.bracket, 0.0, trial.last_step, Number(trial.value)});
   }
   const auto member_of = [&study](TrialId id) {
     return id >= 0 && static_cast<std::size_t>(id) < study.trials.size() ? study.trials[static_cast<std::size_t>(id)].bracket
