@@ -43,6 +43,8 @@ struct StatusCommandOptions {
   std::string path;
   bool json = false;
   bool history = false;
+  bool watch = false;     // print again every `interval` seconds until the study ends
+  double interval = 2.0;
 };
 
 struct SimulateCommandOptions {

@@ -30,6 +30,10 @@ int RunReportCommand(const ReportCommandOptions& options) {
   if (!study.ok()) return ReportError(study.status());
   const std::string output =
       options.output.empty() ? std::filesystem::path(options.path).replace_extension(".html").string() : options.output;
+  std::error_code ignored;
+  if (std::filesystem::weakly_canonical(output, ignored) == std::filesystem::weakly_canonical(options.path, ignored)) {
+    return ReportError(Status::BadInput(fmt::format("{}: the report would replace the study file; give -o", output)));
+  }
   if (Status written = WriteAtomically(output, report::HtmlReport(*study, *library)); !written.ok()) {
     return ReportError(written);
   }
