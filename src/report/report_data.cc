@@ -112,35 +112,65 @@ bool WentOn(const Study& study, const StudyTrial& trial) {
                        [](const std::optional<double>& v) { return v.has_value(); }) > 1;
 }
 
-// Every report's step and value, per trial in the sample, plus the median and the
-// 10%/90% quantiles at each step over all trials (for the many not drawn).
-Json Curves(const Study& study, const std::vector<const StudyTrial*>& sample) {
-  std::vector<int> drawn(study.trials.size(), -1);
-  Json trials = Json::array();
-  for (const StudyTrial* trial : sample) {
-    drawn[static_cast<std::size_t>(trial->id)] = static_cast<int>(trials.size());
-    trials.push_back({{"id", trial->id},
-                      {"state", TrialStateName(trial->state)},
-                      {"went_on", WentOn(study, *trial)},
-                      {"bracket", trial->bracket},
-                      {"steps", Json::array()},
-                      {"values", Json::array()}});
+// The points of a curve worth drawing: all of a short one; of a long one (a trial
+// that reports thousands of steps), about `limit` evenly spaced plus every rung
+// budget and the last point, so rungs and the end stay exact.
+std::vector<std::size_t> CurvePoints(const std::vector<double>& steps, const std::vector<double>& rung_budgets,
+                                     std::size_t limit) {
+  std::vector<std::size_t> kept;
+  const std::size_t stride = steps.size() <= limit ? 1 : (steps.size() + limit - 1) / limit;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const bool at_rung = std::find(rung_budgets.begin(), rung_budgets.end(), steps[i]) != rung_budgets.end();
+    if (i % stride == 0 || at_rung || i + 1 == steps.size()) kept.push_back(i);
   }
+  return kept;
+}
+
+// Every report's step and value, per trial in the sample (long curves thinned), plus
+// the median and the 10%/90% quantiles at each step over all trials (for the many
+// not drawn; only where the steps are few enough to name, as budgets usually are).
+Json Curves(const Study& study, const std::vector<const StudyTrial*>& sample) {
+  constexpr std::size_t kPointsPerCurve = 200;
+  constexpr std::size_t kBandSteps = 400;
+  std::vector<int> drawn(study.trials.size(), -1);
+  std::vector<std::vector<double>> steps(sample.size()), values(sample.size());
+  for (std::size_t i = 0; i < sample.size(); ++i) drawn[static_cast<std::size_t>(sample[i]->id)] = static_cast<int>(i);
   std::map<double, std::vector<double>> by_step;
+  bool banded = true;
   for (const ReportRecord& report : study.reports) {
     if (report.trial < 0 || static_cast<std::size_t>(report.trial) >= drawn.size()) continue;
     if (const int slot = drawn[static_cast<std::size_t>(report.trial)]; slot >= 0) {
-      trials[static_cast<std::size_t>(slot)]["steps"].push_back(report.step);
-      trials[static_cast<std::size_t>(slot)]["values"].push_back(Number(report.value));
+      steps[static_cast<std::size_t>(slot)].push_back(report.step);
+      values[static_cast<std::size_t>(slot)].push_back(report.value);
     }
-    if (std::isfinite(report.value) && by_step.size() <= 400) by_step[report.step].push_back(report.value);
+    if (!banded || !std::isfinite(report.value)) continue;
+    if (by_step.size() < kBandSteps || by_step.contains(report.step)) {
+      by_step[report.step].push_back(report.value);
+    } else {
+      banded = false;  // too many distinct steps to name
+      by_step.clear();
+    }
+  }
+  Json trials = Json::array();
+  for (std::size_t i = 0; i < sample.size(); ++i) {
+    Json kept_steps = Json::array(), kept_values = Json::array();
+    for (std::size_t k : CurvePoints(steps[i], study.rung_budgets, kPointsPerCurve)) {
+      kept_steps.push_back(steps[i][k]);
+      kept_values.push_back(Number(values[i][k]));
+    }
+    trials.push_back({{"id", sample[i]->id},
+                      {"state", TrialStateName(sample[i]->state)},
+                      {"went_on", WentOn(study, *sample[i])},
+                      {"bracket", sample[i]->bracket},
+                      {"steps", kept_steps},
+                      {"values", kept_values}});
   }
   Json band = Json::array();
-  if (by_step.size() <= 400 && sample.size() < study.trials.size()) {
-    for (auto& [step, values] : by_step) {
-      std::sort(values.begin(), values.end());
-      const auto at = [&values](double q) { return values[static_cast<std::size_t>(q * (values.size() - 1))]; };
-      band.push_back({step, at(0.1), at(0.5), at(0.9), values.size()});
+  if (sample.size() < study.trials.size()) {
+    for (auto& [step, at_step] : by_step) {
+      std::sort(at_step.begin(), at_step.end());
+      const auto at = [&at_step](double q) { return at_step[static_cast<std::size_t>(q * (at_step.size() - 1))]; };
+      band.push_back({step, at(0.1), at(0.5), at(0.9), at_step.size()});
     }
   }
   return {{"trials", trials}, {"shown", sample.size()}, {"total", study.trials.size()}, {"band", band}};

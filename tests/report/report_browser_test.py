@@ -3,7 +3,7 @@
 Usage: report_browser_test.py MPITUNE_BINARY SOURCE_DIR SCREENSHOT_DIR
 
 For an ASHA study, a Hyperband study under mpirun, a PBT study, a study with failed
-trials and NaN values, and a 100,000-trial study: the report is written, chromium
+trials and NaN values, one whose trials all failed, and a 100,000-trial study: the report is written, chromium
 loads it offline, and the page's own render check (a JSON element the page script
 fills in after drawing, read from the dumped DOM) must show no JavaScript error,
 every chart the study calls for drawn (its data elements and non-blank canvas
@@ -63,6 +63,8 @@ def open_in_browser(chromium, page, screenshot):
 
 
 def expected_charts(kind, params):
+    if kind == "all_failed":
+        return ["chart-timeline"]  # nothing else has data; the page says so instead
     charts = ["chart-best-time", "chart-best-budget", "chart-curves", "chart-parallel", "chart-timeline"]
     charts += ["chart-param-%d" % k for k in range(params)]
     if kind == "hyperband":
@@ -85,7 +87,7 @@ def main():
     os.makedirs(shots, exist_ok=True)
     work = tempfile.mkdtemp(prefix="mpitune_report_browser_")
     try:
-        studies = {"asha": 2, "hyperband": 3, "pbt": 2, "failing": 3, "big%d" % BIG_TRIALS: 2}
+        studies = {"asha": 2, "hyperband": 3, "pbt": 2, "failing": 3, "all_failed": 1, "big%d" % BIG_TRIALS: 2}
         for kind, params in studies.items():
             path = report_studies.make_study(kind, binary, source_dir, work)
             before = digest(path)
@@ -117,6 +119,8 @@ def main():
                 # The failure reason is shown (as text: the page's markup is not broken by it).
                 if "out of memory" not in dom_text or "<b>" in dom_text.split('id="study-data"')[1].split("</script>")[0]:
                     fail("failing: the failure reason is missing or not escaped")
+            if kind == "all_failed" and set(check["charts"]) != {"chart-timeline"}:
+                fail("all_failed: charts drawn without data: %s" % sorted(check["charts"]))
             if kind.startswith("big") and check["ms"] > BIG_RENDER_LIMIT_MS:
                 fail("%s: the page took %d ms to draw (limit %d)" % (kind, check["ms"], BIG_RENDER_LIMIT_MS))
         print("report_browser_test: OK; screenshots in " + shots)

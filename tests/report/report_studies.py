@@ -1,6 +1,7 @@
 """Real study files for the report tests, made by running the real `mpitune` binary:
 ASHA (single process), Hyperband under mpirun with 3 workers, population-based
-training, command trials that fail or report NaN, and a 100,000-trial study."""
+training, command trials that fail or report NaN, a study whose trials all failed,
+and a 100,000-trial study."""
 import os
 import shutil
 import subprocess
@@ -26,6 +27,14 @@ scheduler: {type: hyperband, max_trials: 90, min_budget: 1, max_budget: 27, eta:
 trial:
   command: [/bin/sh, -c, 'for s in $(seq 1 $2); do sleep 0.002; echo "mpitune: step=$s loss=$(awk "BEGIN{print ($1 + 5) / $s}")"; done', sh, "{x1}", "{budget}"]
 resources: {gpus_per_trial: 0}
+"""
+
+ALL_FAILED_YAML = """study: {name: all-failed, seed: 1}
+space:
+  x: {type: uniform, low: 0, high: 1}
+scheduler: {type: asha, max_trials: 10, min_budget: 1, max_budget: 9, eta: 3}
+trial:
+  command: [/bin/false]
 """
 
 BIG_YAML = """study: {name: big, seed: 3}
@@ -55,6 +64,10 @@ def make_study(kind, binary, source_dir, workdir):
     elif kind == "failing":
         open(config, "w").write(FAILING_YAML)
         run(binary, ["run", config, "--storage", path, "-q"], workdir, ok_codes=(0, 3))
+    elif kind == "all_failed":
+        # Stopped by fail fast (exit 3): no trial has a value, and no report exists.
+        open(config, "w").write(ALL_FAILED_YAML)
+        run(binary, ["run", config, "--storage", path, "-q"], workdir, ok_codes=(3,))
     elif kind == "hyperband":
         open(config, "w").write(HYPERBAND_YAML)
         mpirun = shutil.which("mpirun")
