@@ -52,9 +52,10 @@ std::string ScriptSafeLibrary(std::string text) {
 
 }  // namespace
 
-std::string HtmlReport(const Study& study, const std::string& chart_library, const ReportLimits& limits) {
+std::string HtmlReport(const Study& study, const std::string& chart_library, const ReportLimits& limits,
+                       const ShownPlan* plan) {
   const std::string data =
-      ReportData(study, limits).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+      ReportData(study, limits, plan).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   std::string page;
   page.reserve(data.size() + chart_library.size() + 40000);
   page += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>mpitune report</title>\n<style>";

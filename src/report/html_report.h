@@ -9,7 +9,9 @@
 
 namespace mpitune::report {
 
-// `chart_library`: the text of Chart.js (chart_library.h).
-std::string HtmlReport(const Study& study, const std::string& chart_library, const ReportLimits& limits = {});
+// `chart_library`: the text of Chart.js (chart_library.h); `plan`: the study's time
+// plan, when it has a time budget and a unit cost.
+std::string HtmlReport(const Study& study, const std::string& chart_library, const ReportLimits& limits = {},
+                       const ShownPlan* plan = nullptr);
 
 }  // namespace mpitune::report

@@ -379,9 +379,35 @@ Json Summary(const Study& study) {
   return out;
 }
 
+Json PlanJson(const ShownPlan& shown) {
+  const TimePlan& plan = shown.plan;
+  Json brackets = Json::array();
+  for (const PlannedBracket& bracket : plan.brackets) {
+    Json rungs = Json::array();
+    for (const PlannedRung& rung : bracket.rungs) {
+      rungs.push_back({{"budget", rung.budget}, {"trials", rung.trials}, {"subset", rung.subset}});
+    }
+    brackets.push_back({{"rungs", rungs}, {"units", bracket.units}});
+  }
+  return {{"workers", shown.workers},
+          {"unit_seconds", shown.unit_seconds},
+          {"usable_seconds", plan.usable_seconds},
+          {"capacity_units", plan.capacity_units},
+          {"max_trials", plan.scheduler.max_trials},
+          {"min_budget", plan.scheduler.min_budget},
+          {"max_budget", plan.scheduler.max_budget},
+          {"eta", plan.scheduler.eta},
+          {"derived", plan.derived},
+          {"brackets", brackets},
+          {"planned_trials", plan.planned_trials},
+          {"expected_utilisation", plan.expected_utilisation},
+          {"expected_finish", plan.expected_finish},
+          {"warnings", plan.warnings}};
+}
+
 }  // namespace
 
-Json ReportData(const Study& study, const ReportLimits& limits) {
+Json ReportData(const Study& study, const ReportLimits& limits, const ShownPlan* plan) {
   const std::vector<const StudyTrial*> ranked = RankTrials(study);
   Json data;
   data["study"] = Summary(study);
@@ -394,6 +420,7 @@ Json ReportData(const Study& study, const ReportLimits& limits) {
   data["brackets"] = Brackets(study);
   if (study.scheduler.kind == SchedulerKind::kPbt) data["population"] = Population(study);
   data["failures"] = Failures(study, limits.failures_listed);
+  data["plan"] = plan != nullptr ? PlanJson(*plan) : Json(nullptr);
   return data;
 }
 

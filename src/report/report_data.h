@@ -3,8 +3,11 @@
 // aggregated here, so the page stays small and quick at 100,000 trials.
 #pragma once
 
+#include <cstdint>
+
 #include <nlohmann/json.hpp>
 
+#include "core/time_plan.h"
 #include "mpitune/study.h"
 
 namespace mpitune::report {
@@ -20,6 +23,15 @@ struct ReportLimits {
   std::size_t failures_listed = 50;
 };
 
-nlohmann::ordered_json ReportData(const Study& study, const ReportLimits& limits = {});
+// The time plan of a study with a time budget (what `mpitune plan` prints for its
+// stored config, on the workers it ran on), shown beside what happened.
+struct ShownPlan {
+  TimePlan plan;
+  std::int64_t workers = 1;
+  double unit_seconds = 0.0;
+};
+
+nlohmann::ordered_json ReportData(const Study& study, const ReportLimits& limits = {},
+                                  const ShownPlan* plan = nullptr);
 
 }  // namespace mpitune::report

@@ -3,7 +3,8 @@
 Usage: report_browser_test.py MPITUNE_BINARY SOURCE_DIR SCREENSHOT_DIR
 
 For an ASHA study, a Hyperband study under mpirun, a PBT study, a study with failed
-trials and NaN values, one whose trials all failed, and a 100,000-trial study: the report is written, chromium
+trials and NaN values, one whose trials all failed, one planned for a time budget
+(its plan shown beside what happened), and a 100,000-trial study: the report is written, chromium
 loads it offline, and the page's own render check (a JSON element the page script
 fills in after drawing, read from the dumped DOM) must show no JavaScript error,
 every chart the study calls for drawn (its data elements and non-blank canvas
@@ -45,7 +46,7 @@ def browser():
 
 
 def open_in_browser(chromium, page, screenshot):
-    """Loads `page` headless; returns (render check, console lines)."""
+    """Loads `page` headless; returns (render check, console lines, the DOM after its script ran)."""
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
             [chromium, "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars", "--user-data-dir=" + profile,
@@ -59,7 +60,7 @@ def open_in_browser(chromium, page, screenshot):
     if text == "not drawn":
         fail("%s: the page script never finished (render check still 'not drawn')" % page)
     console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
-    return json.loads(text), console
+    return json.loads(text), console, result.stdout
 
 
 def expected_charts(kind, params):
@@ -67,7 +68,7 @@ def expected_charts(kind, params):
         return ["chart-timeline"]  # nothing else has data; the page says so instead
     charts = ["chart-best-time", "chart-best-budget", "chart-curves", "chart-parallel", "chart-timeline"]
     charts += ["chart-param-%d" % k for k in range(params)]
-    if kind == "hyperband":
+    if kind in ("hyperband", "budgeted"):
         charts.append("chart-brackets")
     if kind == "pbt":
         charts += ["chart-lineage", "chart-schedule-0", "chart-schedule-1"]
@@ -87,7 +88,8 @@ def main():
     os.makedirs(shots, exist_ok=True)
     work = tempfile.mkdtemp(prefix="mpitune_report_browser_")
     try:
-        studies = {"asha": 2, "hyperband": 3, "pbt": 2, "failing": 3, "all_failed": 1, "big%d" % BIG_TRIALS: 2}
+        studies = {"asha": 2, "hyperband": 3, "pbt": 2, "failing": 3, "all_failed": 1, "budgeted": 2,
+                   "big%d" % BIG_TRIALS: 2}
         for kind, params in studies.items():
             path = report_studies.make_study(kind, binary, source_dir, work)
             before = digest(path)
@@ -101,7 +103,7 @@ def main():
                 fail("%s: writing the report changed the study file" % kind)
             if "http://" in open(page, encoding="utf-8").read().replace("http://www.w3.org", ""):
                 fail("%s: the report refers to the network" % kind)
-            check, console = open_in_browser(chromium, page, os.path.join(shots, kind + ".png"))
+            check, console, dom = open_in_browser(chromium, page, os.path.join(shots, kind + ".png"))
             if check["errors"]:
                 fail("%s: JavaScript errors: %s" % (kind, check["errors"]))
             if console:
@@ -119,6 +121,10 @@ def main():
                 # The failure reason is shown (as text: the page's markup is not broken by it).
                 if "out of memory" not in dom_text or "<b>" in dom_text.split('id="study-data"')[1].split("</script>")[0]:
                     fail("failing: the failure reason is missing or not escaped")
+            if kind == "budgeted" and ("<h3>Time plan</h3>" not in dom or "trials x budget per rung" not in dom):
+                fail("budgeted: the time plan is not shown")
+            if kind != "budgeted" and "<h3>Time plan</h3>" in dom:
+                fail("%s: a time plan is shown for a study without a time budget" % kind)
             if kind == "all_failed" and set(check["charts"]) != {"chart-timeline"}:
                 fail("all_failed: charts drawn without data: %s" % sorted(check["charts"]))
             if kind.startswith("big") and check["ms"] > BIG_RENDER_LIMIT_MS:

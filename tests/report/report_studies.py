@@ -1,7 +1,7 @@
 """Real study files for the report tests, made by running the real `mpitune` binary:
 ASHA (single process), Hyperband under mpirun with 3 workers, population-based
 training, command trials that fail or report NaN, a study whose trials all failed,
-and a 100,000-trial study."""
+a Hyperband study planned for a time budget, and a 100,000-trial study."""
 import os
 import shutil
 import subprocess
@@ -37,6 +37,15 @@ trial:
   command: [/bin/false]
 """
 
+# A time budget with a unit cost: the scheduler's settings come from the time plan.
+BUDGETED_YAML = """study: {name: budgeted, seed: 2, time_budget: 20s}
+space:
+  x1: {type: uniform, low: -5, high: 10}
+  x2: {type: uniform, low: 0, high: 15}
+scheduler: {type: hyperband}
+trial: {objective: branin, unit_seconds: 0.002}
+"""
+
 BIG_YAML = """study: {name: big, seed: 3}
 space:
   x1: {type: uniform, low: -5, high: 10}
@@ -64,6 +73,9 @@ def make_study(kind, binary, source_dir, workdir):
     elif kind == "failing":
         open(config, "w").write(FAILING_YAML)
         run(binary, ["run", config, "--storage", path, "-q"], workdir, ok_codes=(0, 3))
+    elif kind == "budgeted":
+        open(config, "w").write(BUDGETED_YAML)
+        run(binary, ["run", config, "--storage", path, "-q"], workdir)
     elif kind == "all_failed":
         # Stopped by fail fast (exit 3): no trial has a value, and no report exists.
         open(config, "w").write(ALL_FAILED_YAML)
