@@ -1,5 +1,6 @@
 #include "report/trials_table.h"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <optional>
