@@ -16,7 +16,7 @@ namespace mpitune::cli {
 
 CLI::App* AddTrialsCommand(CLI::App& app, TrialsCommandOptions& options) {
   CLI::App* command =
-      app.add_subcommand("trials", "Write every trial (or report) of a study as CSV or JSON lines; never writes it");
+      app.add_subcommand("trials", "Write every trial (or report) of a study as CSV or JSON lines; never changes it");
   command->add_option("FILE", options.path, "Study file (HDF5)")->required()->type_name("PATH");
   command->add_option("--format", options.format, "csv (default) or jsonl")->type_name("FORMAT");
   command->add_flag("--reports", options.reports, "One row per report instead of one per trial");
