@@ -4,8 +4,10 @@
 # With --tests it also installs what only the test suite uses: a one-node Slurm
 # (slurm-wlm, munge) for the launch tests, h5py to read study files as users do, and
 # Node.js with the Hive grammar the export tests parse HiveQL with (npm ci in
-# tests/tools/hive-grammar, the version pinned in its package-lock.json), and Optuna
-# for the sampler benchmark against it (bench/tpe_vs_optuna.py).
+# tests/tools/hive-grammar, the version pinned in its package-lock.json), Optuna for
+# the sampler benchmark against it (bench/tpe_vs_optuna.py), and Debian's chromium,
+# the headless browser the HTML report is opened in. libjs-chart.js is a run-time
+# dependency: `mpitune report` inlines its Chart.js into every report.
 set -euo pipefail
 
 packages=(
@@ -16,9 +18,10 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev sqlite3
   python3
+  libjs-chart.js
 )
 if [[ ${1:-} == --tests ]]; then
-  packages+=(slurm-wlm munge python3-h5py nodejs python3-optuna)
+  packages+=(slurm-wlm munge python3-h5py nodejs python3-optuna chromium)
   # NodeSource's nodejs brings npm itself; Debian's needs the npm package.
   command -v npm >/dev/null || packages+=(npm)
 fi

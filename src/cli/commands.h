@@ -43,6 +43,8 @@ struct StatusCommandOptions {
   std::string path;
   bool json = false;
   bool history = false;
+  bool watch = false;     // print again every `interval` seconds until the study ends
+  double interval = 2.0;
 };
 
 struct SimulateCommandOptions {
@@ -62,6 +64,18 @@ struct ExportCommandOptions {
   std::int64_t lifecycle_days = 365;
   std::size_t max_statement_bytes = 1 << 20;
   std::optional<std::string> output;
+};
+
+struct TrialsCommandOptions {
+  std::string path;
+  std::string format = "csv";  // csv, jsonl
+  bool reports = false;        // one row per report
+  std::optional<std::string> output;
+};
+
+struct ReportCommandOptions {
+  std::string path;
+  std::string output;  // default: the study file's name with .html
 };
 
 struct BestCommandOptions {
@@ -90,6 +104,12 @@ int RunExportCommand(const ExportCommandOptions& options);
 
 CLI::App* AddBestCommand(CLI::App& app, BestCommandOptions& options);
 int RunBestCommand(const BestCommandOptions& options);
+
+CLI::App* AddTrialsCommand(CLI::App& app, TrialsCommandOptions& options);
+int RunTrialsCommand(const TrialsCommandOptions& options);
+
+CLI::App* AddReportCommand(CLI::App& app, ReportCommandOptions& options);
+int RunReportCommand(const ReportCommandOptions& options);
 
 // --seed, --max-trials and --report-every, which both commands take.
 void AddOverrideOptions(CLI::App& command, StudyOverrides& overrides);

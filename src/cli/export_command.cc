@@ -1,19 +1,16 @@
 // `mpitune export STUDY.h5... --dialect maxcompute|hive|sqlite [--prefix P]
 // [--partition ds=YYYYMMDD] [-o FILE]`: the studies as one SQL script (export.h).
 // The file is written whole or not at all: a temporary beside it, synced, renamed.
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
-#include <span>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "base/posix_file.h"
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
+#include "cli/output_file.h"
 #include "mpitune/export.h"
 #include "mpitune/study.h"
 
@@ -26,18 +23,6 @@ std::string TodayUtc() {
   std::tm utc{};
   gmtime_r(&now, &utc);
   return fmt::format("{:04}{:02}{:02}", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday);
-}
-
-Status WriteAtomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp-mpitune";
-  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
-  MPITUNE_RETURN_IF_ERROR(WriteFileSynced(temporary, std::span<const std::uint8_t>(bytes, text.size())));
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    std::remove(temporary.c_str());
-    return Status::Io(fmt::format("{}: cannot write: {}", path, std::strerror(error)));
-  }
-  return SyncParentDirectory(path);
 }
 
 }  // namespace

@@ -44,6 +44,8 @@ int Main(int argc, char** argv) {
   ExportCommandOptions export_options;
   BestCommandOptions best_options;
   PlanCommandOptions plan_options;
+  TrialsCommandOptions trials_options;
+  ReportCommandOptions report_options;
   CLI::App* run = AddRunCommand(app, run_options);
   CLI::App* resume = AddResumeCommand(app, resume_options);
   CLI::App* status = AddStatusCommand(app, status_options);
@@ -51,6 +53,8 @@ int Main(int argc, char** argv) {
   CLI::App* export_command = AddExportCommand(app, export_options);
   CLI::App* best = AddBestCommand(app, best_options);
   CLI::App* plan = AddPlanCommand(app, plan_options);
+  CLI::App* trials = AddTrialsCommand(app, trials_options);
+  CLI::App* report = AddReportCommand(app, report_options);
 
   if (argc > 1) {
     if (const std::string unknown = UnknownCommand(app, argv[1]); !unknown.empty()) {
@@ -73,6 +77,8 @@ int Main(int argc, char** argv) {
   if (export_command->parsed()) return RunExportCommand(export_options);
   if (best->parsed()) return RunBestCommand(best_options);
   if (plan->parsed()) return RunPlanCommand(plan_options);
+  if (trials->parsed()) return RunTrialsCommand(trials_options);
+  if (report->parsed()) return RunReportCommand(report_options);
   return kExitBadInput;  // unreachable: require_subcommand(1)
 }
 

@@ -1,9 +1,14 @@
-// `mpitune status FILE [--json]`: what a study file holds, also while the study runs
-// (the reader replays the journal up to its last whole record and never writes).
+// `mpitune status FILE [--json [--history] | --watch [--interval S]]`: what a study
+// file holds, also while the study runs (the reader replays the journal up to its
+// last whole record and never writes).
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -15,6 +20,7 @@
 #include "cli/results_table.h"
 #include "cli/study_setup.h"
 #include "mpitune/study.h"
+#include "study/stored_config.h"
 #include "trial/params_json.h"
 
 namespace mpitune::cli {
@@ -54,13 +60,7 @@ std::string Describe(const Study& study) {
   return DescribeStudy(config);
 }
 
-// The study's time budget as its stored config sets it (0: none; a run's
-// --time-budget is not stored, so it is not known here).
-double StoredTimeBudget(const Study& study) {
-  if (study.config_yaml.empty()) return 0.0;
-  Result<StudyConfig> config = ParseStudyConfig(study.config_yaml, study.path, ConfigOrigin::kStored);
-  return config.ok() ? config->time_budget_seconds : 0.0;
-}
+double StoredTimeBudget(const Study& study) { return mpitune::StoredTimeBudget(study.config_yaml, study.path); }
 
 // "time: 4.0 min used of 1.0 h (56 min left)", or "time: 4.0 min used (no time budget)".
 std::string DescribeTime(const Study& study) {
@@ -235,10 +235,37 @@ CLI::App* AddStatusCommand(CLI::App& app, StatusCommandOptions& options) {
   command->add_flag("--json", options.json, "Print one JSON object, for scripts");
   command->add_flag("--history", options.history, "With --json: every report and every trial's state too")
       ->needs(command->get_option("--json"));
+  command->add_flag("--watch", options.watch, "Print the status again every --interval seconds until the study ends")
+      ->excludes(command->get_option("--json"));
+  command->add_option("--interval", options.interval, "Seconds between refreshes of --watch (default 2)")
+      ->check(PositiveNumber())
+      ->needs(command->get_option("--watch"))
+      ->type_name("SECONDS");
   return command;
 }
 
+// `status --watch`: the text status, redrawn (the screen cleared first on a
+// terminal) until the study is finished or stopped, or is open with no process
+// writing it on two reads in a row (killed: it will not change; a study just
+// starting is written within one interval). Ctrl-C ends it at any time.
+int WatchStatus(const StatusCommandOptions& options) {
+  const bool terminal = isatty(STDOUT_FILENO) != 0;
+  int unwritten_reads = 0;
+  for (;;) {
+    Result<Study> study = ReadStudy(options.path);
+    if (!study.ok()) return ReportError(study.status());
+    if (terminal) fmt::print("\033[H\033[2J");
+    PrintText(*study);
+    unwritten_reads = study->state == StudyState::kOpen && !study->writer_alive ? unwritten_reads + 1 : 0;
+    if (study->state != StudyState::kOpen || unwritten_reads >= 2) return kExitOk;
+    fmt::print("-- {}: refreshing every {} s (Ctrl-C to stop) --\n", options.path, options.interval);
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::duration<double>(options.interval));
+  }
+}
+
 int RunStatusCommand(const StatusCommandOptions& options) {
+  if (options.watch) return WatchStatus(options);
   Result<Study> study = ReadStudy(options.path);
   if (!study.ok()) return ReportError(study.status());
   if (options.json) {

@@ -56,4 +56,10 @@ const DefinitionUpgrade& LegacyDefinitionUpgrade() {
   return upgrade;
 }
 
+double StoredTimeBudget(const std::string& config_yaml, const std::string& path) {
+  if (config_yaml.empty()) return 0.0;
+  Result<StudyConfig> config = ParseStudyConfig(config_yaml, path, ConfigOrigin::kStored);
+  return config.ok() ? config->time_budget_seconds : 0.0;
+}
+
 }  // namespace mpitune

@@ -150,7 +150,7 @@ TEST_F(CliTest, AMisspelledSubcommandSuggestsTheNearestOne) {
   ExpectOneLineError(Run({"runn", Config("default.yaml")}), 2, "unknown command 'runn' (did you mean run?)");
   ExpectOneLineError(Run({"stats", "x.h5"}), 2, "unknown command 'stats' (did you mean status?)");
   ExpectOneLineError(Run({"frobnicate"}), 2,
-                     "unknown command 'frobnicate' (run, resume, status, simulate, export, best or plan)");
+                     "unknown command 'frobnicate' (run, resume, status, simulate, export, best, plan, trials or report)");
 }
 
 // Regression: `--seed -1` and `--seed 99999999999999999999` were accepted (the first as
