@@ -90,13 +90,13 @@ RunResult RunOne(const SearchSpace& space, const Objective& objective, Scheduler
     const auto* assignment = std::get_if<Assignment>(&action);
     if (assignment == nullptr) break;  // one worker never waits: the scheduler is done
     result.trials = std::max<std::int64_t>(result.trials, assignment->trial + 1);
-    auto session = objective.Start(assignment->config, assignment->trial, assignment->resume_step);
+    auto run = objective.Start(assignment->config, assignment->trial, assignment->resume_step);
     double step = assignment->resume_step;
     while (true) {
       if (units + 1.0 > budget + 1e-9) return result;
       step = std::min(std::floor(step) + 1.0, assignment->budget);
       units += 1.0;
-      const double value = session->Advance(step);
+      const double value = run->Advance(step);
       if (step >= kMaxBudget && value < result.best) {
         result.best = value;
         if (std::isnan(result.units_to_target) && value <= target) result.units_to_target = units;

@@ -48,7 +48,7 @@ const CLI::Validator& PositiveNumber() {
 
 CLI::Option* AddTimeBudgetOption(CLI::App& command, std::optional<double>& target) {
   return AddConfigCheckedOption<double>(command, "--time-budget", target, yaml::ReadDuration,
-                                        "Wall-clock budget of the whole study, every session together "
+                                        "Wall-clock budget of the whole study, every run and resume together "
                                         "(overrides study.time_budget), e.g. 90s, 45m, 2h, 1h30m")
       ->type_name("DURATION");
 }

@@ -82,7 +82,7 @@ struct StudyConfig {
   MetricMode mode = MetricMode::kMin;
   std::uint64_t seed = 0;
   std::string storage;  // default: "<name>.h5"
-  // The study's wall-clock budget in seconds, every session together (0 = none): see
+  // The study's wall-clock budget in seconds, every run and resume together (0 = none): see
   // DeadlinePolicy. Not part of the study's identity: a resumed study may get more.
   double time_budget_seconds = 0.0;
   // Not from the file: where command trials' folders go. Empty: TrialsDirectory's

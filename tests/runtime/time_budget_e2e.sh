@@ -2,7 +2,7 @@
 # End-to-end: a study with a time budget ends by its deadline, in one process and
 # under mpirun, and a resumed study knows how much of it is used.
 # Usage: time_budget_e2e.sh MPITUNE_BINARY SOURCE_DIR
-# The checks read the study's own clock (`status --json`: time_used, every session's
+# The checks read the study's own clock (`status --json`: time_used, every run's
 # time) against the budget: exact, whatever the machine's load. Wall-clock limits are
 # only loose backstops.
 # (1) configs/default.yaml --time-budget 10s: done long before (60 quick trials), exit 0.
