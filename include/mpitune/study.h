@@ -87,6 +87,7 @@ struct Study {
   std::string metric;
   MetricMode mode = MetricMode::kMin;
   std::string config_yaml;
+  double time_budget = 0.0;  // seconds of study time, 0: none
   SearchSpace space;
   SchedulerOptions scheduler;
   std::vector<double> rung_budgets;

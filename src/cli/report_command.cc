@@ -22,7 +22,9 @@ namespace {
 // plan of its stored config on the ranks that ran its trials, as `mpitune plan` gives it.
 std::optional<report::ShownPlan> PlanOf(const Study& study) {
   Result<StudyConfig> config = ParseStudyConfig(study.config_yaml, study.path, ConfigOrigin::kStored);
-  if (!config.ok() || config->time_budget_seconds <= 0.0 || config->trial.unit_seconds <= 0.0) return std::nullopt;
+  if (!config.ok()) return std::nullopt;
+  config->time_budget_seconds = study.time_budget;
+  if (config->time_budget_seconds <= 0.0 || config->trial.unit_seconds <= 0.0) return std::nullopt;
   std::set<int> ranks;
   for (const RunRecord& run : study.runs) ranks.insert(run.rank);
   const auto workers = static_cast<std::int64_t>(std::max<std::size_t>(ranks.size(), 1));

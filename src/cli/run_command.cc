@@ -10,6 +10,7 @@
 #include <string_view>
 #include <system_error>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -187,8 +188,8 @@ Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options) {
   if (options.storage) config.storage = *options.storage;
   config.trial.report_every = ReportEvery(config, options.overrides);
   // Every rank plans alike (the plan depends on the config and the worker count only).
-  Result<std::optional<TimePlan>> plan =
-      ApplyTimePlan(config, options.time_budget.value_or(config.time_budget_seconds), options.workers);
+  if (options.time_budget) config.time_budget_seconds = *options.time_budget;
+  Result<std::optional<TimePlan>> plan = ApplyTimePlan(config, config.time_budget_seconds, options.workers);
   if (!plan.ok()) return plan.status();
   if (options.no_store) config.trials_dir = UnsavedTrialsDirectory(config);
   return config;
@@ -212,10 +213,26 @@ void RemoveUnsavedTrials(const RunCommandOptions& options, const StudyConfig& co
   fs::remove_all(config.trials_dir, ignored);
 }
 
-Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options) {
+namespace {
+
+// The time budget a run asks for replaces a resumed study's stored one from now on
+// (`resume FILE --time-budget`, or `run CONFIG` whose config or --time-budget says
+// another): the file keeps it (a snapshot at once) for later resumes, status and report.
+Status ApplyRequestedTimeBudget(std::optional<double> requested, OpenedStudy& opened) {
+  if (!requested || opened.start != StudyStart::kResumed) return Status::Ok();
+  if (opened.config.time_budget_seconds == *requested) return Status::Ok();
+  opened.config.time_budget_seconds = *requested;
+  opened.definition.time_budget = *requested;
+  if (!opened.store) return Status::Ok();
+  return opened.store->SetTimeBudget(*requested);
+}
+
+Result<OpenedStudy> OpenStudyFor(const RunCommandOptions& options, std::optional<double>& requested_budget) {
+  requested_budget = options.time_budget;
   if (options.resume_path) return OpenStoredStudy(*options.resume_path);
   Result<StudyConfig> config = LoadRunConfig(options);
   if (!config.ok()) return config.status();
+  requested_budget = config->time_budget_seconds;
   const std::string storage_key = options.storage ? "--storage" : config->source + ": study.storage";
   if (options.no_store) return OpenUnstoredStudy(*config);
   std::error_code error;
@@ -229,12 +246,21 @@ Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options) {
   return OpenStudyForRun(*config, options.force_new);
 }
 
-DeadlineOptions StudyDeadline(const RunCommandOptions& options, const OpenedStudy& opened) {
-  return DeadlineFor(opened.config, options.time_budget.value_or(opened.config.time_budget_seconds));
+}  // namespace
+
+Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options) {
+  std::optional<double> requested_budget;
+  Result<OpenedStudy> opened = OpenStudyFor(options, requested_budget);
+  if (opened.ok()) MPITUNE_RETURN_IF_ERROR(ApplyRequestedTimeBudget(requested_budget, *opened));
+  return opened;
 }
 
-void PrintTimeBudget(const RunCommandOptions& options, const OpenedStudy& opened) {
-  const double budget = options.time_budget.value_or(opened.config.time_budget_seconds);
+DeadlineOptions StudyDeadline(const OpenedStudy& opened) {
+  return DeadlineFor(opened.config, opened.config.time_budget_seconds);
+}
+
+void PrintTimeBudget(const OpenedStudy& opened) {
+  const double budget = opened.config.time_budget_seconds;
   if (budget <= 0.0) return;
   fmt::print("time budget: {}, {} used{}\n", FormatSeconds(budget), FormatSeconds(opened.time_offset),
              opened.config.derived.empty()
@@ -303,7 +329,7 @@ int RunInThisProcess(const RunCommandOptions& options) {
 
   fmt::print("{}\n", DescribeStudy(config));
   fmt::print("storage: {}\n", opened->note);
-  PrintTimeBudget(options, *opened);
+  PrintTimeBudget(*opened);
   std::fflush(stdout);
 
   const std::atomic<bool>& stop_requested = InstallStopSignalHandlers();
@@ -316,7 +342,7 @@ int RunInThisProcess(const RunCommandOptions& options) {
     local.progress_every = progress->every();
   }
   local.fail_fast = config.trial.fail_fast;
-  local.deadline = StudyDeadline(options, *opened);
+  local.deadline = StudyDeadline(*opened);
   Result<RunSummary> summary =
       RunStudyInProcess(opened->scheduler(), (*setup)->executions, *clock, &stop_requested, local);
   if (!summary.ok()) {

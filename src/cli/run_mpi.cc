@@ -137,7 +137,7 @@ int RunCoordinator(Setup& setup, Transport& transport, const RunCommandOptions& 
   fmt::print("{}\n", DescribeStudy(config));
   fmt::print("storage: {}\n", opened.note);
   fmt::print("mpi: rank 0 coordinates {} worker ranks\n", transport.size() - 1);
-  PrintTimeBudget(options, opened);
+  PrintTimeBudget(opened);
   std::fflush(stdout);
 
   const std::unique_ptr<Clock> clock = MakeSteadyClock(opened.time_offset);
@@ -152,7 +152,7 @@ int RunCoordinator(Setup& setup, Transport& transport, const RunCommandOptions& 
     coordinator_options.progress_every = progress->every();
   }
   coordinator_options.fail_fast = config.trial.fail_fast;
-  coordinator_options.deadline = StudyDeadline(options, opened);
+  coordinator_options.deadline = StudyDeadline(opened);
   // A finished study hands out nothing: the loop only sends the workers home.
   Coordinator coordinator(opened.scheduler(), transport, *clock, &stop_requested, coordinator_options);
   Result<RunSummary> summary = coordinator.Run();

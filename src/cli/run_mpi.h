@@ -42,14 +42,16 @@ void RemoveUnsavedTrials(const RunCommandOptions& options, const StudyConfig& co
 
 // The effective config of a `run` (its file and command line; rank 0 broadcasts it).
 Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options);
-// Rank 0 / the single process: the study the run goes on with (run_command.cc).
+// Rank 0 / the single process: the study the run goes on with (run_command.cc); a
+// resume's --time-budget is stored in its file.
 Result<OpenedStudy> OpenRunStudy(const RunCommandOptions& options);
-// The study's deadline for this session: --time-budget or study.time_budget (none when
-// neither), in the study's own time, which goes on from `opened.time_offset`.
-DeadlineOptions StudyDeadline(const RunCommandOptions& options, const OpenedStudy& opened);
+// The study's deadline: its time budget (--time-budget, else the stored or configured
+// study.time_budget; none without), in the study's own time, which goes on from
+// `opened.time_offset`.
+DeadlineOptions StudyDeadline(const OpenedStudy& opened);
 // "time budget: 30 min, 4.1 min used; derived by the time plan: scheduler.max_trials"
 // on stdout, when the study has a time budget.
-void PrintTimeBudget(const RunCommandOptions& options, const OpenedStudy& opened);
+void PrintTimeBudget(const OpenedStudy& opened);
 // A finished study: its stored results, no work.
 int ReportFinishedStudy(OpenedStudy& opened);
 // Closes the store (final snapshot) and turns an interruption, fail fast or a study

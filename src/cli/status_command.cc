@@ -20,7 +20,6 @@
 #include "cli/results_table.h"
 #include "cli/study_setup.h"
 #include "mpitune/study.h"
-#include "study/stored_config.h"
 #include "trial/params_json.h"
 
 namespace mpitune::cli {
@@ -60,11 +59,9 @@ std::string Describe(const Study& study) {
   return DescribeStudy(config);
 }
 
-double StoredTimeBudget(const Study& study) { return mpitune::StoredTimeBudget(study.config_yaml, study.path); }
-
 // "time: 4.0 min used of 1.0 h (56 min left)", or "time: 4.0 min used (no time budget)".
 std::string DescribeTime(const Study& study) {
-  const double budget = StoredTimeBudget(study);
+  const double budget = study.time_budget;
   if (budget <= 0.0) return fmt::format("time: {} used (no time budget)", FormatSeconds(study.study_time));
   const double left = std::max(0.0, budget - study.study_time);
   return fmt::format("time: {} used of {} ({}{})", FormatSeconds(study.study_time), FormatSeconds(budget),
@@ -120,7 +117,7 @@ Json StatusJson(const Study& study) {
   out["max_trials"] = study.scheduler.max_trials;
   // Study time: every session's, as the study clock counts it (resumes go on from it).
   out["time_used"] = study.study_time;
-  const double budget = StoredTimeBudget(study);
+  const double budget = study.time_budget;
   out["time_budget"] = budget > 0.0 ? Json(budget) : Json(nullptr);
   out["time_left"] = budget > 0.0 ? Json(std::max(0.0, budget - study.study_time)) : Json(nullptr);
   out["trials"] = study.trials.size();

@@ -10,7 +10,6 @@
 
 #include <fmt/format.h>
 
-#include "study/stored_config.h"
 #include "trial/params_json.h"
 
 namespace mpitune::report {
@@ -364,7 +363,7 @@ Json Summary(const Study& study) {
               {"time_used", study.study_time},
               {"rung_budgets", study.rung_budgets},
               {"config_yaml", study.config_yaml}};
-  const double budget = StoredTimeBudget(study.config_yaml, study.path);
+  const double budget = study.time_budget;
   out["time_budget"] = budget > 0 ? Json(budget) : Json(nullptr);
   const std::optional<double> started = WallTimeOf(study, 0.0);
   out["started_wall"] = started ? Json(*started) : Json(nullptr);

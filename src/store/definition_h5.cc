@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -169,6 +170,7 @@ Status WriteDefinition(H5File& file, const StudyDefinition& definition) {
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "max_trials", options.max_trials));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "report_every", definition.report_every));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "config_yaml", definition.config_yaml));
+  if (definition.time_budget) MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "time_budget", *definition.time_budget));
   MPITUNE_RETURN_IF_ERROR(
       file.WriteAttribute("/", "space_hash", std::bit_cast<std::int64_t>(definition.space.Hash())));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "scheduler", SchedulerKindName(options.kind)));
@@ -200,6 +202,14 @@ Result<StudyDefinition> ReadDefinition(const H5File& file) {
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "max_trials"), options.max_trials));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "report_every"), definition.report_every));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStringAttribute("/", "config_yaml"), definition.config_yaml));
+  if (file.HasAttribute("/", "time_budget")) {
+    double time_budget = 0.0;
+    MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "time_budget"), time_budget));
+    if (!(time_budget >= 0.0) || !std::isfinite(time_budget)) {
+      return Status::BadInput(fmt::format("/ time_budget: {} is not a number of seconds >= 0", time_budget));
+    }
+    definition.time_budget = time_budget;
+  }
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "space_hash"), space_hash));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStringAttribute("/", "scheduler"), kind));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStringAttribute("/", "variant"), variant));

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "mpitune/scheduler.h"
@@ -22,6 +23,10 @@ struct StudyDefinition {
   SchedulerOptions scheduler;  // mode and seed of the study included
   double report_every = 1.0;   // built-in objectives' report interval (an effective override)
   std::string config_yaml;     // the config's text, kept for the user and for resuming
+  // The wall-clock budget of the whole study in seconds (0: none): study.time_budget
+  // or the --time-budget of the run that created it or of the latest resume that gave
+  // one. nullopt in files written before it was stored (their config text says).
+  std::optional<double> time_budget;
 };
 
 // What a format-1 study file (written before definitions were stored) holds instead

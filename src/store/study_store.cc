@@ -264,6 +264,8 @@ class StudyStore::Impl {
     });
   }
 
+  void set_time_budget(double seconds) { definition_.time_budget = seconds; }
+
   Status Snapshot() {
     if (!error_.ok() || closed_) return error_;
     last_snapshot_ = now_;
@@ -476,6 +478,11 @@ const StoredCheckpoint* StudyStore::FindCheckpoint(TrialId trial) const {
 Status StudyStore::Tick(double now) { return impl_->Tick(now); }
 Status StudyStore::Sync() { return impl_->Sync(); }
 Status StudyStore::Snapshot() { return impl_->Snapshot(); }
+
+Status StudyStore::SetTimeBudget(double seconds) {
+  impl_->set_time_budget(seconds);
+  return impl_->Snapshot();
+}
 Status StudyStore::Close() { return impl_->Close(); }
 
 }  // namespace mpitune

@@ -133,6 +133,8 @@ class StudyStore final {
   Status Sync();
   // Writes a snapshot now and empties the journal.
   Status Snapshot();
+  // The study's time budget changed (a resume gave another): stored with a snapshot now.
+  Status SetTimeBudget(double seconds);
   // Final snapshot; the journal file is removed. Call once, when the run ends: later
   // calls record nothing and change no file.
   Status Close();

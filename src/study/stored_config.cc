@@ -16,6 +16,7 @@ StudyDefinition DefinitionOf(const StudyConfig& config) {
   definition.scheduler.seed = config.seed;
   definition.report_every = config.trial.report_every;
   definition.config_yaml = config.yaml_text;
+  definition.time_budget = config.time_budget_seconds;
   return definition;
 }
 
@@ -29,6 +30,7 @@ Result<StudyConfig> StoredConfig(const StudyDefinition& definition, const std::s
   config->seed = definition.scheduler.seed;
   config->scheduler = definition.scheduler;
   config->trial.report_every = definition.report_every;
+  if (definition.time_budget) config->time_budget_seconds = *definition.time_budget;
   config->storage = path;
   return config;
 }
@@ -56,9 +58,10 @@ const DefinitionUpgrade& LegacyDefinitionUpgrade() {
   return upgrade;
 }
 
-double StoredTimeBudget(const std::string& config_yaml, const std::string& path) {
-  if (config_yaml.empty()) return 0.0;
-  Result<StudyConfig> config = ParseStudyConfig(config_yaml, path, ConfigOrigin::kStored);
+double StoredTimeBudget(const StudyDefinition& definition, const std::string& path) {
+  if (definition.time_budget) return *definition.time_budget;
+  if (definition.config_yaml.empty()) return 0.0;
+  Result<StudyConfig> config = ParseStudyConfig(definition.config_yaml, path, ConfigOrigin::kStored);
   return config.ok() ? config->time_budget_seconds : 0.0;
 }
 

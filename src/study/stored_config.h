@@ -20,9 +20,9 @@ StudyDefinition DefinitionOf(const StudyConfig& config);
 // BadInput error naming the file.
 Result<StudyConfig> StoredConfig(const StudyDefinition& definition, const std::string& path);
 
-// The time budget (seconds) a study's stored config sets, 0 when none: a run's
-// --time-budget is not stored, so it is not known here.
-double StoredTimeBudget(const std::string& config_yaml, const std::string& path);
+// The study's time budget in seconds (0: none): as stored, or, in files written before
+// it was stored, as their config text sets it.
+double StoredTimeBudget(const StudyDefinition& definition, const std::string& path);
 
 // The definition of a format-1 study file from its config text: the DefinitionUpgrade
 // to pass to ReadStudyFile.

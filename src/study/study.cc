@@ -63,6 +63,7 @@ Study BuildStudy(const StudyParts& parts) {
   study.metric = definition.metric;
   study.mode = definition.scheduler.mode;
   study.config_yaml = definition.config_yaml;
+  study.time_budget = StoredTimeBudget(definition, parts.path);
   study.space = definition.space;
   study.scheduler = definition.scheduler;
   // PBT's "rungs" are its ready points, up to millions of them: a trial's value there

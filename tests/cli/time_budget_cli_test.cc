@@ -61,5 +61,18 @@ TEST_F(TimeBudgetCliTest, StatusShowsTheTimeUsedAndLeft) {
   EXPECT_NE(json.out.find("\"time_left\": "), std::string::npos) << json.out;
 }
 
+TEST_F(TimeBudgetCliTest, ARunsTimeBudgetIsStoredInTheStudyFile) {
+  // The config has no budget; the run's --time-budget is the study's from then on.
+  WriteConfig("study:\n  name: p\nspace:\n  x1: {type: uniform, low: -5, high: 10}\n"
+              "  x2: {type: uniform, low: 0, high: 15}\n"
+              "scheduler:\n  max_trials: 5\n  max_budget: 3\ntrial:\n  objective: branin\n");
+  const Invocation run = Run({"run", "study.yaml", "-q", "--time-budget", "90m"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const Invocation json = Run({"status", "p.h5", "--json"});
+  EXPECT_NE(json.out.find("\"time_budget\": 5400.0"), std::string::npos) << json.out;
+  const Invocation status = Run({"status", "p.h5"});
+  EXPECT_NE(status.out.find(" used of 5400.000 s ("), std::string::npos) << status.out;
+}
+
 }  // namespace
 }  // namespace mpitune::cli_testing

@@ -10,6 +10,8 @@
 #     reached", time used <= 4 s.
 # (3) resume with the same budget: nothing more runs, the time used stays.
 # (4) mpirun -np 3 (2 workers), 8 s: the same.
+# (5) the run's --time-budget is the study's: stored in its file, shown by status, kept
+#     by a plain resume, replaced (and stored) by a resume that gives another.
 set -u
 binary=$1
 source_dir=$2
@@ -106,4 +108,21 @@ echo "mpirun -np 3: study time used $used s of 8 s, wall $wall s (MPI start incl
 at_most "$used" 8 || fail "mpirun: used $used s of 8 s"
 at_most 1 "$used" || fail "mpirun: ended after $used s, before any work"
 at_most "$wall" 25 || fail "mpirun: took $wall s of wall time for an 8 s budget"
+
+# (5)
+budget_shown() { "$binary" status "$1" | grep -q "^time: .* used of $2 s"; }
+budget_shown mpi.h5 8.000 || fail "stored budget: status does not show the run's 8 s: $("$binary" status mpi.h5)"
+output=$("$binary" resume mpi.h5 -q 2>&1)
+code=$?
+[[ $code -eq 0 ]] || fail "stored budget: resume: exit $code: $output"
+used=$(time_used mpi.h5)
+at_most "$used" 8 || fail "stored budget: a plain resume went past the stored 8 s: $used s"
+timed "$binary" resume mpi.h5 --time-budget 10s -q
+[[ $code -eq 0 ]] || fail "new budget: exit $code"
+grep -q '^deadline reached: ' <<<"$output" || fail "new budget: no 'deadline reached' line"
+used_more=$(time_used mpi.h5)
+at_most "$used_more" 10 || fail "new budget: used $used_more s of 10 s"
+at_most "$used" "$used_more" || fail "new budget: time used went from $used to $used_more"
+budget_shown mpi.h5 10.000 || fail "new budget: status does not show 10 s: $("$binary" status mpi.h5)"
+echo "resume --time-budget 10s: study time used $used_more s of 10 s, wall $wall s"
 echo "time_budget_e2e: OK"

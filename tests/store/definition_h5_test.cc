@@ -62,6 +62,7 @@ StudyDefinition Sample() {
   definition.scheduler.sampler.kind = SamplerKind::kQuasiRandom;
   definition.scheduler.sampler.grid_points = 7;
   definition.report_every = 0.25;
+  definition.time_budget = 5400.5;
   definition.config_yaml = "study:\n  name: round-trip  # ünïcode\n";
   return definition;
 }
@@ -84,6 +85,7 @@ TEST_F(DefinitionH5Test, EveryFieldRoundTripsExactly) {
   EXPECT_EQ(read->metric, written.metric);
   EXPECT_EQ(read->config_yaml, written.config_yaml);
   EXPECT_EQ(read->report_every, written.report_every);
+  EXPECT_EQ(read->time_budget, written.time_budget);
   EXPECT_EQ(read->space.Hash(), written.space.Hash());
   ASSERT_EQ(read->space.size(), written.space.size());
   for (std::size_t i = 0; i < written.space.size(); ++i) {
@@ -111,6 +113,21 @@ TEST_F(DefinitionH5Test, EveryFieldRoundTripsExactly) {
   EXPECT_EQ(a.seed, b.seed);
   EXPECT_EQ(a.sampler.kind, b.sampler.kind);
   EXPECT_EQ(a.sampler.grid_points, b.sampler.grid_points);
+}
+
+TEST_F(DefinitionH5Test, AFileWithoutATimeBudgetReadsAsNotStoredAndABadOneIsRefused) {
+  // Files written before the budget was stored have no such attribute: their config
+  // text says (StoredTimeBudget), so "not stored" must not read as "no budget".
+  StudyDefinition written = Sample();
+  written.time_budget.reset();
+  Result<StudyDefinition> read = WriteAndRead(written, "older.h5");
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  EXPECT_FALSE(read->time_budget.has_value());
+
+  written.time_budget = -1.0;
+  read = WriteAndRead(written, "negative.h5");
+  ASSERT_FALSE(read.ok());
+  EXPECT_THAT(read.status().message(), HasSubstr("time_budget"));
 }
 
 TEST_F(DefinitionH5Test, AChangedSpaceIsCaughtByItsHash) {

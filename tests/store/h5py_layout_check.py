@@ -64,7 +64,7 @@ def check(condition, what):
 with h5py.File(storage, "r") as f:
     root = f.attrs
     for name in ("format", "format_version", "name", "metric", "mode", "config_yaml", "seed", "max_trials",
-                 "report_every", "scheduler", "variant", "min_budget", "max_budget", "eta", "grace", "sampler",
+                 "report_every", "time_budget", "scheduler", "variant", "min_budget", "max_budget", "eta", "grace", "sampler",
                  "grid_points", "space_hash", "last_sequence", "study_time", "done"):
         check(name in root, f"root attribute {name}")
     check(root["format"] == "mpitune-study", "format is mpitune-study")
