@@ -4,14 +4,19 @@
 // share of the workers' time used; then the quality at equal time (median best value
 // of the auto-configured study against the default settings cut at the deadline).
 //
-//   build/bench/time_budget_grid_bench [--full]
+//   build/bench/time_budget_grid_bench [--full] [--no-replan]
 //
+// --no-replan: the plan made once from the estimate, never re-made from measured costs
+// (the runtime re-plans max_trials by default), for before/after comparisons.
 // A budget unit takes 30 s on average and a stopped trial 10 s to end.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#include <map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -32,7 +37,19 @@ double Quantile(std::vector<double> values, double q) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool full = argc > 1 && std::string(argv[1]) == "--full";
+  bool full = false;
+  bool replan = true;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--full") {
+      full = true;
+    } else if (arg == "--no-replan") {
+      replan = false;
+    } else {
+      std::fprintf(stderr, "usage: time_budget_grid_bench [--full] [--no-replan]\n");
+      return 2;
+    }
+  }
   const std::vector<double> budgets = {300.0, 3600.0, 6 * 3600.0, 24 * 3600.0};
   const std::vector<std::int64_t> workers = full ? std::vector<std::int64_t>{1, 4, 16, 100, 1000}
                                                  : std::vector<std::int64_t>{1, 16, 100};
@@ -43,8 +60,9 @@ int main(int argc, char** argv) {
   const std::vector<SchedulerKind> kinds = {SchedulerKind::kAsha, SchedulerKind::kHyperband, SchedulerKind::kSha};
   std::vector<double> overruns;
   std::vector<double> shares;
-  fmt::print("{:<10} {:>8} {:>7} {:>9} {:>8} {:>10} {:>9} {:>8}\n", "scheduler", "budget", "workers", "estimate",
-             "trials", "overrun_s", "used_%", "best");
+  std::map<std::pair<SchedulerKind, double>, std::vector<double>> shares_by_estimate;
+  fmt::print("{:<10} {:>8} {:>7} {:>9} {:>8} {:>10} {:>9} {:>8} {:>7}\n", "scheduler", "budget", "workers",
+             "estimate", "trials", "overrun_s", "used_%", "best", "replans");
   for (SchedulerKind kind : kinds) {
     for (double budget : budgets) {
       for (std::int64_t count : workers) {
@@ -56,12 +74,15 @@ int main(int argc, char** argv) {
           spec.unit_seconds = unit_seconds;
           spec.estimate_factor = factor;
           spec.stop_grace = 10.0;
+          spec.replan = replan;
           const auto result = RunBudgetedStudy(spec);
           overruns.push_back(result.overrun);
           shares.push_back(result.worker_share);
-          fmt::print("{:<10} {:>8.0f} {:>7} {:>8.1f}x {:>8} {:>10.3f} {:>9.1f} {:>8.4f}\n",
+          shares_by_estimate[{kind, factor}].push_back(result.worker_share);
+          fmt::print("{:<10} {:>8.0f} {:>7} {:>8.1f}x {:>8} {:>10.3f} {:>9.1f} {:>8.4f} {:>7}\n",
                      mpitune::SchedulerKindName(kind), budget, count, factor, result.simulation.trials_started,
-                     result.overrun, 100.0 * result.worker_share, result.simulation.best_value);
+                     result.overrun, 100.0 * result.worker_share, result.simulation.best_value,
+                     result.simulation.replans);
         }
       }
     }
@@ -70,6 +91,11 @@ int main(int argc, char** argv) {
              "max {:.1f} %\n",
              shares.size(), *std::max_element(overruns.begin(), overruns.end()), 100.0 * Quantile(shares, 0.0),
              100.0 * Quantile(shares, 0.1), 100.0 * Quantile(shares, 0.5), 100.0 * Quantile(shares, 1.0));
+  for (const auto& [key, values] : shares_by_estimate) {
+    fmt::print("  {:<10} estimate {:.1f}x: worker time used {:.1f} .. {:.1f} %, median {:.1f} %\n",
+               mpitune::SchedulerKindName(key.first), key.second, 100.0 * Quantile(values, 0.0),
+               100.0 * Quantile(values, 1.0), 100.0 * Quantile(values, 0.5));
+  }
 
   // Quality at equal time: the same scheduler (asha), auto-configured against its
   // default settings (max_trials 100) cut at the deadline, over seeds; the top rung's

@@ -233,6 +233,12 @@ class Scheduler {
   // and answered with Stop.
   virtual Decision Report(TrialId trial, double step, double value, double now) = 0;
   virtual void Finished(TrialId trial, TrialOutcome outcome, double now) = 0;
+  // How many trials the study may start from now on: a time plan re-made from measured
+  // costs raises or lowers it (never below the trials already started). Says whether
+  // it changed anything; false where new trials can no longer be taken (SHA past its
+  // first rung, a study that has ended) and for PBT, whose population it sets. The
+  // study store journals each change, so a resumed study replays it.
+  virtual bool SetMaxTrials(std::int64_t max_trials);
 
   // Complete state, RNG and sampler included: Load(Save()) into a scheduler made
   // with the same options and space makes exactly the same decisions afterwards.

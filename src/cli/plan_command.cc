@@ -55,12 +55,13 @@ int RunPlanCommand(const PlanCommandOptions& options) {
   Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
   if (!loaded.ok()) return ReportError(loaded.status());
   const StudyConfig& config = *loaded;
-  const double time_budget = options.time_budget.value_or(config.time_budget_seconds);
-  if (time_budget <= 0.0) {
-    return ReportError(Status::BadInput(
-        fmt::format("{}: study.time_budget: not set; give it there or as --time-budget", config.source)));
-  }
   const double unit_seconds = options.unit_seconds.value_or(config.trial.unit_seconds);
+  const double time_budget = TimeBudgetOf(config, options.time_budget, unit_seconds);
+  if (time_budget <= 0.0 && config.expected_time_ratio <= 0.0) {
+    return ReportError(Status::BadInput(fmt::format(
+        "{}: study.time_budget: not set; give it (or study.expected_time_ratio) there or as --time-budget",
+        config.source)));
+  }
   if (unit_seconds <= 0.0) {
     return ReportError(Status::BadInput(fmt::format(
         "{}: trial.unit_seconds: not set; give the seconds one budget unit takes there or as --unit-seconds",
@@ -72,6 +73,10 @@ int RunPlanCommand(const PlanCommandOptions& options) {
   fmt::print("plan for study {}: scheduler {}, time budget {} on {} worker{}, {:g} s per budget unit\n", config.name,
              SchedulerKindName(scheduler.kind), FormatDuration(time_budget), options.workers,
              options.workers == 1 ? "" : "s", unit_seconds);
+  if (!options.time_budget && config.time_budget_seconds <= 0.0) {
+    fmt::print("time budget from study.expected_time_ratio: {:g} full trainings of {:g} units x {:g} s = {}\n",
+               config.expected_time_ratio, config.scheduler.max_budget, unit_seconds, FormatDuration(time_budget));
+  }
   fmt::print("usable: {} (trial.stop_grace and closing kept apart); capacity {:.6g} budget units\n",
              FormatDuration(plan->usable_seconds), plan->capacity_units);
   fmt::print("settings: max_trials {}, min_budget {:g}, max_budget {:g}, eta {:g}\n", scheduler.max_trials,

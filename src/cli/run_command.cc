@@ -79,6 +79,16 @@ int ReportNoSuccess(const Study& study) {
 
 void PrintRunFigures(const RunSummary& summary) {
   if (summary.failures > 0) fmt::print("failures: {} (last: {})\n", summary.failures, summary.last_failure);
+  if (summary.time_budget_from_ratio > 0.0) {
+    fmt::print("time budget set from study.expected_time_ratio and the measured cost: {}\n",
+               FormatSeconds(summary.time_budget_from_ratio));
+  }
+  if (!summary.replans.empty()) {
+    std::string steps = std::to_string(summary.replans.front().max_trials_before);
+    for (const RunSummary::Replan& replan : summary.replans) steps += fmt::format(" -> {}", replan.max_trials_after);
+    fmt::print("time plan re-made from measured costs: max_trials {} (last at {:g} s a budget unit)\n", steps,
+               summary.replans.back().unit_seconds);
+  }
   fmt::print("elapsed: {} in all ({} in the study loop), {} trials run, {} reports\n",
              FormatSeconds(SecondsSinceProcessStart()), FormatSeconds(summary.wall_seconds), summary.trials_started,
              summary.reports);
@@ -188,7 +198,7 @@ Result<StudyConfig> LoadRunConfig(const RunCommandOptions& options) {
   if (options.storage) config.storage = *options.storage;
   config.trial.report_every = ReportEvery(config, options.overrides);
   // Every rank plans alike (the plan depends on the config and the worker count only).
-  if (options.time_budget) config.time_budget_seconds = *options.time_budget;
+  config.time_budget_seconds = TimeBudgetOf(config, options.time_budget);
   Result<std::optional<TimePlan>> plan = ApplyTimePlan(config, config.time_budget_seconds, options.workers);
   if (!plan.ok()) return plan.status();
   if (options.no_store) config.trials_dir = UnsavedTrialsDirectory(config);
@@ -232,7 +242,9 @@ Result<OpenedStudy> OpenStudyFor(const RunCommandOptions& options, std::optional
   if (options.resume_path) return OpenStoredStudy(*options.resume_path);
   Result<StudyConfig> config = LoadRunConfig(options);
   if (!config.ok()) return config.status();
-  requested_budget = config->time_budget_seconds;
+  // A config without a budget (or whose ratio waits for a measured cost) keeps the
+  // stored one.
+  if (config->time_budget_seconds > 0.0) requested_budget = config->time_budget_seconds;
   const std::string storage_key = options.storage ? "--storage" : config->source + ": study.storage";
   if (options.no_store) return OpenUnstoredStudy(*config);
   std::error_code error;

@@ -46,7 +46,7 @@ int RunSimulateCommand(const SimulateCommandOptions& options) {
   Result<StudyConfig> loaded = LoadStudy(options.config_path, options.overrides);
   if (!loaded.ok()) return ReportError(loaded.status());
   StudyConfig& config = *loaded;
-  const double time_budget = options.time_budget.value_or(config.time_budget_seconds);
+  const double time_budget = TimeBudgetOf(config, options.time_budget, options.unit_seconds.value_or(0.0));
   const Result<std::optional<TimePlan>> plan =
       ApplyTimePlan(config, time_budget, options.workers, options.unit_seconds.value_or(0.0));
   if (!plan.ok()) return ReportError(plan.status());
@@ -67,6 +67,7 @@ int RunSimulateCommand(const SimulateCommandOptions& options) {
     // A built-in objective stops between two reports: no grace, no closing margin.
     simulation.deadline.deadline = time_budget;
     simulation.deadline.unit_seconds = options.unit_seconds.value_or(config.trial.unit_seconds);
+    simulation.deadline.replan_max_trials = ReplansMaxTrials(config);
     if (*plan) fmt::print("time plan applied: {} derived\n", fmt::join((*plan)->derived, ", "));
   }
   const std::unique_ptr<Clock> clock = MakeSteadyClock();

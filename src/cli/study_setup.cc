@@ -1,5 +1,6 @@
 #include "cli/study_setup.h"
 
+#include <algorithm>
 #include <utility>
 
 #include <fmt/format.h>
@@ -38,17 +39,37 @@ Result<std::unique_ptr<Objective>> MakeBuiltinObjective(const StudyConfig& confi
   return objective;
 }
 
+double TimeBudgetOf(const StudyConfig& config, std::optional<double> requested, double unit_seconds) {
+  if (requested) return *requested;
+  if (config.time_budget_seconds > 0.0) return config.time_budget_seconds;
+  const double cost = unit_seconds > 0.0 ? unit_seconds : config.trial.unit_seconds;
+  if (config.expected_time_ratio > 0.0 && cost > 0.0) {
+    return config.expected_time_ratio * config.scheduler.max_budget * cost;
+  }
+  return 0.0;
+}
+
 DeadlineOptions DeadlineFor(const StudyConfig& config, double time_budget) {
   constexpr double kCloseMargin = 0.5;
-  if (time_budget <= 0.0) return DeadlineOptions{};
+  const bool from_ratio = time_budget <= 0.0 && config.expected_time_ratio > 0.0;
+  if (time_budget <= 0.0 && !from_ratio) return DeadlineOptions{};
   DeadlineOptions deadline;
-  deadline.deadline = time_budget;
+  deadline.deadline = std::max(time_budget, 0.0);
+  if (from_ratio) deadline.time_ratio = config.expected_time_ratio;
   deadline.stop_grace = config.trial.command.empty() ? 0.0 : config.trial.stop_grace_seconds;
   deadline.margin = kCloseMargin;
   deadline.unit_seconds = config.trial.unit_seconds;
   deadline.max_budget = config.scheduler.max_budget;
   deadline.min_subset = config.trial.min_subset;
+  // A built-in objective's measured cost is microseconds of arithmetic, not the time
+  // its units stand for: its study keeps the plan made from trial.unit_seconds.
+  deadline.replan_max_trials = ReplansMaxTrials(config) && !config.trial.command.empty();
   return deadline;
+}
+
+bool ReplansMaxTrials(const StudyConfig& config) {
+  return config.scheduler.kind != SchedulerKind::kPbt &&
+         std::ranges::find(config.derived, std::string("scheduler.max_trials")) != config.derived.end();
 }
 
 Result<TimePlan> PlanStudy(const StudyConfig& config, double time_budget, std::int64_t workers, double unit_seconds) {
@@ -69,7 +90,12 @@ Result<TimePlan> PlanStudy(const StudyConfig& config, double time_budget, std::i
 
 Result<std::optional<TimePlan>> ApplyTimePlan(StudyConfig& config, double time_budget, std::int64_t workers,
                                               double unit_seconds) {
+  if (time_budget <= 0.0 && config.expected_time_ratio <= 0.0) return std::optional<TimePlan>();
   if (time_budget <= 0.0 || (unit_seconds <= 0.0 && config.trial.unit_seconds <= 0.0)) {
+    if (!config.scheduler_given.max_trials && config.scheduler.kind != SchedulerKind::kPbt &&
+        !config.trial.command.empty()) {
+      config.derived = {"scheduler.max_trials"};
+    }
     return std::optional<TimePlan>();
   }
   Result<TimePlan> plan = PlanStudy(config, time_budget, workers, unit_seconds);

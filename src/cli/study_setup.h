@@ -33,11 +33,20 @@ Result<std::unique_ptr<Objective>> MakeBuiltinObjective(const StudyConfig& confi
 // --report-every if given, else trial.report_every.
 double ReportEvery(const StudyConfig& config, const StudyOverrides& overrides);
 
+// The study's time budget in seconds: `requested` (--time-budget) or study.time_budget,
+// else study.expected_time_ratio x max_budget x the cost of a unit (`unit_seconds`,
+// else trial.unit_seconds); 0 when there is none, or it waits for a measured cost.
+double TimeBudgetOf(const StudyConfig& config, std::optional<double> requested, double unit_seconds = 0.0);
+
 // The deadline of a study with `time_budget` seconds (0: none) in study time: built-in
 // objectives stop between two reports, a command gets SIGTERM and then SIGKILL after
 // trial.stop_grace, so the grace is what a stopped command may take; plus a margin
-// for the last messages and the study file's close.
+// for the last messages and the study file's close. With no budget but an
+// expected_time_ratio, the deadline waits for the measured cost (time_ratio).
 DeadlineOptions DeadlineFor(const StudyConfig& config, double time_budget);
+
+// Whether the study's max_trials is the time plan's to re-make from measured costs.
+bool ReplansMaxTrials(const StudyConfig& config);
 
 // The time plan for `config` on `workers` with `time_budget` seconds, from `unit_seconds`
 // (0: trial.unit_seconds).
@@ -46,7 +55,9 @@ Result<TimePlan> PlanStudy(const StudyConfig& config, double time_budget, std::i
 
 // With a time budget and a unit cost known (trial.unit_seconds or `unit_seconds`),
 // plans the study and takes the derived scheduler settings into `config` (recording
-// them in config.derived); nothing otherwise. Returns the plan applied, if any.
+// them in config.derived). With a time budget but no cost known, nothing is planned
+// now, but a command study's max_trials, unless given, is listed as derived: it is
+// planned once reports measure the cost. Returns the plan applied, if any.
 Result<std::optional<TimePlan>> ApplyTimePlan(StudyConfig& config, double time_budget, std::int64_t workers,
                                               double unit_seconds = 0.0);
 

@@ -11,6 +11,8 @@
 //     storage: branin.h5     # results file, default "<name>.h5"
 //     time_budget: 2h        # wall-clock budget of the whole study (every session):
 //                            # seconds, or 90s, 45m, 2h, 1h30m, 1d; default none
+//     expected_time_ratio: 4 # or: the budget as a multiple (> 0) of one full training
+//                            # (scheduler.max_budget units, which it then needs)
 //   space:                   # required, a non-empty mapping; order is kept
 //     x1: {type: uniform, low: -5, high: 10}
 //     lr: {type: loguniform, low: 1.0e-5, high: 1.0e-1}   # low > 0
@@ -139,8 +141,8 @@ using namespace yaml;  // NOLINT: this file is the schema over the general reade
 
 constexpr std::array<std::string_view, 6> kTopKeys = {"study", "space", "space_from", "scheduler", "trial",
                                                       "resources"};
-constexpr std::array<std::string_view, 6> kStudyKeys = {"name", "metric", "mode", "seed",
-                                                        "storage", "time_budget"};
+constexpr std::array<std::string_view, 7> kStudyKeys = {"name", "metric", "mode", "seed",
+                                                        "storage", "time_budget", "expected_time_ratio"};
 constexpr std::array<std::string_view, 16> kSchedulerKeys = {
     "type", "variant", "max_trials", "min_budget", "max_budget",
     "eta",  "grace",   "sampler",    "grid_points",
@@ -225,6 +227,13 @@ Status ParseStudy(const YAML::Node& node, StudyConfig* config) {
   }
   if (const auto budget = map.Get("time_budget")) {
     MPITUNE_RETURN_IF_ERROR(ReadDuration(*budget, map.KeyPath("time_budget"), &config->time_budget_seconds));
+  }
+  if (const auto ratio = map.Get("expected_time_ratio")) {
+    if (config->time_budget_seconds > 0.0) {
+      return Fail(map.KeyPath("expected_time_ratio"), "give either it or study.time_budget, not both");
+    }
+    MPITUNE_RETURN_IF_ERROR(
+        ReadNumber(*ratio, map.KeyPath("expected_time_ratio"), Bound{0.0, false}, &config->expected_time_ratio));
   }
   return Status::Ok();
 }
@@ -911,6 +920,10 @@ Status ParseDocument(const YAML::Node& root, ConfigOrigin origin, const std::opt
   config->scheduler.mode = config->mode;
   config->scheduler.seed = config->seed;
   MPITUNE_RETURN_IF_ERROR(ValidateSchedulerOptions(config->scheduler));
+  if (config->expected_time_ratio > 0.0 && !config->scheduler_given.max_budget) {
+    return Fail("study.expected_time_ratio",
+                "needs scheduler.max_budget: the budget of one full training, which the ratio multiplies");
+  }
   const auto trial = map.Get("trial");
   if (!trial)
     return Fail("trial", "required section is missing (set exactly one of objective or command)");

@@ -85,6 +85,9 @@ struct StudyConfig {
   // The study's wall-clock budget in seconds, every run and resume together (0 = none): see
   // DeadlinePolicy. Not part of the study's identity: a resumed study may get more.
   double time_budget_seconds = 0.0;
+  // study.expected_time_ratio (0 = none): the budget is this many full trainings'
+  // time, max_budget x the cost of a unit (trial.unit_seconds, else measured).
+  double expected_time_ratio = 0.0;
   // Not from the file: where command trials' folders go. Empty: TrialsDirectory's
   // default; `run --no-store` points it at a folder of its own that it removes.
   std::string trials_dir;

@@ -47,6 +47,8 @@ std::vector<RungSummary> Scheduler::Rungs() const {
   return std::move(collector.rungs);
 }
 
+bool Scheduler::SetMaxTrials(std::int64_t /*max_trials*/) { return false; }
+
 const std::vector<ExploitRecord>& Scheduler::Exploits() const {
   static const std::vector<ExploitRecord> kNone;
   return kNone;

@@ -28,6 +28,9 @@ void DeadlinePolicy::Observe(double units, double seconds) {
   measured_units_ += units;
   measured_seconds_ += seconds;
   ++observations_;
+  if (!enabled() && options_.time_ratio > 0.0 && observations_ >= kRatioObservations && unit_seconds() > 0.0) {
+    options_.deadline = options_.time_ratio * options_.max_budget * unit_seconds();
+  }
 }
 
 double DeadlinePolicy::Subset(double budget) const {

@@ -24,13 +24,25 @@ struct DeadlineOptions {
   // costs s units of the whole data; costs are measured and estimated in those.
   double max_budget = 0.0;
   double min_subset = 0.0;
+  // The time plan derived max_trials: re-plan it as the measured cost of a unit comes
+  // in (rank 0's Dispatcher, with ReplanMaxTrials).
+  bool replan_max_trials = false;
+  // study.expected_time_ratio with no deadline yet (no unit cost was known): once
+  // kRatioObservations costs are measured, the deadline becomes time_ratio x
+  // max_budget x the measured cost of a unit, and stays.
+  double time_ratio = 0.0;
 };
 
 class DeadlinePolicy {
  public:
+  static constexpr std::int64_t kRatioObservations = 4;
+
   explicit DeadlinePolicy(DeadlineOptions options);
 
   bool enabled() const { return options_.deadline > 0.0; }
+  // Costs are measured: there is a deadline, or there will be one (time_ratio).
+  bool measuring() const { return enabled() || options_.time_ratio > 0.0; }
+  const DeadlineOptions& options() const { return options_; }
   double deadline() const { return options_.deadline; }
   // When running trials are told to stop.
   double stop_at() const;
@@ -43,7 +55,8 @@ class DeadlinePolicy {
   // end by stop_at(): +Inf without a deadline or a known cost, negative past stop_at().
   // Scheduler::NextWithin gets it, so the scheduler offers only work that fits.
   double UnitsThatFit(double now) const;
-  // A run did `units` budget units in `seconds` (start-up included: it is part of the cost).
+  // A run did `units` budget units in `seconds` (start-up included: it is part of the
+  // cost). With a time_ratio, the kRatioObservations-th sets the deadline.
   void Observe(double units, double seconds);
   // Seconds per budget unit: measured once anything ran, else the prior (0 = unknown).
   double unit_seconds() const;

@@ -60,6 +60,7 @@ class PbtScheduler final : public SchedulerBase {
   void SavePolicy(SavedState& state) const override;
   Status LoadPolicy(const SavedState& state) override;
   const char* PolicyName() const override { return "pbt"; }
+  bool TakesMoreTrials() const override { return false; }
 
  private:
   using ReadyKey = std::pair<double, TrialId>;  // (checkpoint step, trial): least trained first

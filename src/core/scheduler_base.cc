@@ -1,5 +1,6 @@
 #include "core/scheduler_base.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -85,6 +86,15 @@ void SchedulerBase::Finished(TrialId id, TrialOutcome outcome, double now) {
       OnEnded(trial, HUGE_VAL, TrialState::kLost, now);
       return;
   }
+}
+
+bool SchedulerBase::SetMaxTrials(std::int64_t max_trials) {
+  if (finished_ || !TakesMoreTrials()) return false;
+  const std::int64_t limit = std::clamp<std::int64_t>(max_trials, std::max<std::int64_t>(trials_started(), 1),
+                                                      kMaxTrialsLimit);
+  if (limit == options_.max_trials) return false;
+  options_.max_trials = limit;
+  return true;
 }
 
 bool SchedulerBase::CanStartNewTrial() const {

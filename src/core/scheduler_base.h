@@ -25,6 +25,7 @@ class SchedulerBase : public Scheduler {
   NextAction NextWithin(double now, double max_units) final;
   Decision Report(TrialId trial, double step, double value, double now) final;
   void Finished(TrialId trial, TrialOutcome outcome, double now) final;
+  bool SetMaxTrials(std::int64_t max_trials) final;
   void Save(SavedState& state) const final;
   Status Load(const SavedState& state) final;
 
@@ -52,6 +53,9 @@ class SchedulerBase : public Scheduler {
   virtual void SavePolicy(SavedState& state) const = 0;
   virtual Status LoadPolicy(const SavedState& state) = 0;
   virtual const char* PolicyName() const = 0;
+  // Whether the policy would still start new trials if max_trials allowed (SHA only
+  // fills its first rung; PBT's population is max_trials).
+  virtual bool TakesMoreTrials() const { return true; }
 
   bool CanStartNewTrial() const;
   bool on_worker(TrialId id) const { return on_worker_[static_cast<std::size_t>(id)] != 0; }
@@ -80,7 +84,7 @@ class SchedulerBase : public Scheduler {
   std::int64_t trials_started() const { return static_cast<std::int64_t>(trials_.size()); }
 
   const SearchSpace space_;
-  const SchedulerOptions options_;
+  SchedulerOptions options_;  // only max_trials ever changes (SetMaxTrials)
 
  private:
   TrialTable trials_;

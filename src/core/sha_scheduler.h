@@ -23,6 +23,7 @@ class ShaScheduler final : public SchedulerBase {
   void SavePolicy(SavedState& state) const override;
   Status LoadPolicy(const SavedState& state) override;
   const char* PolicyName() const override { return "sha"; }
+  bool TakesMoreTrials() const override { return rung_ == 0 && rung0_open_; }
 
  private:
   int top_rung() const { return static_cast<int>(budgets_.size()) - 1; }

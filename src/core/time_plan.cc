@@ -258,4 +258,23 @@ Result<TimePlan> PlanForTime(const TimePlanInput& input) {
   return plan;
 }
 
+std::optional<std::int64_t> ReplanMaxTrials(const SchedulerOptions& options, const DeadlineOptions& deadline,
+                                            std::int64_t workers, double unit_seconds) {
+  if (options.kind == SchedulerKind::kPbt || deadline.deadline <= 0.0 || !(unit_seconds > 0.0) || workers < 1) {
+    return std::nullopt;
+  }
+  TimePlanInput input;
+  input.scheduler = options;
+  input.given = SchedulerKeysGiven{.max_trials = false, .min_budget = true, .max_budget = true, .eta = true};
+  input.time_budget = deadline.deadline;
+  input.workers = workers;
+  input.unit_seconds = unit_seconds;
+  input.stop_grace = deadline.stop_grace;
+  input.margin = deadline.margin;
+  input.min_subset = deadline.min_subset;
+  Result<TimePlan> plan = PlanForTime(input);
+  if (!plan.ok()) return std::nullopt;
+  return plan->scheduler.max_trials;
+}
+
 }  // namespace mpitune

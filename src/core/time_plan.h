@@ -22,14 +22,17 @@
 // longer fits closes the study to new work, and the workers idle for up to that long;
 // for hyperband it is divided by eta until Li et al.'s bracket sizes fit. min_budget,
 // when not given, stays 1 but at most max_budget / eta (at least two rungs). Settings
-// the config gives // explicitly are kept (`derived` lists those the plan chose). Re-planning as measured
-// costs arrive is not done: the deadline (DeadlinePolicy) corrects for wrong estimates.
+// the config gives explicitly are kept (`derived` lists those the plan chose). As
+// measured costs arrive, rank 0's Dispatcher re-plans max_trials (ReplanMaxTrials) when
+// the plan derived it; the deadline (DeadlinePolicy) holds whatever the estimates.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/deadline_policy.h"
 #include "mpitune/scheduler.h"
 #include "mpitune/status.h"
 
@@ -90,5 +93,12 @@ PlannedBracket PlanBracket(const std::vector<double>& budgets, std::int64_t tria
 
 // BadInput (naming the option) for a budget, workers or unit cost that is not > 0.
 Result<TimePlan> PlanForTime(const TimePlanInput& input);
+
+// Re-planning a running study from its measured cost: the max_trials the plan gives
+// `options` on `workers` for `deadline` when a budget unit costs `unit_seconds`, with
+// the budgets and eta kept (its trials already run at them). nullopt for PBT, which is
+// not planned, or when the plan cannot be made.
+std::optional<std::int64_t> ReplanMaxTrials(const SchedulerOptions& options, const DeadlineOptions& deadline,
+                                            std::int64_t workers, double unit_seconds);
 
 }  // namespace mpitune

@@ -76,6 +76,7 @@ BudgetedStudyResult RunBudgetedStudy(const BudgetedStudySpec& spec) {
   simulation.deadline.deadline = spec.time_budget;
   simulation.deadline.stop_grace = spec.stop_grace;
   simulation.deadline.unit_seconds = estimate;
+  simulation.deadline.replan_max_trials = spec.plan && spec.replan;
   simulation.stop_latency = spec.stop_grace;
   result.simulation = Simulate(*scheduler, objective, simulation);
   result.overrun = std::max(0.0, result.simulation.makespan - spec.time_budget);

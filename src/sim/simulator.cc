@@ -224,6 +224,7 @@ class Simulation {
 
   SimulationResult Summarise(const Dispatcher& dispatcher) {
     result_.trials_started = dispatcher.summary().trials_started;
+    result_.replans = static_cast<std::int64_t>(dispatcher.summary().replans.size());
     result_.makespan = now_;
     const double capacity = static_cast<double>(options_.workers) * result_.makespan;
     result_.utilisation = capacity > 0.0 ? result_.busy_time / capacity : 0.0;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace mpitune::store {
 namespace {
@@ -171,6 +172,9 @@ Status WriteDefinition(H5File& file, const StudyDefinition& definition) {
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "report_every", definition.report_every));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "config_yaml", definition.config_yaml));
   if (definition.time_budget) MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "time_budget", *definition.time_budget));
+  if (definition.derived) {
+    MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "derived", fmt::format("{}", fmt::join(*definition.derived, ","))));
+  }
   MPITUNE_RETURN_IF_ERROR(
       file.WriteAttribute("/", "space_hash", std::bit_cast<std::int64_t>(definition.space.Hash())));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "scheduler", SchedulerKindName(options.kind)));
@@ -209,6 +213,16 @@ Result<StudyDefinition> ReadDefinition(const H5File& file) {
       return Status::BadInput(fmt::format("/ time_budget: {} is not a number of seconds >= 0", time_budget));
     }
     definition.time_budget = time_budget;
+  }
+  if (file.HasAttribute("/", "derived")) {
+    std::string derived;
+    MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStringAttribute("/", "derived"), derived));
+    definition.derived.emplace();
+    for (std::size_t start = 0; start < derived.size();) {
+      const std::size_t end = std::min(derived.find(',', start), derived.size());
+      definition.derived->push_back(derived.substr(start, end - start));
+      start = end + 1;
+    }
   }
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadIntAttribute("/", "space_hash"), space_hash));
   MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadStringAttribute("/", "scheduler"), kind));

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "mpitune/scheduler.h"
 #include "mpitune/space.h"
@@ -27,6 +28,9 @@ struct StudyDefinition {
   // or the --time-budget of the run that created it or of the latest resume that gave
   // one. nullopt in files written before it was stored (their config text says).
   std::optional<double> time_budget;
+  // The scheduler settings the time plan chose (e.g. "scheduler.max_trials", which a
+  // resumed study goes on re-planning); nullopt in files written before it was stored.
+  std::optional<std::vector<std::string>> derived;
 };
 
 // What a format-1 study file (written before definitions were stored) holds instead

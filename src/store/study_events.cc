@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "base/byte_codec.h"
+#include "mpitune/scheduler.h"
 
 namespace mpitune::store {
 namespace {
@@ -54,6 +55,7 @@ struct Encoder {
     out.F64(e.now);
     Limit(e.max_units);
   }
+  void operator()(const MaxTrialsEvent& e) { out.I64(e.max_trials); }
   void operator()(const MetricLinesEvent& e) {
     out.I64(e.trial);
     out.I64(e.lines.malformed);
@@ -102,6 +104,13 @@ StudyEvent DecodeBody(std::uint8_t type, ByteReader& in) {
       e.lines.malformed = in.I64("malformed");
       e.lines.ignored = in.I64("ignored");
       e.lines.steps_back = in.I64("steps_back");
+      return e;
+    }
+    case 10: {
+      MaxTrialsEvent e{in.I64("max_trials")};
+      if (in.ok() && (e.max_trials < 1 || e.max_trials > kMaxTrialsLimit)) {
+        in.Fail(fmt::format("max_trials: {} is out of range", e.max_trials));
+      }
       return e;
     }
     default:

@@ -20,6 +20,8 @@
 //   9     MetricLines  i64 trial, i64 malformed, i64 ignored, i64 steps_back
 //                      (a command's output lines that made no report; recorded
 //                      before its RunEnded, only when one is not 0)
+//   10    MaxTrials    i64 max_trials              (the time plan was re-made from
+//                      measured costs: Scheduler::SetMaxTrials changed it)
 // A Wait is recorded because it may still change the scheduler (SHA closes its first
 // rung on the Wait that finds max_trials started; a sampler that runs dry is marked
 // exhausted, after a Hyperband bracket was charged for it): without the record, replay
@@ -88,9 +90,12 @@ struct MetricLinesEvent {
   TrialId trial = -1;
   MetricLineCounts lines;
 };
+struct MaxTrialsEvent {
+  std::int64_t max_trials = 0;
+};
 
 using StudyEvent = std::variant<AssignEvent, ReportEvent, FinishedEvent, DoneEvent, RunStartedEvent, RunEndedEvent,
-                                CheckpointEvent, WaitEvent, MetricLinesEvent>;
+                                CheckpointEvent, WaitEvent, MetricLinesEvent, MaxTrialsEvent>;
 
 struct SequencedEvent {
   std::int64_t sequence = 0;

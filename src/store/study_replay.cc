@@ -96,6 +96,12 @@ Status ApplyToScheduler(Scheduler& scheduler, const StudyEvent& event) {
       return Status::BadInput("replay diverged: the file says the scheduler had nothing to hand out, now it has");
     }
   }
+  if (const auto* max_trials = std::get_if<MaxTrialsEvent>(&event)) {
+    if (!scheduler.SetMaxTrials(max_trials->max_trials) || scheduler.options().max_trials != max_trials->max_trials) {
+      return Status::BadInput(fmt::format("replay diverged: the file says max_trials became {}, the scheduler has {}",
+                                          max_trials->max_trials, scheduler.options().max_trials));
+    }
+  }
   return Status::Ok();
 }
 

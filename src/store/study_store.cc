@@ -90,6 +90,9 @@ Result<StoredStudy> ReadOnce(const std::string& path, const DefinitionUpgrade* u
     study.last_sequence = event->sequence;
     ++study.journal_events;
   }
+  // A re-plan since the snapshot: the definition a later snapshot writes (and the
+  // scheduler rebuilt from it) must have the value the scheduler now runs with.
+  study.definition.scheduler.max_trials = study.scheduler->options().max_trials;
   return study;
 }
 
@@ -170,6 +173,9 @@ class StudyStore::Impl {
       }
       history_.last_time = std::max(history_.last_time, report->now);
     } else {
+      if (const auto* max_trials = std::get_if<store::MaxTrialsEvent>(&event)) {
+        definition_.scheduler.max_trials = max_trials->max_trials;
+      }
       store::ApplyToHistory(history_, event);
     }
     ++sequence_;
@@ -383,6 +389,12 @@ class RecordingScheduler final : public ForwardingScheduler {
   void Finished(TrialId trial, TrialOutcome outcome, double now) override {
     inner().Finished(trial, outcome, now);
     record_(store::FinishedEvent{now, trial, outcome}, now);
+  }
+
+  bool SetMaxTrials(std::int64_t max_trials) override {
+    if (failed_() || !inner().SetMaxTrials(max_trials)) return false;
+    record_(store::MaxTrialsEvent{inner().options().max_trials}, std::nullopt);
+    return true;
   }
 
  private:

@@ -17,6 +17,7 @@ StudyDefinition DefinitionOf(const StudyConfig& config) {
   definition.report_every = config.trial.report_every;
   definition.config_yaml = config.yaml_text;
   definition.time_budget = config.time_budget_seconds;
+  definition.derived = config.derived;
   return definition;
 }
 
@@ -31,6 +32,7 @@ Result<StudyConfig> StoredConfig(const StudyDefinition& definition, const std::s
   config->scheduler = definition.scheduler;
   config->trial.report_every = definition.report_every;
   if (definition.time_budget) config->time_budget_seconds = *definition.time_budget;
+  if (definition.derived) config->derived = *definition.derived;
   config->storage = path;
   return config;
 }

@@ -29,6 +29,24 @@ TEST_F(TimeBudgetCliTest, PlanPrintsTheDerivedSettingsAndKeepsTheGivenOnes) {
       << plan.out;
 }
 
+TEST_F(TimeBudgetCliTest, PlanTakesTheBudgetFromTheExpectedTimeRatio) {
+  // 4 full trainings of 9 units at 2 s a unit: 72 s.
+  WriteConfig("study:\n  name: p\n  expected_time_ratio: 4\nspace:\n  x: {type: uniform, low: 0, high: 1}\n"
+              "scheduler:\n  type: asha\n  max_budget: 9\ntrial:\n  objective: branin\n");
+  const Invocation plan = Run({"plan", "study.yaml", "--unit-seconds", "2"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.out.find("time budget from study.expected_time_ratio: 4 full trainings of 9 units x 2 s = 1.2 min"),
+            std::string::npos)
+      << plan.out;
+  EXPECT_NE(plan.out.find("time budget 1.2 min on 1 worker"), std::string::npos) << plan.out;
+  const Invocation given = Run({"plan", "study.yaml", "--unit-seconds", "2", "--time-budget", "10m"});
+  ASSERT_EQ(given.exit_code, 0) << given.err;
+  EXPECT_EQ(given.out.find("expected_time_ratio"), std::string::npos) << given.out;
+  const Invocation no_cost = Run({"plan", "study.yaml"});
+  EXPECT_EQ(no_cost.exit_code, 2);
+  EXPECT_NE(no_cost.err.find("trial.unit_seconds: not set"), std::string::npos) << no_cost.err;
+}
+
 TEST_F(TimeBudgetCliTest, BadBudgetsAndMissingCostsAreOneLineErrorsNamingTheKey) {
   WriteConfig("study:\n  name: p\n  time_budget: 2 hours\nspace:\n  x: {type: uniform, low: 0, high: 1}\n"
               "trial:\n  objective: branin\n");

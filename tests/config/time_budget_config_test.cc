@@ -36,6 +36,34 @@ TEST(TimeBudgetConfigTest, DurationsInSecondsMinutesHoursAndDays) {
   }
 }
 
+TEST(TimeBudgetConfigTest, ExpectedTimeRatioNeedsAFullTrainingAndExcludesATimeBudget) {
+  const std::string max_budget = "scheduler:\n  max_budget: 9\n";
+  const Result<StudyConfig> config = ParseStudyConfig(Config("  expected_time_ratio: 2.5\n", max_budget), "s.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->expected_time_ratio, 2.5);
+  EXPECT_EQ(config->time_budget_seconds, 0.0);
+  EXPECT_EQ(ParseStudyConfig(Config(""), "s.yaml")->expected_time_ratio, 0.0);
+
+  const auto error = [](const std::string& text) {
+    const Result<StudyConfig> bad = ParseStudyConfig(text, "s.yaml");
+    EXPECT_FALSE(bad.ok()) << text;
+    const std::string message = bad.ok() ? "" : bad.status().message();
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    return message;
+  };
+  EXPECT_NE(error(Config("  expected_time_ratio: 4\n")).find("s.yaml: study.expected_time_ratio: needs scheduler.max_budget"),
+            std::string::npos);
+  EXPECT_NE(error(Config("  time_budget: 1h\n  expected_time_ratio: 4\n", max_budget))
+                .find("study.expected_time_ratio: give either it or study.time_budget"),
+            std::string::npos);
+  for (const char* value : {"0", "-1", "four", "[4]", ".nan"}) {
+    EXPECT_NE(error(Config(std::string("  expected_time_ratio: ") + value + "\n", max_budget))
+                  .find("s.yaml: study.expected_time_ratio: "),
+              std::string::npos)
+        << value;
+  }
+}
+
 TEST(TimeBudgetConfigTest, StudyTimeBudgetIsReadAndValidated) {
   const Result<StudyConfig> config = ParseStudyConfig(Config("  time_budget: 45m\n"), "study.yaml");
   ASSERT_TRUE(config.ok()) << config.status().message();

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace mpitune {
 namespace {
 
@@ -37,6 +39,28 @@ TEST(DeadlinePolicyTest, UnknownCostLetsTheFirstTrialsRunToMeasureIt) {
   policy.Observe(2.0, -1.0);  // a clock that went back: ignored
   EXPECT_EQ(policy.observations(), 0);
   EXPECT_TRUE(policy.Fits(1e6, 0.0));
+}
+
+TEST(DeadlinePolicyTest, AnExpectedTimeRatioSetsTheDeadlineFromTheFirstMeasuredCosts) {
+  DeadlineOptions options;
+  options.max_budget = 9.0;
+  options.stop_grace = 1.0;
+  options.time_ratio = 2.0;
+  DeadlinePolicy policy(options);
+  EXPECT_FALSE(policy.enabled());
+  EXPECT_TRUE(policy.measuring());
+  EXPECT_TRUE(std::isinf(policy.UnitsThatFit(0.0)));
+  for (int i = 1; i < DeadlinePolicy::kRatioObservations; ++i) {
+    policy.Observe(1.0, 3.0);
+    EXPECT_FALSE(policy.enabled()) << i;
+  }
+  policy.Observe(1.0, 5.0);  // 14 s for 4 units: 3.5 s a unit
+  ASSERT_TRUE(policy.enabled());
+  EXPECT_DOUBLE_EQ(policy.deadline(), 2.0 * 9.0 * 3.5);
+  // Set once: later costs move the estimate, not the deadline.
+  policy.Observe(1.0, 100.0);
+  EXPECT_DOUBLE_EQ(policy.deadline(), 63.0);
+  EXPECT_DOUBLE_EQ(policy.stop_at(), 62.0);
 }
 
 }  // namespace

@@ -12,6 +12,10 @@
 # (4) mpirun -np 3 (2 workers), 8 s: the same.
 # (5) the run's --time-budget is the study's: stored in its file, shown by status, kept
 #     by a plain resume, replaced (and stored) by a resume that gives another.
+# (6) no unit cost given (sha, command trials): max_trials is planned from the measured
+#     cost once reports come in (down from the default 100), stored in the file.
+# (7) study.expected_time_ratio, no unit cost given: the measured cost sets the budget
+#     (8 full trainings of 9 units), which is stored and holds.
 set -u
 binary=$1
 source_dir=$2
@@ -125,4 +129,35 @@ at_most "$used_more" 10 || fail "new budget: used $used_more s of 10 s"
 at_most "$used" "$used_more" || fail "new budget: time used went from $used to $used_more"
 budget_shown mpi.h5 10.000 || fail "new budget: status does not show 10 s: $("$binary" status mpi.h5)"
 echo "resume --time-budget 10s: study time used $used_more s of 10 s, wall $wall s"
+
+# (6)
+# sleepy.yaml at 0.05 s a unit, with no unit cost given, under sha.
+sed -e 's/^  name: sleepy/  name: unknown_cost/' -e 's/^  time_budget: 4s/  time_budget: 5s/' -e 's/sleep 0.1;/sleep 0.05;/' \
+  -e 's/^  type: asha/  type: sha/' -e '/^  unit_seconds: /d' sleepy.yaml >unknown_cost.yaml
+timed "$binary" run unknown_cost.yaml --storage unknown.h5 -q
+[[ $code -eq 0 ]] || fail "unknown cost: exit $code"
+grep -q '^time plan re-made from measured costs: max_trials 100 -> ' <<<"$output" ||
+  fail "unknown cost: no re-plan line"
+used=$(time_used unknown.h5) || fail "unknown cost: no status"
+at_most "$used" 5 || fail "unknown cost: used $used s of 5 s"
+max_trials=$("$binary" status unknown.h5 --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["max_trials"])')
+at_most "$max_trials" 99 || fail "unknown cost: the study file keeps max_trials $max_trials, not the re-planned one"
+echo "unknown cost: re-planned to max_trials $max_trials, study time used $used s of 5 s, wall $wall s"
+
+# (7)
+sed -e 's/^  name: unknown_cost/  name: ratio/' -e 's/^  time_budget: 5s/  expected_time_ratio: 8/' \
+  -e 's/^  type: sha/  type: asha/' unknown_cost.yaml >ratio.yaml
+grep -q 'sleep 0.05;' ratio.yaml && ! grep -q unit_seconds ratio.yaml || fail "ratio.yaml is not what the checks expect"
+timed "$binary" run ratio.yaml --storage ratio.h5 -q
+[[ $code -eq 0 ]] || fail "ratio: exit $code"
+budget=$(sed -n 's/^time budget set from study.expected_time_ratio and the measured cost: \([0-9.]*\) s$/\1/p' <<<"$output")
+[[ -n $budget ]] || fail "ratio: no line saying the budget the measured cost set"
+# 8 x 9 units at 0.05 s (plus the start of a shell) a unit: 3.6 s and somewhat more.
+at_most 3.6 "$budget" && at_most "$budget" 8 || fail "ratio: a budget of $budget s for 8 x 9 units of 0.05 s"
+stored=$("$binary" status ratio.h5 --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["time_budget"])')
+awk -v a="$stored" -v b="$budget" 'BEGIN { exit !(a - b < 0.001 && b - a < 0.001) }' ||
+  fail "ratio: the study file keeps a budget of $stored s, the run set $budget s"
+used=$(time_used ratio.h5)
+at_most "$used" "$budget" || fail "ratio: used $used s of its $budget s"
+echo "expected_time_ratio 8: budget $budget s from the measured cost, study time used $used s, wall $wall s"
 echo "time_budget_e2e: OK"

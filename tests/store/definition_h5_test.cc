@@ -63,6 +63,7 @@ StudyDefinition Sample() {
   definition.scheduler.sampler.grid_points = 7;
   definition.report_every = 0.25;
   definition.time_budget = 5400.5;
+  definition.derived = std::vector<std::string>{"scheduler.max_trials", "scheduler.eta"};
   definition.config_yaml = "study:\n  name: round-trip  # ünïcode\n";
   return definition;
 }
@@ -86,6 +87,7 @@ TEST_F(DefinitionH5Test, EveryFieldRoundTripsExactly) {
   EXPECT_EQ(read->config_yaml, written.config_yaml);
   EXPECT_EQ(read->report_every, written.report_every);
   EXPECT_EQ(read->time_budget, written.time_budget);
+  EXPECT_EQ(read->derived, written.derived);
   EXPECT_EQ(read->space.Hash(), written.space.Hash());
   ASSERT_EQ(read->space.size(), written.space.size());
   for (std::size_t i = 0; i < written.space.size(); ++i) {
@@ -120,9 +122,16 @@ TEST_F(DefinitionH5Test, AFileWithoutATimeBudgetReadsAsNotStoredAndABadOneIsRefu
   // text says (StoredTimeBudget), so "not stored" must not read as "no budget".
   StudyDefinition written = Sample();
   written.time_budget.reset();
+  written.derived.reset();
   Result<StudyDefinition> read = WriteAndRead(written, "older.h5");
   ASSERT_TRUE(read.ok()) << read.status().message();
   EXPECT_FALSE(read->time_budget.has_value());
+  EXPECT_FALSE(read->derived.has_value());
+
+  written.derived = std::vector<std::string>{};  // stored, and empty: nothing derived
+  read = WriteAndRead(written, "nothing-derived.h5");
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  EXPECT_EQ(read->derived, std::vector<std::string>{});
 
   written.time_budget = -1.0;
   read = WriteAndRead(written, "negative.h5");

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <variant>
 
+#include "mpitune/scheduler.h"
 #include "store/study_events.h"
 
 namespace mpitune::store {
@@ -41,6 +42,20 @@ TEST(StudyEvents, BytesBeyondTheLimitAreRefused) {
   const Result<SequencedEvent> decoded = DecodeEvent(8, bytes, "journal record 5");
   ASSERT_FALSE(decoded.ok());
   EXPECT_NE(decoded.status().message().find("journal record 5"), std::string::npos) << decoded.status().message();
+}
+
+TEST(StudyEvents, ARePlannedMaxTrialsRoundTripsAndAnImpossibleOneIsRefused) {
+  const StudyEvent event = MaxTrialsEvent{1234};
+  EXPECT_EQ(EventRecordType(event), 10);
+  const Result<SequencedEvent> decoded = DecodeEvent(10, EncodeEvent(9, event), "j");
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(decoded->sequence, 9);
+  EXPECT_EQ(std::get<MaxTrialsEvent>(decoded->event).max_trials, 1234);
+  for (std::int64_t bad : {std::int64_t{0}, std::int64_t{-5}, kMaxTrialsLimit + 1}) {
+    const Result<SequencedEvent> refused = DecodeEvent(10, EncodeEvent(9, MaxTrialsEvent{bad}), "journal record 3");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.status().message().find("max_trials"), std::string::npos) << refused.status().message();
+  }
 }
 
 }  // namespace

@@ -159,7 +159,9 @@ template <typename Got, typename Want>
 //   a worker whose trial was told to stop or pause, or reached its budget, ends the
 //     run (RunEnded to the observer, then Finished).
 // With set_limits(true), every 4th Next is asked with room for 2 budget units and
-// every 7th with none (Scheduler::NextWithin, as under a deadline).
+// every 7th with none (Scheduler::NextWithin, as under a deadline), and every 13th step
+// re-plans instead: SetMaxTrials to twice the first max_trials, or back down to the
+// larger of the trials started and the first max_trials (plus 0..2).
 // Fake time advances by `tick` per step. Copyable: a copy continues identically.
 // `after_call`, when set, runs right after each scheduler call, before the runtime
 // facts that follow it (a test reads the store's sequence number there).
@@ -183,6 +185,18 @@ class StudyDriver {
   std::string Step(Scheduler& scheduler, StudyStore* observer) {
     if (finished()) return "";
     now_ += tick_;
+    if (initial_max_trials_ == 0) initial_max_trials_ = scheduler.options().max_trials;
+    if (limits_ && ++steps_ % 13 == 0) {
+      const std::int64_t round = steps_ / 13;
+      const std::int64_t wanted =
+          round % 2 == 0 ? 2 * initial_max_trials_
+                         : std::max<std::int64_t>(static_cast<std::int64_t>(scheduler.trial_count()),
+                                                  initial_max_trials_) + round % 3;
+      const bool changed = scheduler.SetMaxTrials(wanted);
+      AfterCall();
+      return changed ? fmt::format("max_trials {} -> {}", wanted, scheduler.options().max_trials)
+                     : fmt::format("max_trials {} -> unchanged", wanted);
+    }
     std::size_t index = rng_.Below(workers_.size());
     while (workers_[index].phase == Phase::kRetired) index = rng_.Below(workers_.size());
     Worker& worker = workers_[index];
@@ -288,6 +302,8 @@ class StudyDriver {
   std::int64_t failures_ = 0;
   std::int64_t nan_reports_ = 0;
   std::int64_t next_calls_ = 0;
+  std::int64_t steps_ = 0;
+  std::int64_t initial_max_trials_ = 0;
   bool limits_ = false;
   std::function<void()> after_call_;
 };

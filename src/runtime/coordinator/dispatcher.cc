@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "core/time_plan.h"
+
 namespace mpitune {
 
 namespace {
@@ -35,7 +37,7 @@ Dispatcher::Dispatcher(Scheduler& scheduler, int worker_slots, DispatcherOptions
     : scheduler_(scheduler), options_(options), checkpoints_(options.store),
       slots_(static_cast<std::size_t>(std::max(worker_slots, 0))), devices_(slots_.size(), "cpu"),
       deadline_(options.deadline) {
-  if (deadline_.enabled()) progress_.resize(slots_.size());
+  if (deadline_.measuring()) progress_.resize(slots_.size());
   if (options_.fail_fast > 0) {
     for (const TrialRecord& trial : scheduler_.trials()) {
       if (HasSucceeded(trial)) {
@@ -74,6 +76,29 @@ void Dispatcher::CheckDeadline(double now) {
 void Dispatcher::StopForDeadline() {
   summary_.deadline_reached = true;
   Stop();
+}
+
+void Dispatcher::SetDeadlineFromRatio() {
+  summary_.time_budget_from_ratio = deadline_.deadline();
+  // The study's budget from now on, resumes included: stored with the study.
+  if (options_.store != nullptr) (void)options_.store->SetTimeBudget(deadline_.deadline());
+}
+
+void Dispatcher::MaybeReplan(double now) {
+  if (!deadline_.options().replan_max_trials || deadline_.observations() < next_replan_at_) return;
+  while (next_replan_at_ <= deadline_.observations()) next_replan_at_ *= 4;
+  if (done_ || stopping_ || closed_by_deadline_) return;
+  std::int64_t workers = 0;
+  for (const Slot& slot : slots_) workers += slot.joined && !slot.released && !slot.lost ? 1 : 0;
+  const double unit_seconds = deadline_.unit_seconds();
+  const std::optional<std::int64_t> planned =
+      ReplanMaxTrials(scheduler_.options(), deadline_.options(), workers, unit_seconds);
+  const std::int64_t before = scheduler_.options().max_trials;
+  // Small moves are noise in the measurement, not a better plan.
+  if (!planned || std::abs(static_cast<double>(*planned - before)) <= 0.1 * static_cast<double>(before)) return;
+  if (scheduler_.SetMaxTrials(*planned)) {
+    summary_.replans.push_back({now, before, scheduler_.options().max_trials, unit_seconds});
+  }
 }
 
 bool Dispatcher::RefuseForDeadline(const Assignment& assignment, double now) {
@@ -187,9 +212,12 @@ std::optional<ReportAnswer> Dispatcher::Report(int worker, TrialId trial, std::u
     Progress& progress = progress_[static_cast<std::size_t>(worker)];
     const double step = steps.back();
     if (step > progress.step) {
+      const bool had_deadline = deadline_.enabled();
       deadline_.Observe((step - progress.step) * progress.subset, now - progress.time);
       progress.step = step;
       progress.time = now;
+      if (!had_deadline && deadline_.enabled()) SetDeadlineFromRatio();
+      MaybeReplan(now);
     }
   }
   ReportAnswer answer;

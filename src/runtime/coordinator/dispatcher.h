@@ -139,6 +139,10 @@ class Dispatcher {
   // deadline closes the study to new work (the scheduler would offer it again).
   bool RefuseForDeadline(const Assignment& assignment, double now);
   void StopForDeadline();
+  // Re-plans max_trials from the measured unit cost, at 4, 16, 64, ... observations.
+  void MaybeReplan(double now);
+  // study.expected_time_ratio: the measured cost has just set the deadline.
+  void SetDeadlineFromRatio();
 
   void EndRun(Slot& slot, const RunEnd& end, double now);
   // Counts a run's outcome towards fail fast, and stops the study when it is reached.
@@ -163,6 +167,7 @@ class Dispatcher {
   DeadlinePolicy deadline_;
   std::vector<Progress> progress_;  // by worker, kept only with a deadline
   bool closed_by_deadline_ = false; // nothing more fits: no more hand-outs
+  std::int64_t next_replan_at_ = 4;  // observations of the unit cost
   bool succeeded_ = false;         // a run of the study ended well (this process or before)
   std::int64_t failed_before_success_ = 0;
   RunSummary summary_;
