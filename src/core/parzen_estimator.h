@@ -17,6 +17,7 @@ namespace mpitune {
 
 struct ParzenAxis {
   int categories = 0;  // 0: continuous; 1: a single value (ignored); >= 2: categorical
+  double min_width = 0.0;  // continuous: the narrowest kernel allowed (half a cell for ints)
 };
 
 // How each parameter of `space` is modelled: uniform, log and int parameters are
