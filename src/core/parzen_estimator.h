@@ -1,7 +1,8 @@
 // A Parzen (kernel density) estimator on the unit cube, the building block of the
 // TPE sampler: one product kernel per observed point plus a uniform prior component,
 // so the density is positive everywhere and a handful of points cannot collapse it.
-// Continuous axes use a Gaussian truncated to [0, 1) with a Scott's-rule bandwidth;
+// Continuous axes use a Gaussian truncated to [0, 1) with a one-dimensional
+// Scott's-rule bandwidth per axis (at least half a cell for int parameters);
 // categorical axes keep their category with a probability that grows with the data
 // (the mixture is the Laplace-smoothed histogram of the points' categories).
 #pragma once
@@ -17,6 +18,7 @@ namespace mpitune {
 
 struct ParzenAxis {
   int categories = 0;  // 0: continuous; 1: a single value (ignored); >= 2: categorical
+  double min_width = 0.0;  // continuous: the narrowest kernel allowed (half a cell for ints)
 };
 
 // How each parameter of `space` is modelled: uniform, log and int parameters are

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/parzen_estimator.h"
 #include "core/space_test_util.h"
 #include "mpitune/sampler.h"
 
@@ -84,6 +85,45 @@ TEST(TpeSampler, LearnsEveryParameterType) {
   EXPECT_LT(Median(batch_gap), 1.0);
   EXPECT_GT(adam, 120);
   EXPECT_GT(six_layers, 60);
+}
+
+TEST(ParzenEstimator, KernelsNarrowAsInOneDimensionWhateverTheDimension) {
+  // 40 points with the same column on every axis: each axis' kernel is sigma n^(-1/5),
+  // in eight dimensions as in one (the multivariate n^(-1/12) barely narrowed them).
+  constexpr std::size_t kRows = 40;
+  std::vector<double> column(kRows);
+  for (std::size_t r = 0; r < kRows; ++r) column[r] = 0.3 + 0.02 * static_cast<double>(r % 10) + 0.001 * static_cast<double>(r);
+  double mean = 0.0, var = 0.0;
+  for (double v : column) mean += v / kRows;
+  for (double v : column) var += (v - mean) * (v - mean) / kRows;
+  const double expected = std::sqrt(var) * std::pow(static_cast<double>(kRows), -0.2);
+  ASSERT_GT(expected, 0.5 / (kRows + 1.0)) << "above the floor, so the rule itself is tested";
+  for (const std::size_t dims : {std::size_t{1}, std::size_t{8}}) {
+    const std::vector<ParzenAxis> axes(dims);
+    std::vector<double> points;
+    for (double v : column) points.insert(points.end(), dims, v);
+    const ParzenEstimator density(axes, std::move(points));
+    for (const double width : density.bandwidth()) EXPECT_NEAR(width, expected, 1e-12) << dims << " dimensions";
+  }
+}
+
+TEST(ParzenEstimator, IntKernelsSpanAtLeastHalfACell) {
+  // Forty results all on 7 layers (of 1..8): a narrower kernel would never propose
+  // 6 or 8 again, so the model could not move to a better neighbouring integer.
+  const SearchSpace space = MixedSpace();
+  const std::vector<ParzenAxis> axes = ParzenAxes(space);
+  ASSERT_EQ(axes[2].categories, 0);
+  EXPECT_DOUBLE_EQ(axes[2].min_width, 0.5 / 8.0);
+  EXPECT_EQ(axes[0].min_width, 0.0) << "uniform";
+  EXPECT_EQ(axes[3].min_width, 0.0) << "log int: its cells differ in width";
+  std::vector<double> points;
+  for (int r = 0; r < 40; ++r) {
+    const std::vector<double> unit = space.Encode(Config{{0.02 * (r % 10) - 0.1, 1e-3, 7.0, 256.0, 1.0, 0.0}});
+    points.insert(points.end(), unit.begin(), unit.end());
+  }
+  const ParzenEstimator density(axes, std::move(points));
+  EXPECT_DOUBLE_EQ(density.bandwidth()[2], 0.5 / 8.0);
+  EXPECT_LT(density.bandwidth()[0], 0.5 / 8.0) << "the floor is the int axis' own";
 }
 
 TEST(TpeSampler, IsRandomUntilARungHasEnoughResults) {
