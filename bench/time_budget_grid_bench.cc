@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
   // One budget unit (an epoch, say) takes 30 s on average: a 5 min study has room for
   // 9 of them per worker, a 24 h one for 2,880.
   const double unit_seconds = 30.0;
-  const std::vector<SchedulerKind> kinds = {SchedulerKind::kAsha, SchedulerKind::kHyperband, SchedulerKind::kSha};
+  const std::vector<SchedulerKind> kinds = {SchedulerKind::kAsha, SchedulerKind::kHyperband, SchedulerKind::kSha,
+                                            SchedulerKind::kPbt};
   std::vector<double> overruns;
   std::vector<double> shares;
   std::map<std::pair<SchedulerKind, double>, std::vector<double>> shares_by_estimate;

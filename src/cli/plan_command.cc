@@ -79,17 +79,24 @@ int RunPlanCommand(const PlanCommandOptions& options) {
   }
   fmt::print("usable: {} (trial.stop_grace and closing kept apart); capacity {:.6g} budget units\n",
              FormatDuration(plan->usable_seconds), plan->capacity_units);
-  fmt::print("settings: max_trials {}, min_budget {:g}, max_budget {:g}, eta {:g}\n", scheduler.max_trials,
-             scheduler.min_budget, scheduler.max_budget, scheduler.eta);
+  if (scheduler.kind == SchedulerKind::kPbt) {
+    fmt::print("settings: population {}, max_budget {:g}, perturbation_interval {:g}, max_trials {}\n",
+               scheduler.pbt.population, scheduler.max_budget, scheduler.pbt.perturbation_interval,
+               scheduler.max_trials);
+  } else {
+    fmt::print("settings: max_trials {}, min_budget {:g}, max_budget {:g}, eta {:g}\n", scheduler.max_trials,
+               scheduler.min_budget, scheduler.max_budget, scheduler.eta);
+  }
   fmt::print("derived: {} (settings the config gives are kept)\n",
              plan->derived.empty() ? std::string("none") : fmt::format("{}", fmt::join(plan->derived, ", ")));
   for (std::size_t b = 0; b < plan->brackets.size(); ++b) {
     fmt::print("bracket {}: trials x budget per rung: {}\n", b, FormatRungs(plan->brackets[b]));
   }
-  fmt::print("planned trials: {}{}\n", plan->planned_trials,
-             scheduler.max_trials > plan->planned_trials
-                 ? fmt::format(" (max_trials {} leaves room: the deadline ends the study)", scheduler.max_trials)
-                 : std::string());
+  fmt::print("planned {}: {}{}\n", scheduler.kind == SchedulerKind::kPbt ? "members" : "trials", plan->planned_trials,
+             scheduler.max_trials <= plan->planned_trials ? std::string()
+             : scheduler.kind == SchedulerKind::kPbt
+                 ? fmt::format(" (max_trials {} leaves room to replace failed members)", scheduler.max_trials)
+                 : fmt::format(" (max_trials {} leaves room: the deadline ends the study)", scheduler.max_trials));
   fmt::print("expected: {:.1f} % of the workers' time used, finished after {}\n",
              100.0 * plan->expected_utilisation, FormatDuration(plan->expected_finish));
   for (const std::string& warning : plan->warnings) fmt::print("warning: {}\n", warning);

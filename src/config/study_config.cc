@@ -517,6 +517,8 @@ Status ParseScheduler(const YAML::Node& node, SchedulerOptions* options, Schedul
   given->min_budget = map.Get("min_budget").has_value();
   given->max_budget = map.Get("max_budget").has_value();
   given->eta = map.Get("eta").has_value();
+  given->population = map.Get("population").has_value();
+  given->perturbation_interval = map.Get("perturbation_interval").has_value();
   if (const auto type = map.Get("type")) {
     MPITUNE_RETURN_IF_ERROR(ReadEnum(*type, map.KeyPath("type"), kSchedulerKinds, &options->kind));
   }

@@ -21,8 +21,15 @@ double DeadlinePolicy::UnitsThatFit(double now) const {
   return (stop_at() - now) / cost;
 }
 
-void DeadlinePolicy::Observe(double units, double seconds) {
-  if (!(units > 0.0) || !(seconds >= 0.0)) return;
+void DeadlinePolicy::Resume(double units, double seconds, std::int64_t observations) {
+  if (!(units > 0.0) || !(seconds >= 0.0) || observations <= 0) return;
+  measured_units_ = units;
+  measured_seconds_ = seconds;
+  observations_ = observations;
+}
+
+bool DeadlinePolicy::Observe(double units, double seconds) {
+  if (!(units > 0.0) || !(seconds >= 0.0)) return false;
   // A ratio of sums, not a mean of ratios: long runs weigh as much as the time they
   // take, and one tiny noisy segment does not swing the estimate.
   measured_units_ += units;
@@ -31,6 +38,7 @@ void DeadlinePolicy::Observe(double units, double seconds) {
   if (!enabled() && options_.time_ratio > 0.0 && observations_ >= kRatioObservations && unit_seconds() > 0.0) {
     options_.deadline = options_.time_ratio * options_.max_budget * unit_seconds();
   }
+  return true;
 }
 
 double DeadlinePolicy::Subset(double budget) const {

@@ -56,8 +56,13 @@ class DeadlinePolicy {
   // Scheduler::NextWithin gets it, so the scheduler offers only work that fits.
   double UnitsThatFit(double now) const;
   // A run did `units` budget units in `seconds` (start-up included: it is part of the
-  // cost). With a time_ratio, the kRatioObservations-th sets the deadline.
-  void Observe(double units, double seconds);
+  // cost). With a time_ratio, the kRatioObservations-th sets the deadline. False when
+  // it teaches nothing (no progress, a clock that went back).
+  bool Observe(double units, double seconds);
+  // What earlier runs of the study measured (a resume goes on from it).
+  void Resume(double units, double seconds, std::int64_t observations);
+  double measured_units() const { return measured_units_; }
+  double measured_seconds() const { return measured_seconds_; }
   // Seconds per budget unit: measured once anything ran, else the prior (0 = unknown).
   double unit_seconds() const;
   std::int64_t observations() const { return observations_; }

@@ -19,6 +19,8 @@ constexpr std::int64_t kAsyncHeadroom = 2;
 // near the deadline a promotion to the top rung that no longer fits closes the study
 // to new work, and the workers then idle for up to that long.
 constexpr double kTopRunShare = 0.15;
+// PBT: ready points per member's training when the config gives no interval.
+constexpr double kPbtReadyPoints = 10.0;
 
 // The largest n in [1, limit] with fits(n), or 0 when not even 1 fits.
 template <typename Fits>
@@ -65,6 +67,56 @@ double BaseHyperbandUnits(const std::vector<double>& budgets, double eta, double
                  .units;
   }
   return units;
+}
+
+// Population-based training: each member trains to max_budget (exploits continue from
+// a donor's checkpoint, so they add no units), so the work is population x max_budget.
+// Not given, the population is two members per worker (one trains while the other
+// waits at a ready point: configs that train slower leave no worker idle; 69-100% of
+// the worker time with one per worker, 75-100% with two, in the grid bench), or as
+// many as fit when max_budget is given; max_budget is what each member's share of the capacity
+// allows; the perturbation interval makes kPbtReadyPoints ready points (whole units);
+// max_trials leaves as many replacements for failed members as there are members.
+void PlanPbt(const TimePlanInput& input, TimePlan& plan) {
+  SchedulerOptions& options = plan.scheduler;
+  PbtOptions& pbt = options.pbt;
+  const auto workers = static_cast<double>(input.workers);
+  if (!input.given.population) {
+    const double fitting = input.given.max_budget ? std::floor(plan.capacity_units / options.max_budget) : 2.0 * workers;
+    pbt.population = static_cast<std::int64_t>(std::clamp(fitting, 2.0, static_cast<double>(kMaxTrialsLimit / 2)));
+    plan.derived.push_back("scheduler.population");
+  }
+  const auto population = static_cast<double>(pbt.population);
+  if (!input.given.max_budget) {
+    options.max_budget = std::max(1.0, std::floor(plan.capacity_units / population));
+    plan.derived.push_back("scheduler.max_budget");
+  }
+  if (!input.given.perturbation_interval) {
+    pbt.perturbation_interval = std::max(1.0, std::floor(options.max_budget / kPbtReadyPoints));
+    plan.derived.push_back("scheduler.perturbation_interval");
+  }
+  if (!input.given.max_trials) {
+    options.max_trials = std::min(2 * pbt.population, kMaxTrialsLimit);
+    plan.derived.push_back("scheduler.max_trials");
+  } else if (pbt.population > options.max_trials) {
+    pbt.population = options.max_trials;
+    plan.warnings.push_back("the population is cut to the max_trials the config gives");
+  }
+  plan.planned_trials = pbt.population;
+  plan.expected_units = std::min(plan.capacity_units, static_cast<double>(pbt.population) * options.max_budget);
+  // Members beyond the workers wait at ready points, so the work spreads over them all.
+  plan.expected_finish = plan.expected_units * input.unit_seconds / std::min(workers, population);
+  plan.expected_utilisation = plan.expected_units * input.unit_seconds / (workers * input.time_budget);
+  if (population * options.max_budget > plan.capacity_units * 1.0001) {
+    plan.warnings.push_back(fmt::format(
+        "population-based training: {} members x {:g} units need more time than the budget; the deadline stops "
+        "them early",
+        pbt.population, options.max_budget));
+  }
+  if (population < workers) {
+    plan.warnings.push_back(fmt::format("population-based training: {} members leave {} of {} workers idle",
+                                        pbt.population, input.workers - pbt.population, input.workers));
+  }
 }
 
 void ChooseBudgets(const TimePlanInput& input, TimePlan& plan) {
@@ -188,17 +240,7 @@ Result<TimePlan> PlanForTime(const TimePlanInput& input) {
   const auto workers = static_cast<double>(input.workers);
   plan.capacity_units = workers * plan.usable_seconds / input.unit_seconds;
   if (input.scheduler.kind == SchedulerKind::kPbt) {
-    // Population and intervals are not planned yet: PBT runs as configured, and the
-    // deadline (DeadlinePolicy) still ends it in time.
-    plan.warnings.push_back(
-        "population-based training: the plan derives no settings (population, perturbation_interval and "
-        "max_budget are the config's); the deadline still holds");
-    // Each member trains to max_budget (replacements of failed members aside).
-    const PbtOptions& pbt = input.scheduler.pbt;
-    plan.planned_trials = pbt.population;
-    plan.expected_units = std::min(plan.capacity_units, static_cast<double>(pbt.population) * input.scheduler.max_budget);
-    plan.expected_finish = plan.expected_units * input.unit_seconds / workers;
-    plan.expected_utilisation = plan.expected_units * input.unit_seconds / (workers * input.time_budget);
+    PlanPbt(input, plan);
     return plan;
   }
   ChooseBudgets(input, plan);
@@ -274,6 +316,10 @@ std::optional<std::int64_t> ReplanMaxTrials(const SchedulerOptions& options, con
   input.min_subset = deadline.min_subset;
   Result<TimePlan> plan = PlanForTime(input);
   if (!plan.ok()) return std::nullopt;
+  // Only SHA is ended by max_trials (its first rung's size). The deadline ends the
+  // asynchronous ones, for which a lower max_trials could only end a study early:
+  // a resumed one on fewer workers, or one whose first reports came slow.
+  if (options.kind != SchedulerKind::kSha) return std::max(plan->scheduler.max_trials, options.max_trials);
   return plan->scheduler.max_trials;
 }
 

@@ -17,6 +17,10 @@
 //              time; n_0 the largest that fits, no headroom (a rung cut short by the
 //              deadline promotes nobody).
 //   fifo       each trial runs max_budget units: as many as fit, with the headroom.
+//   pbt        population x max_budget units (an exploit continues from a checkpoint):
+//              population two members per worker (or as many as fit a given
+//              max_budget), max_budget their share of the capacity, 10 ready points,
+//              max_trials twice the population (replacements for failed members).
 // max_budget, when not given, is the largest whose single run takes at most 15% of the
 // usable time (at most the default 81): near the deadline a top-rung promotion that no
 // longer fits closes the study to new work, and the workers idle for up to that long;
@@ -44,6 +48,8 @@ struct SchedulerKeysGiven {
   bool min_budget = false;
   bool max_budget = false;
   bool eta = false;
+  bool population = false;             // pbt
+  bool perturbation_interval = false;  // pbt
 };
 
 struct TimePlanInput {
@@ -96,8 +102,9 @@ Result<TimePlan> PlanForTime(const TimePlanInput& input);
 
 // Re-planning a running study from its measured cost: the max_trials the plan gives
 // `options` on `workers` for `deadline` when a budget unit costs `unit_seconds`, with
-// the budgets and eta kept (its trials already run at them). nullopt for PBT, which is
-// not planned, or when the plan cannot be made.
+// the budgets and eta kept (its trials already run at them). Never lower than now but
+// for SHA, whose first rung it sizes (the deadline, not max_trials, ends the others).
+// nullopt for PBT, or when the plan cannot be made.
 std::optional<std::int64_t> ReplanMaxTrials(const SchedulerOptions& options, const DeadlineOptions& deadline,
                                             std::int64_t workers, double unit_seconds);
 

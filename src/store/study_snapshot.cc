@@ -193,6 +193,9 @@ Status WriteContents(H5File& file, const StudyDefinition& definition, const Sche
   MPITUNE_RETURN_IF_ERROR(WriteDefinition(file, definition));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "last_sequence", last_sequence));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "study_time", history.last_time));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "measured_units", history.measured_units));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "measured_seconds", history.measured_seconds));
+  MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "measured_observations", history.measured_observations));
   MPITUNE_RETURN_IF_ERROR(file.WriteAttribute("/", "done", static_cast<std::int64_t>(history.done ? 1 : 0)));
   MPITUNE_RETURN_IF_ERROR(WriteTrials(file, scheduler));
   if (scheduler.options().kind == SchedulerKind::kPbt) MPITUNE_RETURN_IF_ERROR(WriteBestSchedule(file, scheduler));
@@ -299,6 +302,20 @@ Status ReadHistory(const H5File& file, StudyHistory& history) {
   Result<std::int64_t> done = file.ReadIntAttribute("/", "done");
   if (!done.ok()) return done.status();
   history.done = *done != 0;
+  if (file.HasAttribute("/", "measured_units")) {  // files before it have none: measured afresh
+    MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "measured_units"), history.measured_units));
+    MPITUNE_RETURN_IF_ERROR(ReadInto(file.ReadDoubleAttribute("/", "measured_seconds"), history.measured_seconds));
+    MPITUNE_RETURN_IF_ERROR(
+        ReadInto(file.ReadIntAttribute("/", "measured_observations"), history.measured_observations));
+    if (!(history.measured_units >= 0.0) || !(history.measured_seconds >= 0.0) ||
+        !std::isfinite(history.measured_units) || !std::isfinite(history.measured_seconds) ||
+        history.measured_observations < 0) {
+      return Status::BadInput(fmt::format("{}: / measured_units, measured_seconds, measured_observations: not a "
+                                          "measured cost ({}, {}, {})",
+                                          file.path(), history.measured_units, history.measured_seconds,
+                                          history.measured_observations));
+    }
+  }
   return Status::Ok();
 }
 

@@ -482,6 +482,13 @@ void StudyStore::Checkpointed(TrialId trial, double step, std::vector<std::uint8
   impl_->Record(store::CheckpointEvent{trial, step, std::move(state)}, std::nullopt);
 }
 
+void StudyStore::CostMeasured(double units, double seconds) {
+  StudyHistory& history = impl_->history_;
+  history.measured_units += units;
+  history.measured_seconds += seconds;
+  ++history.measured_observations;
+}
+
 const StoredCheckpoint* StudyStore::FindCheckpoint(TrialId trial) const {
   const auto it = impl_->history_.checkpoints.find(trial);
   return it == impl_->history_.checkpoints.end() ? nullptr : &it->second;

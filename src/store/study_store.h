@@ -59,6 +59,12 @@ struct StudyHistory {
   std::unordered_map<TrialId, std::size_t> open_runs;  // trial -> its unfinished run
   bool done = false;        // the scheduler said Done
   double last_time = 0.0;   // latest study time of any event
+  // What the deadline measured a budget unit to cost (DeadlinePolicy), so that a
+  // resumed study does not start from the prior estimate. Kept in snapshots only: a
+  // crash loses what was measured since the last one, a cost estimate, not results.
+  double measured_units = 0.0;
+  double measured_seconds = 0.0;
+  std::int64_t measured_observations = 0;
 };
 
 // A study as its file has it: definition, scheduler (snapshot + journal replayed), history.
@@ -123,6 +129,8 @@ class StudyStore final {
   void RunOutput(TrialId trial, const MetricLineCounts& lines);
   // A built-in objective's state at `step`, for resuming the trial later, anywhere.
   void Checkpointed(TrialId trial, double step, std::vector<std::uint8_t> state);
+  // The deadline measured `units` budget units in `seconds` (one observation).
+  void CostMeasured(double units, double seconds);
   // The last checkpoint of `trial`, or null.
   const StoredCheckpoint* FindCheckpoint(TrialId trial) const;
   // Writes, syncs and snapshots what is due; call it often (idle loops included). An

@@ -155,21 +155,81 @@ TEST(TimePlanTest, BadInputNamesTheSetting) {
   EXPECT_NE(plan.status().message().find("trial.unit_seconds"), std::string::npos) << plan.status().message();
 }
 
-// PBT is not planned: its settings stay the config's, and the expected work is its
-// population trained to max_budget (8 x 9 units on 4 workers at 2 s a unit: 36 s).
-TEST(TimePlanTest, PbtKeepsItsSettingsAndExpectsItsPopulationsWork) {
+// Re-planning from a measured cost: SHA's first rung follows the cost both ways; an
+// asynchronous study's max_trials only grows (the deadline ends it, and a lower one
+// could end it early); PBT is not re-planned.
+TEST(TimePlanTest, ReplanningLowersOnlyShasMaxTrials) {
+  DeadlineOptions deadline;
+  deadline.deadline = 100.0;
+  SchedulerOptions sha = Input(SchedulerKind::kSha, 100.0, 1, 1.0).scheduler;
+  sha.max_trials = 30;
+  const std::optional<std::int64_t> cheaper = ReplanMaxTrials(sha, deadline, 1, 0.5);
+  const std::optional<std::int64_t> dearer = ReplanMaxTrials(sha, deadline, 1, 2.0);
+  ASSERT_TRUE(cheaper && dearer);
+  EXPECT_GT(*cheaper, 30);
+  EXPECT_LT(*dearer, 30);
+  EXPECT_EQ(*dearer, PlanForTime(Input(SchedulerKind::kSha, 100.0, 1, 2.0)).value().scheduler.max_trials);
+
+  SchedulerOptions asha = sha;
+  asha.kind = SchedulerKind::kAsha;
+  EXPECT_GT(ReplanMaxTrials(asha, deadline, 1, 0.5).value(), 30);
+  EXPECT_EQ(ReplanMaxTrials(asha, deadline, 1, 20.0).value(), 30);
+  asha.kind = SchedulerKind::kPbt;
+  EXPECT_FALSE(ReplanMaxTrials(asha, deadline, 1, 0.5).has_value());
+  EXPECT_FALSE(ReplanMaxTrials(sha, DeadlineOptions{}, 1, 0.5).has_value());
+}
+
+// PBT: the work is population x max_budget. With nothing given, two members per worker
+// (one runs while the other waits at a ready point, so members whose configs train
+// slower do not leave a worker idle) and max_budget their share: 4 workers x 600 s /
+// 2 s = 1,200 units, 150 each, an interval of 15 (10 ready points), max_trials 16 for
+// replacements.
+TEST(TimePlanTest, PbtGetsTwoMembersPerWorkerAndTheirShareOfTheTime) {
   TimePlanInput input = Input(SchedulerKind::kPbt, 600.0, 4, 2.0);
-  input.scheduler.pbt.population = 8;
   input.given = {};
   const Result<TimePlan> plan = PlanForTime(input);
   ASSERT_TRUE(plan.ok()) << plan.status().message();
-  EXPECT_TRUE(plan->derived.empty());
-  EXPECT_EQ(plan->scheduler.max_budget, 9.0);
+  EXPECT_EQ(plan->derived, (std::vector<std::string>{"scheduler.population", "scheduler.max_budget",
+                                                     "scheduler.perturbation_interval", "scheduler.max_trials"}));
+  EXPECT_EQ(plan->scheduler.pbt.population, 8);
+  EXPECT_EQ(plan->scheduler.max_budget, 150.0);
+  EXPECT_EQ(plan->scheduler.pbt.perturbation_interval, 15.0);
+  EXPECT_EQ(plan->scheduler.max_trials, 16);
   EXPECT_EQ(plan->planned_trials, 8);
-  EXPECT_DOUBLE_EQ(plan->expected_units, 72.0);
-  EXPECT_DOUBLE_EQ(plan->expected_finish, 36.0);
+  EXPECT_DOUBLE_EQ(plan->expected_units, 1200.0);
+  EXPECT_DOUBLE_EQ(plan->expected_finish, 600.0);
+  EXPECT_TRUE(plan->warnings.empty());
+  EXPECT_TRUE(ValidateSchedulerOptions(plan->scheduler).ok());
+}
+
+// A given max_budget (one member's full training) sets how many members fit: 1,200
+// units / 9 = 133; a given population and interval are kept, and a population too
+// large for the time says so.
+TEST(TimePlanTest, PbtKeepsWhatTheConfigGives) {
+  TimePlanInput input = Input(SchedulerKind::kPbt, 600.0, 4, 2.0);
+  input.given = {};
+  input.given.max_budget = true;
+  Result<TimePlan> plan = PlanForTime(input);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->scheduler.pbt.population, 133);
+  EXPECT_EQ(plan->scheduler.max_budget, 9.0);
+  EXPECT_EQ(plan->scheduler.pbt.perturbation_interval, 1.0);
+
+  input.given.population = true;
+  input.given.perturbation_interval = true;
+  input.scheduler.pbt.population = 200;
+  input.scheduler.pbt.perturbation_interval = 3.0;
+  input.scheduler.max_trials = 300;
+  input.given.max_trials = true;
+  plan = PlanForTime(input);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_TRUE(plan->derived.empty());
+  EXPECT_EQ(plan->scheduler.pbt.population, 200);
+  EXPECT_EQ(plan->scheduler.pbt.perturbation_interval, 3.0);
+  EXPECT_EQ(plan->scheduler.max_trials, 300);
+  EXPECT_DOUBLE_EQ(plan->expected_units, 1200.0);
   ASSERT_EQ(plan->warnings.size(), 1u);
-  EXPECT_NE(plan->warnings[0].find("population-based training"), std::string::npos);
+  EXPECT_NE(plan->warnings[0].find("200 members x 9 units need more time"), std::string::npos) << plan->warnings[0];
 }
 
 }  // namespace

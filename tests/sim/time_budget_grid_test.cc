@@ -37,7 +37,7 @@ BudgetedStudyResult RunPoint(const GridPoint& point) {
 }
 
 TEST(TimeBudgetGridTest, EveryStudyEndsByItsDeadline) {
-  for (SchedulerKind kind : {SchedulerKind::kAsha, SchedulerKind::kHyperband, SchedulerKind::kSha}) {
+  for (SchedulerKind kind : {SchedulerKind::kAsha, SchedulerKind::kHyperband, SchedulerKind::kSha, SchedulerKind::kPbt}) {
     for (double budget : {300.0, 86400.0}) {
       for (std::int64_t workers : {1, 16, 100}) {
         for (double factor : {0.5, 2.0}) {

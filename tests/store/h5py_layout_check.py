@@ -65,7 +65,8 @@ with h5py.File(storage, "r") as f:
     root = f.attrs
     for name in ("format", "format_version", "name", "metric", "mode", "config_yaml", "seed", "max_trials",
                  "report_every", "time_budget", "scheduler", "variant", "min_budget", "max_budget", "eta", "grace", "sampler",
-                 "grid_points", "space_hash", "last_sequence", "study_time", "done"):
+                 "grid_points", "space_hash", "last_sequence", "study_time", "done", "measured_units",
+                 "measured_seconds", "measured_observations"):
         check(name in root, f"root attribute {name}")
     check(root["format"] == "mpitune-study", "format is mpitune-study")
     check(int(root["format_version"]) == 2, "format_version 2")

@@ -139,7 +139,10 @@ TEST_F(StudySnapshotFileTest, HistoryAndAttributesRoundTripExactly) {
   auto scheduler = MakeScheduler(config.space, config.scheduler);
   (void)scheduler->Next(0.5);
   (void)scheduler->Next(1.0);
-  const StudyHistory history = SampleHistory();
+  StudyHistory history = SampleHistory();
+  history.measured_units = 123.5;
+  history.measured_seconds = 61.75;
+  history.measured_observations = 42;
   const std::string path = PathOf("study.h5");
   ASSERT_TRUE(WriteSnapshotFile(path, DefinitionOf(config), *scheduler, history, 1234).ok());
 
@@ -177,6 +180,9 @@ TEST_F(StudySnapshotFileTest, HistoryAndAttributesRoundTripExactly) {
   EXPECT_TRUE(got.checkpoints.at(12).state.empty());
   EXPECT_TRUE(got.done);
   EXPECT_EQ(got.last_time, 1.25);
+  EXPECT_EQ(got.measured_units, 123.5);
+  EXPECT_EQ(got.measured_seconds, 61.75);
+  EXPECT_EQ(got.measured_observations, 42);
   // Replaced whole: no temporary file is left beside it.
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 }

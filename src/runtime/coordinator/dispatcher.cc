@@ -37,7 +37,15 @@ Dispatcher::Dispatcher(Scheduler& scheduler, int worker_slots, DispatcherOptions
     : scheduler_(scheduler), options_(options), checkpoints_(options.store),
       slots_(static_cast<std::size_t>(std::max(worker_slots, 0))), devices_(slots_.size(), "cpu"),
       deadline_(options.deadline) {
-  if (deadline_.measuring()) progress_.resize(slots_.size());
+  if (deadline_.measuring()) {
+    progress_.resize(slots_.size());
+    if (options_.store != nullptr) {
+      const StudyHistory& history = options_.store->history();
+      deadline_.Resume(history.measured_units, history.measured_seconds, history.measured_observations);
+      // Re-plan at the next threshold above what was measured before.
+      while (next_replan_at_ <= deadline_.observations()) next_replan_at_ *= 4;
+    }
+  }
   if (options_.fail_fast > 0) {
     for (const TrialRecord& trial : scheduler_.trials()) {
       if (HasSucceeded(trial)) {
@@ -213,7 +221,10 @@ std::optional<ReportAnswer> Dispatcher::Report(int worker, TrialId trial, std::u
     const double step = steps.back();
     if (step > progress.step) {
       const bool had_deadline = deadline_.enabled();
-      deadline_.Observe((step - progress.step) * progress.subset, now - progress.time);
+      const double units = (step - progress.step) * progress.subset;
+      if (deadline_.Observe(units, now - progress.time) && options_.store != nullptr) {
+        options_.store->CostMeasured(units, now - progress.time);
+      }
       progress.step = step;
       progress.time = now;
       if (!had_deadline && deadline_.enabled()) SetDeadlineFromRatio();
