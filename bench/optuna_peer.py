@@ -6,8 +6,9 @@ bench/sampler_quality_bench.cc declares; `check` compares them with the C++ ones
 Budget is counted like the mpitune side: one unit per step trained, the run stops
 when the budget is spent (Optuna trials always start from scratch).
 
-  python3 bench/optuna_peer.py run OBJECTIVE SEED BUDGET TARGET
-      prints "seed best units_to_target trials decide_us"
+  python3 bench/optuna_peer.py run OBJECTIVE SEED BUDGET TARGET [WORKERS]
+      prints "seed best units_to_target trials decide_us time" (WORKERS trials in
+      flight in lock step, as bench/sampler_quality_bench.cc runs them; time in ticks)
   python3 bench/optuna_peer.py check OBJECTIVE BENCH_BINARY
       prints the largest absolute difference over sample configurations
 """
@@ -17,6 +18,7 @@ import struct
 import subprocess
 import sys
 import time
+import warnings
 
 MAX_BUDGET = 27.0
 OBJECTIVE_SEED = 1
@@ -204,47 +206,70 @@ def suggest(trial, space):
     return values
 
 
-def run(name, seed, budget, target):
+def run(name, seed, budget, target, workers=1):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space, fn = SPACES[name], objective_fn(name)
     # HyperbandPruner assigns trials to brackets by hashing the study name with the
     # trial number: a fixed name makes the run repeatable (the default name is random).
+    # With several workers the sampler treats running trials as constant liars
+    # (Optuna's own answer to parallel TPE; experimental in 3.1, hence the filter).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=workers > 1)
     study = optuna.create_study(
-        study_name="%s-seed%d" % (name, seed),
-        sampler=optuna.samplers.TPESampler(seed=seed),
+        study_name="%s-seed%d" % (name, seed), sampler=sampler,
         pruner=optuna.pruners.HyperbandPruner(min_resource=1, max_resource=int(MAX_BUDGET), reduction_factor=3))
-    units, best, to_target, decide, trials = 0, math.inf, math.nan, 0.0, 0
-    while units < budget:
-        start = time.perf_counter()
+    units, best, to_target, decide, trials, time_ = 0, math.inf, math.nan, 0.0, 0, 0
+
+    def start_trial():
+        nonlocal decide, trials
+        started = time.perf_counter()
         trial = study.ask()
         x = suggest(trial, space)
-        decide += time.perf_counter() - start
+        decide += time.perf_counter() - started
         trials += 1
-        for step in range(1, int(MAX_BUDGET) + 1):
+        return [trial, x, 0]
+
+    # The same lock step as the mpitune side: each tick every worker trains one unit
+    # and reports it (in worker order), then free workers ask for trials (in order).
+    slots = [start_trial() for _ in range(workers)]
+    while units < budget:
+        time_ += 1
+        for w, slot in enumerate(slots):
+            if slot is None:
+                continue
+            trial, x, step = slot
             if units + 1 > budget:
-                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                for other in slots:
+                    if other is not None:
+                        study.tell(other[0], state=optuna.trial.TrialState.FAIL)
+                units = budget
                 break
             units += 1
+            step += 1
+            slot[2] = step
             value = fn(x, trial.number, float(step))
-            start = time.perf_counter()
+            started = time.perf_counter()
             trial.report(value, step)
             if step == int(MAX_BUDGET):
                 study.tell(trial, value)
-                decide += time.perf_counter() - start
+                decide += time.perf_counter() - started
+                slots[w] = None
                 if value < best:
                     best = value
                     if math.isnan(to_target) and value <= target:
                         to_target = units
-                break
+                continue
             pruned = trial.should_prune()
             if pruned:
                 study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-            decide += time.perf_counter() - start
-            if pruned:
-                break
-    print("%d %.17g %.17g %d %.3f" % (seed, best, to_target, trials, 1e6 * decide / max(trials, 1)))
+                slots[w] = None
+            decide += time.perf_counter() - started
+        if units < budget:
+            slots = [start_trial() if slot is None else slot for slot in slots]
+    print("%d %.17g %.17g %d %.3f %d" % (seed, best, to_target, trials, 1e6 * decide / max(trials, 1), time_))
 
 
 def random_config(space, rng):
@@ -277,8 +302,9 @@ def check(name, binary, samples=300):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "run":
-        run(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))
+    if len(sys.argv) in (6, 7) and sys.argv[1] == "run":
+        run(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]),
+            int(sys.argv[6]) if len(sys.argv) == 7 else 1)
     elif len(sys.argv) == 4 and sys.argv[1] == "check":
         check(sys.argv[2], sys.argv[3])
     else:

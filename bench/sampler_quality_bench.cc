@@ -1,11 +1,12 @@
 // The mpitune half of the side-by-side comparison with Optuna (bench/tpe_vs_optuna.py
-// runs both and prints the table). One worker trains trials sequentially at equal
-// budget: every budget unit trained costs one unit, a promoted trial pays only its
-// new units, and the run stops when the budget is spent. Run:
-//   build/bench/sampler_quality_bench OBJECTIVE SCHEDULER SAMPLER FIRST_SEED SEEDS BUDGET TARGET
+// runs both and prints the table). WORKERS virtual workers (default 1) train trials in
+// lock step at equal budget: every budget unit trained costs one unit, a promoted
+// trial pays only its new units, and the run stops when the budget is spent. Run:
+//   build/bench/sampler_quality_bench OBJECTIVE SCHEDULER SAMPLER FIRST_SEED SEEDS BUDGET TARGET [WORKERS]
 //     OBJECTIVE branin | hartmann6 | mixed; SCHEDULER asha | hyperband; SAMPLER tpe | random
-// Prints one line per seed: "seed best units_to_target trials decide_us" (decide_us:
-// wall microseconds inside the scheduler per trial).
+// Prints one line per seed: "seed best units_to_target trials decide_us time" (decide_us:
+// wall microseconds inside the scheduler per trial; time: virtual ticks, one unit per
+// busy worker each).
 //   build/bench/sampler_quality_bench values OBJECTIVE < configs
 // evaluates "trial budget v1 v2 ..." lines (native encoding) and prints each value
 // with 17 digits, for the Python re-implementation's equality check.
@@ -71,10 +72,22 @@ struct RunResult {
   std::int64_t trials = 0;
   double decide_seconds = 0.0;     // wall time inside the scheduler's Next/Report/Finished
   std::int64_t decisions = 0;
+  double time = 0.0;               // virtual time: one unit per worker per tick
 };
 
+// One virtual worker: the trial it trains, if any.
+struct Slot {
+  Assignment assignment;
+  std::unique_ptr<ObjectiveSession> run;
+  double step = 0.0;
+};
+
+// `workers` virtual workers in lock step: each tick every busy worker trains one
+// unit and reports it (in worker order), then every free worker asks for work (in
+// worker order). Virtual time is the tick count, so with one worker it equals the
+// units spent. The run stops when the budget is spent, mid-trial if need be.
 RunResult RunOne(const SearchSpace& space, const Objective& objective, SchedulerOptions options, double budget,
-                 double target) {
+                 double target, int workers) {
   auto scheduler = MakeScheduler(space, options);
   RunResult result;
   double units = 0.0;
@@ -85,31 +98,52 @@ RunResult RunOne(const SearchSpace& space, const Objective& objective, Scheduler
     ++result.decisions;
     return answer;
   };
+  std::vector<Slot> slots(static_cast<std::size_t>(workers));
+  bool done = false;
+  const auto hand_out = [&] {
+    for (Slot& slot : slots) {
+      if (slot.run != nullptr || done) continue;
+      const NextAction action = timed([&] { return scheduler->Next(result.time); });
+      if (std::holds_alternative<Done>(action)) done = true;
+      const auto* assignment = std::get_if<Assignment>(&action);
+      if (assignment == nullptr) continue;  // Wait: ask again next tick
+      result.trials = std::max<std::int64_t>(result.trials, assignment->trial + 1);
+      slot.assignment = *assignment;
+      slot.run = objective.Start(assignment->config, assignment->trial, assignment->resume_step);
+      slot.step = assignment->resume_step;
+    }
+  };
+  hand_out();
   while (units < budget) {
-    const NextAction action = timed([&] { return scheduler->Next(units); });
-    const auto* assignment = std::get_if<Assignment>(&action);
-    if (assignment == nullptr) break;  // one worker never waits: the scheduler is done
-    result.trials = std::max<std::int64_t>(result.trials, assignment->trial + 1);
-    auto run = objective.Start(assignment->config, assignment->trial, assignment->resume_step);
-    double step = assignment->resume_step;
-    while (true) {
+    bool busy = false;
+    result.time += 1.0;
+    for (Slot& slot : slots) {
+      if (slot.run == nullptr) continue;
+      busy = true;
       if (units + 1.0 > budget + 1e-9) return result;
-      step = std::min(std::floor(step) + 1.0, assignment->budget);
+      const Assignment& assignment = slot.assignment;
+      slot.step = std::min(std::floor(slot.step) + 1.0, assignment.budget);
       units += 1.0;
-      const double value = run->Advance(step);
-      if (step >= kMaxBudget && value < result.best) {
+      const double value = slot.run->Advance(slot.step);
+      if (slot.step >= kMaxBudget && value < result.best) {
         result.best = value;
         if (std::isnan(result.units_to_target) && value <= target) result.units_to_target = units;
       }
-      const Decision decision = timed([&] { return scheduler->Report(assignment->trial, step, value, units); });
-      if (decision.kind != DecisionKind::kContinue || step >= assignment->budget) {
+      const Decision decision =
+          timed([&] { return scheduler->Report(assignment.trial, slot.step, value, result.time); });
+      if (decision.kind != DecisionKind::kContinue || slot.step >= assignment.budget) {
         timed([&] {
-          scheduler->Finished(assignment->trial, TrialOutcome::kExited, units);
+          scheduler->Finished(assignment.trial, TrialOutcome::kExited, result.time);
           return 0;
         });
-        break;
+        slot.run.reset();
       }
     }
+    if (!busy) {  // nothing ran this tick: the scheduler is done or waits on nothing
+      result.time -= 1.0;
+      break;
+    }
+    hand_out();
   }
   return result;
 }
@@ -137,8 +171,9 @@ int PrintValues(const std::string& name) {
 
 int Run(int argc, char** argv) {
   if (argc >= 3 && std::string(argv[1]) == "values") return PrintValues(argv[2]);
-  if (argc != 8) {
-    std::fprintf(stderr, "usage: %s OBJECTIVE asha|hyperband tpe|random FIRST_SEED SEEDS BUDGET TARGET\n", argv[0]);
+  if (argc != 8 && argc != 9) {
+    std::fprintf(stderr, "usage: %s OBJECTIVE asha|hyperband tpe|random FIRST_SEED SEEDS BUDGET TARGET [WORKERS]\n",
+                 argv[0]);
     return 2;
   }
   const std::string name = argv[1];
@@ -148,12 +183,13 @@ int Run(int argc, char** argv) {
   const int seeds = std::atoi(argv[5]);
   const double budget = std::atof(argv[6]);
   const double target = std::atof(argv[7]);
+  const int workers = argc == 9 ? std::atoi(argv[8]) : 1;
   Result<SearchSpace> space = BenchSpace(name);
   if (!space.ok()) return std::fprintf(stderr, "%s\n", space.status().message().c_str()), 2;
   auto objective = MakeObjective(ObjectiveName(name), *space, kMaxBudget, kObjectiveSeed);
   if (!objective.ok()) return std::fprintf(stderr, "%s\n", objective.status().message().c_str()), 2;
-  if ((scheduler != "asha" && scheduler != "hyperband") || (sampler != "tpe" && sampler != "random")) {
-    std::fprintf(stderr, "scheduler: asha or hyperband; sampler: tpe or random\n");
+  if ((scheduler != "asha" && scheduler != "hyperband") || (sampler != "tpe" && sampler != "random") || workers < 1) {
+    std::fprintf(stderr, "scheduler: asha or hyperband; sampler: tpe or random; workers: at least 1\n");
     return 2;
   }
   SchedulerOptions options;
@@ -165,9 +201,9 @@ int Run(int argc, char** argv) {
   options.sampler.kind = sampler == "tpe" ? SamplerKind::kTpe : SamplerKind::kRandom;
   for (int seed = first_seed; seed < first_seed + seeds; ++seed) {
     options.seed = static_cast<std::uint64_t>(seed);
-    const RunResult r = RunOne(*space, **objective, options, budget, target);
-    std::printf("%d %.17g %.17g %lld %.3f\n", seed, r.best, r.units_to_target, static_cast<long long>(r.trials),
-                1e6 * r.decide_seconds / static_cast<double>(std::max<std::int64_t>(r.trials, 1)));
+    const RunResult r = RunOne(*space, **objective, options, budget, target, workers);
+    std::printf("%d %.17g %.17g %lld %.3f %.0f\n", seed, r.best, r.units_to_target, static_cast<long long>(r.trials),
+                1e6 * r.decide_seconds / static_cast<double>(std::max<std::int64_t>(r.trials, 1)), r.time);
   }
   return 0;
 }
