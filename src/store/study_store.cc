@@ -420,11 +420,17 @@ Result<std::unique_ptr<StudyStore>> StudyStore::Create(const std::string& path, 
     return Status::BadInput(fmt::format("{}: a study file is already there", path));
   }
   auto impl = std::make_unique<Impl>(path, definition, scheduler);
+  // The journal first (locked, emptied): a reader that finds the study file then
+  // finds its writer too, never a new study without one (which reads as stopped).
+  MPITUNE_RETURN_IF_ERROR(impl->OpenJournal(/*fresh=*/true));
   // The snapshot written at open holds the session, so even a kill -9 at once keeps it.
   impl->history_.sessions.push_back(StudySession{0.0, WallSeconds()});
-  MPITUNE_RETURN_IF_ERROR(store::WriteSnapshotFile(path, definition, scheduler, impl->history_, 0));
+  if (Status written = store::WriteSnapshotFile(path, definition, scheduler, impl->history_, 0); !written.ok()) {
+    impl.reset();  // the journal's lock and its sync thread go first
+    ::unlink(JournalPath(path).c_str());
+    return written;
+  }
   impl->reports_in_file_ = true;
-  MPITUNE_RETURN_IF_ERROR(impl->OpenJournal(/*fresh=*/true));
   return std::unique_ptr<StudyStore>(new StudyStore(std::move(impl)));
 }
 
