@@ -1,6 +1,7 @@
 #include "store/study_store.h"
 
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -53,8 +54,17 @@ Status AsBadInput(const Status& status, const std::string& path) {
 // One attempt at reading the snapshot and the journal after it. A journal that does
 // not start right after the snapshot means a writer replaced both between our two
 // reads (status of a running study): the caller reads again.
+// The snapshot file's identity: a snapshot replaces it whole (rename), so a new one
+// is a new inode.
+std::optional<std::pair<dev_t, ino_t>> FileIdentity(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return std::make_pair(info.st_dev, info.st_ino);
+}
+
 Result<StoredStudy> ReadOnce(const std::string& path, const DefinitionUpgrade* upgrade, bool& gap) {
   gap = false;
+  const auto snapshot_identity = FileIdentity(path);
   Result<store::SnapshotContents> snapshot = store::ReadSnapshotFile(path, store::SnapshotPart::kAll, upgrade);
   if (!snapshot.ok()) return AsBadInput(snapshot.status(), path);
   StoredStudy study;
@@ -89,6 +99,12 @@ Result<StoredStudy> ReadOnce(const std::string& path, const DefinitionUpgrade* u
     store::ApplyToHistory(study.history, event->event);
     study.last_sequence = event->sequence;
     ++study.journal_events;
+  }
+  // A writer that snapshotted and removed its journal (its run ended) between our
+  // two reads leaves the old snapshot with no journal: read again.
+  if (FileIdentity(path) != snapshot_identity) {
+    gap = true;
+    return Status::BadInput(fmt::format("{}: replaced by a new snapshot while it was read", path));
   }
   // A re-plan since the snapshot: the definition a later snapshot writes (and the
   // scheduler rebuilt from it) must have the value the scheduler now runs with.

@@ -184,7 +184,15 @@ Result<Study> ReadStudy(const std::string& path, bool with_reports) {
   if (::access(path.c_str(), F_OK) != 0) return Status::BadInput(path + ": no such study file");
   Result<StoredStudy> stored = ReadStudyFile(path, &LegacyDefinitionUpgrade());
   if (!stored.ok()) return stored.status();
-  return BuildStudy(*stored, with_reports);
+  Study study = BuildStudy(*stored, with_reports);
+  if (study.state == StudyState::kStopped && stored->journal_events > 0) {
+    // Its writer may have ended (final snapshot, journal removed) after the read and
+    // before the probe: what the file says now.
+    stored = ReadStudyFile(path, &LegacyDefinitionUpgrade());
+    if (!stored.ok()) return stored.status();
+    study = BuildStudy(*stored, with_reports);
+  }
+  return study;
 }
 
 std::vector<const StudyTrial*> RankTrials(const Study& study) {
