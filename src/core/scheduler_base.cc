@@ -28,7 +28,7 @@ NextAction SchedulerBase::NextWithin(double now, double max_units) {
     interrupted_.erase(it);
     return ResumeTrial(id, trial.rung, trial.target_budget, now);
   }
-  // Interrupted work that does not fit keeps the study open for a later, longer session.
+  // Interrupted work that does not fit keeps the study open for a later resume with more time.
   if (finished_) return interrupted_.empty() ? NextAction(Done{}) : NextAction(Wait{});
   NextAction action = PolicyNext(now, max_units);
   if (std::holds_alternative<Done>(action)) {
