@@ -49,6 +49,8 @@ std::vector<RungSummary> Scheduler::Rungs() const {
 
 bool Scheduler::SetMaxTrials(std::int64_t /*max_trials*/) { return false; }
 
+bool Scheduler::SetMaxBudget(double /*max_budget*/) { return false; }
+
 const std::vector<ExploitRecord>& Scheduler::Exploits() const {
   static const std::vector<ExploitRecord> kNone;
   return kNone;

@@ -23,6 +23,7 @@ class ForwardingScheduler : public Scheduler {
   }
   void Finished(TrialId trial, TrialOutcome outcome, double now) override { inner_.Finished(trial, outcome, now); }
   bool SetMaxTrials(std::int64_t max_trials) override { return inner_.SetMaxTrials(max_trials); }
+  bool SetMaxBudget(double max_budget) override { return inner_.SetMaxBudget(max_budget); }
   void Save(SavedState& state) const override { inner_.Save(state); }
   Status Load(const SavedState& state) override { return inner_.Load(state); }
   const SchedulerOptions& options() const override { return inner_.options(); }

@@ -299,6 +299,18 @@ void PbtScheduler::OnPaused(TrialRecord& trial, double /*key*/, double now) {
   ready_.emplace(trial.checkpoint_step, trial.id);
 }
 
+bool PbtScheduler::ChangeMaxBudget(double max_budget) {
+  for (const TrialRecord& t : trials()) {
+    if (t.state == TrialState::kCompleted) return false;
+    // No run may already be bound past it, nor a member have trained past it.
+    if (max_budget < std::max({t.target_budget, t.last_step, t.checkpoint_step})) return false;
+  }
+  options_.max_budget = max_budget;
+  // A synchronous generation no member was handed yet ends at the new max_budget.
+  generation_point_ = std::min(generation_point_, max_budget);
+  return true;
+}
+
 void PbtScheduler::Vacate(const TrialRecord& trial) {
   const auto slot = static_cast<std::size_t>(trial.bracket);
   if (slot < members_.size() && members_[slot] == trial.id) vacant_.push_back(trial.bracket);

@@ -61,6 +61,10 @@ class PbtScheduler final : public SchedulerBase {
   Status LoadPolicy(const SavedState& state) override;
   const char* PolicyName() const override { return "pbt"; }
   bool TakesMoreTrials() const override { return false; }
+  // Moves max_budget (the ready points stay at the same interval) while no member has
+  // reached it (a completed member cannot train on) and to no less than any member has
+  // trained or been handed out to.
+  bool ChangeMaxBudget(double max_budget) override;
 
  private:
   using ReadyKey = std::pair<double, TrialId>;  // (checkpoint step, trial): least trained first

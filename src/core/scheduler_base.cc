@@ -97,6 +97,11 @@ bool SchedulerBase::SetMaxTrials(std::int64_t max_trials) {
   return true;
 }
 
+bool SchedulerBase::SetMaxBudget(double max_budget) {
+  if (finished_ || !std::isfinite(max_budget) || !(max_budget > 0.0) || max_budget == options_.max_budget) return false;
+  return ChangeMaxBudget(max_budget);
+}
+
 bool SchedulerBase::CanStartNewTrial() const {
   if (sampler_exhausted_ || trials_started() >= options_.max_trials) return false;
   const std::optional<std::int64_t> capacity = sampler_->Capacity();

@@ -26,6 +26,7 @@ class SchedulerBase : public Scheduler {
   Decision Report(TrialId trial, double step, double value, double now) final;
   void Finished(TrialId trial, TrialOutcome outcome, double now) final;
   bool SetMaxTrials(std::int64_t max_trials) final;
+  bool SetMaxBudget(double max_budget) final;
   void Save(SavedState& state) const final;
   Status Load(const SavedState& state) final;
 
@@ -56,6 +57,9 @@ class SchedulerBase : public Scheduler {
   // Whether the policy would still start new trials if max_trials allowed (SHA only
   // fills its first rung; PBT's population is max_trials).
   virtual bool TakesMoreTrials() const { return true; }
+  // The policy's part of SetMaxBudget (the study has not ended): sets
+  // options_.max_budget and what follows from it, or says no.
+  virtual bool ChangeMaxBudget(double /*max_budget*/) { return false; }
 
   bool CanStartNewTrial() const;
   bool on_worker(TrialId id) const { return on_worker_[static_cast<std::size_t>(id)] != 0; }
@@ -84,7 +88,7 @@ class SchedulerBase : public Scheduler {
   std::int64_t trials_started() const { return static_cast<std::int64_t>(trials_.size()); }
 
   const SearchSpace space_;
-  SchedulerOptions options_;  // only max_trials ever changes (SetMaxTrials)
+  SchedulerOptions options_;  // only max_trials and max_budget ever change (SetMaxTrials, SetMaxBudget)
 
  private:
   TrialTable trials_;
