@@ -56,6 +56,7 @@ struct Encoder {
     Limit(e.max_units);
   }
   void operator()(const MaxTrialsEvent& e) { out.I64(e.max_trials); }
+  void operator()(const MaxBudgetEvent& e) { out.F64(e.max_budget); }
   void operator()(const MetricLinesEvent& e) {
     out.I64(e.trial);
     out.I64(e.lines.malformed);
@@ -110,6 +111,13 @@ StudyEvent DecodeBody(std::uint8_t type, ByteReader& in) {
       MaxTrialsEvent e{in.I64("max_trials")};
       if (in.ok() && (e.max_trials < 1 || e.max_trials > kMaxTrialsLimit)) {
         in.Fail(fmt::format("max_trials: {} is out of range", e.max_trials));
+      }
+      return e;
+    }
+    case 11: {
+      MaxBudgetEvent e{in.F64("max_budget")};
+      if (in.ok() && !(std::isfinite(e.max_budget) && e.max_budget > 0.0)) {
+        in.Fail(fmt::format("max_budget: {} is not a positive number", e.max_budget));
       }
       return e;
     }

@@ -22,6 +22,7 @@
 //                      before its RunEnded, only when one is not 0)
 //   10    MaxTrials    i64 max_trials              (the time plan was re-made from
 //                      measured costs: Scheduler::SetMaxTrials changed it)
+//   11    MaxBudget    f64 max_budget              (likewise: Scheduler::SetMaxBudget)
 // A Wait is recorded because it may still change the scheduler (SHA closes its first
 // rung on the Wait that finds max_trials started; a sampler that runs dry is marked
 // exhausted, after a Hyperband bracket was charged for it): without the record, replay
@@ -93,9 +94,12 @@ struct MetricLinesEvent {
 struct MaxTrialsEvent {
   std::int64_t max_trials = 0;
 };
+struct MaxBudgetEvent {
+  double max_budget = 0.0;
+};
 
 using StudyEvent = std::variant<AssignEvent, ReportEvent, FinishedEvent, DoneEvent, RunStartedEvent, RunEndedEvent,
-                                CheckpointEvent, WaitEvent, MetricLinesEvent, MaxTrialsEvent>;
+                                CheckpointEvent, WaitEvent, MetricLinesEvent, MaxTrialsEvent, MaxBudgetEvent>;
 
 struct SequencedEvent {
   std::int64_t sequence = 0;

@@ -102,6 +102,12 @@ Status ApplyToScheduler(Scheduler& scheduler, const StudyEvent& event) {
                                           max_trials->max_trials, scheduler.options().max_trials));
     }
   }
+  if (const auto* max_budget = std::get_if<MaxBudgetEvent>(&event)) {
+    if (!scheduler.SetMaxBudget(max_budget->max_budget) || scheduler.options().max_budget != max_budget->max_budget) {
+      return Status::BadInput(fmt::format("replay diverged: the file says max_budget became {}, the scheduler has {}",
+                                          max_budget->max_budget, scheduler.options().max_budget));
+    }
+  }
   return Status::Ok();
 }
 

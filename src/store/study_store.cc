@@ -109,6 +109,7 @@ Result<StoredStudy> ReadOnce(const std::string& path, const DefinitionUpgrade* u
   // A re-plan since the snapshot: the definition a later snapshot writes (and the
   // scheduler rebuilt from it) must have the value the scheduler now runs with.
   study.definition.scheduler.max_trials = study.scheduler->options().max_trials;
+  study.definition.scheduler.max_budget = study.scheduler->options().max_budget;
   return study;
 }
 
@@ -191,6 +192,9 @@ class StudyStore::Impl {
     } else {
       if (const auto* max_trials = std::get_if<store::MaxTrialsEvent>(&event)) {
         definition_.scheduler.max_trials = max_trials->max_trials;
+      }
+      if (const auto* max_budget = std::get_if<store::MaxBudgetEvent>(&event)) {
+        definition_.scheduler.max_budget = max_budget->max_budget;
       }
       store::ApplyToHistory(history_, event);
     }
@@ -410,6 +414,12 @@ class RecordingScheduler final : public ForwardingScheduler {
   bool SetMaxTrials(std::int64_t max_trials) override {
     if (failed_() || !inner().SetMaxTrials(max_trials)) return false;
     record_(store::MaxTrialsEvent{inner().options().max_trials}, std::nullopt);
+    return true;
+  }
+
+  bool SetMaxBudget(double max_budget) override {
+    if (failed_() || !inner().SetMaxBudget(max_budget)) return false;
+    record_(store::MaxBudgetEvent{inner().options().max_budget}, std::nullopt);
     return true;
   }
 

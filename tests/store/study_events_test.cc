@@ -58,5 +58,18 @@ TEST(StudyEvents, ARePlannedMaxTrialsRoundTripsAndAnImpossibleOneIsRefused) {
   }
 }
 
+TEST(StudyEvents, ARePlannedMaxBudgetRoundTripsAndAnImpossibleOneIsRefused) {
+  const StudyEvent event = MaxBudgetEvent{42.5};
+  EXPECT_EQ(EventRecordType(event), 11);
+  const Result<SequencedEvent> decoded = DecodeEvent(11, EncodeEvent(3, event), "j");
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(std::get<MaxBudgetEvent>(decoded->event).max_budget, 42.5);
+  for (double bad : {0.0, -1.0, HUGE_VAL, static_cast<double>(NAN)}) {
+    const Result<SequencedEvent> refused = DecodeEvent(11, EncodeEvent(3, MaxBudgetEvent{bad}), "journal record 8");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.status().message().find("max_budget"), std::string::npos) << refused.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace mpitune::store

@@ -161,7 +161,8 @@ template <typename Got, typename Want>
 // With set_limits(true), every 4th Next is asked with room for 2 budget units and
 // every 7th with none (Scheduler::NextWithin, as under a deadline), and every 13th step
 // re-plans instead: SetMaxTrials to twice the first max_trials, or back down to the
-// larger of the trials started and the first max_trials (plus 0..2).
+// larger of the trials started and the first max_trials (plus 0..2); every third of
+// those SetMaxBudget instead, to twice the first max_budget or a third of it.
 // Fake time advances by `tick` per step. Copyable: a copy continues identically.
 // `after_call`, when set, runs right after each scheduler call, before the runtime
 // facts that follow it (a test reads the store's sequence number there).
@@ -186,8 +187,16 @@ class StudyDriver {
     if (finished()) return "";
     now_ += tick_;
     if (initial_max_trials_ == 0) initial_max_trials_ = scheduler.options().max_trials;
+    if (initial_max_budget_ == 0.0) initial_max_budget_ = scheduler.options().max_budget;
     if (limits_ && ++steps_ % 13 == 0) {
       const std::int64_t round = steps_ / 13;
+      if (round % 3 == 2) {
+        const double wanted = round % 2 == 0 ? 2.0 * initial_max_budget_ : initial_max_budget_ / 3.0;
+        const bool changed = scheduler.SetMaxBudget(wanted);
+        AfterCall();
+        return changed ? fmt::format("max_budget {} -> {}", wanted, scheduler.options().max_budget)
+                       : fmt::format("max_budget {} -> unchanged", wanted);
+      }
       const std::int64_t wanted =
           round % 2 == 0 ? 2 * initial_max_trials_
                          : std::max<std::int64_t>(static_cast<std::int64_t>(scheduler.trial_count()),
@@ -304,6 +313,7 @@ class StudyDriver {
   std::int64_t next_calls_ = 0;
   std::int64_t steps_ = 0;
   std::int64_t initial_max_trials_ = 0;
+  double initial_max_budget_ = 0.0;
   bool limits_ = false;
   std::function<void()> after_call_;
 };
