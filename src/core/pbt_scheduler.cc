@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include <fmt/format.h>
@@ -332,11 +333,22 @@ void PbtScheduler::OnEnded(TrialRecord& trial, double /*key*/, TrialState state,
 void PbtScheduler::VisitRungs(RungVisitor& visitor) const {
   // One "rung" per ready point, holding the members whose latest report lies there
   // (from that point up to the next), so the best trial is the best of the members
-  // trained furthest.
+  // trained furthest. The last rung is the furthest point half the competing members
+  // reached, and holds every member trained at least that far: when the deadline stops
+  // a study, the one member that got an interval ahead of the others is not its best
+  // whatever its value.
   std::vector<std::pair<std::int64_t, TrialId>> placed;
+  std::vector<std::int64_t> competing;
   for (const TrialRecord& t : trials()) {
     if (t.reports == 0) continue;
-    placed.emplace_back(ReadyPointsReached(t.last_step, pbt().perturbation_interval, options_.max_budget), t.id);
+    const std::int64_t points = ReadyPointsReached(t.last_step, pbt().perturbation_interval, options_.max_budget);
+    placed.emplace_back(points, t.id);
+    if (Competes(t)) competing.push_back(points);
+  }
+  if (!competing.empty()) {
+    const auto half = competing.begin() + static_cast<std::ptrdiff_t>((competing.size() - 1) / 2);
+    std::nth_element(competing.begin(), half, competing.end(), std::greater<>());
+    for (auto& [points, id] : placed) points = std::min(points, *half);
   }
   std::sort(placed.begin(), placed.end());
   std::int64_t open = -1;

@@ -268,6 +268,27 @@ TEST(PbtScheduler, MembersEndAtMaxBudgetAndTheStudyIsDone) {
   EXPECT_EQ(scheduler.BestTrial(), std::optional<TrialId>(0));
 }
 
+// The best trial is the best of the members trained at least as far as half of them:
+// one member an interval ahead of the rest (as when the deadline stops a study) is
+// compared with the others, not taken for the best because it is alone up there.
+TEST(PbtScheduler, TheBestIsAmongTheMembersTrainedAsFarAsHalfOfThem) {
+  const SearchSpace space = OneParamSpace();
+  SchedulerOptions options = PbtOptions(4, 1, 4);
+  options.pbt.burn_in = 10;  // no exploits: the values stay where they are put
+  PbtScheduler scheduler(space, options);
+  for (int i = 0; i < 4; ++i) ExpectAssignment(scheduler.Next(0));
+  for (int i = 0; i < 4; ++i) ReportAndEnd(scheduler, i, 1, 0.1 * (i + 1), 1);
+  const Assignment ahead = ExpectAssignment(scheduler.Next(1));
+  ReportAndEnd(scheduler, ahead.trial, 2, 0.9, 2);
+  EXPECT_EQ(scheduler.BestTrial(), std::optional<TrialId>(ahead.trial == 0 ? 1 : 0));
+
+  const Assignment second = ExpectAssignment(scheduler.Next(2));
+  ASSERT_NE(second.trial, ahead.trial);
+  ReportAndEnd(scheduler, second.trial, 2, 0.5, 3);
+  // Two of four at the second ready point: the best of those two, the others aside.
+  EXPECT_EQ(scheduler.BestTrial(), std::optional<TrialId>(second.trial));
+}
+
 // The explore step as PBT applies it, worked by hand: resample_probability 0, so
 // every value moves by a factor or to a neighbour.
 TEST(PbtExplore, ClampsLogParamsIntsAndChoiceNeighbours) {
