@@ -84,9 +84,17 @@ void PrintRunFigures(const RunSummary& summary) {
                FormatSeconds(summary.time_budget_from_ratio));
   }
   if (!summary.replans.empty()) {
-    std::string steps = std::to_string(summary.replans.front().max_trials_before);
-    for (const RunSummary::Replan& replan : summary.replans) steps += fmt::format(" -> {}", replan.max_trials_after);
-    fmt::print("time plan re-made from measured costs: max_trials {} (last at {:g} s a budget unit)\n", steps,
+    const RunSummary::Replan& first = summary.replans.front();
+    std::string trials = std::to_string(first.max_trials_before);
+    std::string budgets = fmt::format("{:g}", first.max_budget_before);
+    for (const RunSummary::Replan& replan : summary.replans) {
+      if (replan.max_trials_after != replan.max_trials_before) trials += fmt::format(" -> {}", replan.max_trials_after);
+      if (replan.max_budget_after != replan.max_budget_before) budgets += fmt::format(" -> {:g}", replan.max_budget_after);
+    }
+    std::vector<std::string> changes;
+    if (trials.find("->") != std::string::npos) changes.push_back("max_trials " + trials);
+    if (budgets.find("->") != std::string::npos) changes.push_back("max_budget " + budgets);
+    fmt::print("time plan re-made from measured costs: {} (last at {:g} s a budget unit)\n", fmt::join(changes, ", "),
                summary.replans.back().unit_seconds);
   }
   fmt::print("elapsed: {} in all ({} in the study loop), {} trials run, {} reports\n",

@@ -68,6 +68,7 @@ int RunSimulateCommand(const SimulateCommandOptions& options) {
     simulation.deadline.deadline = time_budget;
     simulation.deadline.unit_seconds = options.unit_seconds.value_or(config.trial.unit_seconds);
     simulation.deadline.replan_max_trials = ReplansMaxTrials(config);
+    simulation.deadline.replan_max_budget = ReplansMaxBudget(config);
     if (*plan) fmt::print("time plan applied: {} derived\n", fmt::join((*plan)->derived, ", "));
   }
   const std::unique_ptr<Clock> clock = MakeSteadyClock();

@@ -115,6 +115,7 @@ Json StatusJson(const Study& study) {
   out["mode"] = MetricModeName(study.mode);
   out["events"] = study.events;
   out["max_trials"] = study.scheduler.max_trials;
+  out["max_budget"] = study.scheduler.max_budget;
   // Study time: every session's, as the study clock counts it (resumes go on from it).
   out["time_used"] = study.study_time;
   const double budget = study.time_budget;

@@ -64,12 +64,19 @@ DeadlineOptions DeadlineFor(const StudyConfig& config, double time_budget) {
   // A built-in objective's measured cost is microseconds of arithmetic, not the time
   // its units stand for: its study keeps the plan made from trial.unit_seconds.
   deadline.replan_max_trials = ReplansMaxTrials(config) && !config.trial.command.empty();
+  deadline.replan_max_budget = ReplansMaxBudget(config) && !config.trial.command.empty();
   return deadline;
 }
 
 bool ReplansMaxTrials(const StudyConfig& config) {
   return config.scheduler.kind != SchedulerKind::kPbt &&
          std::ranges::find(config.derived, std::string("scheduler.max_trials")) != config.derived.end();
+}
+
+bool ReplansMaxBudget(const StudyConfig& config) {
+  const bool proxy = config.trial.min_subset > 0.0 && config.trial.min_subset < 1.0;
+  return (config.scheduler.kind == SchedulerKind::kSha || config.scheduler.kind == SchedulerKind::kPbt) && !proxy &&
+         std::ranges::find(config.derived, std::string("scheduler.max_budget")) != config.derived.end();
 }
 
 Result<TimePlan> PlanStudy(const StudyConfig& config, double time_budget, std::int64_t workers, double unit_seconds) {

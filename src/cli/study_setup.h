@@ -47,6 +47,8 @@ DeadlineOptions DeadlineFor(const StudyConfig& config, double time_budget);
 
 // Whether the study's max_trials is the time plan's to re-make from measured costs.
 bool ReplansMaxTrials(const StudyConfig& config);
+// Whether its max_budget is (SHA lowers it, PBT raises it; not with a proxy task).
+bool ReplansMaxBudget(const StudyConfig& config);
 
 // The time plan for `config` on `workers` with `time_budget` seconds, from `unit_seconds`
 // (0: trial.unit_seconds).

@@ -300,14 +300,17 @@ Result<TimePlan> PlanForTime(const TimePlanInput& input) {
   return plan;
 }
 
-std::optional<std::int64_t> ReplanMaxTrials(const SchedulerOptions& options, const DeadlineOptions& deadline,
-                                            std::int64_t workers, double unit_seconds) {
-  if (options.kind == SchedulerKind::kPbt || deadline.deadline <= 0.0 || !(unit_seconds > 0.0) || workers < 1) {
-    return std::nullopt;
-  }
+namespace {
+
+// The plan for the whole budget, as a running study makes it again from its measured
+// cost: what the config gave stays given, and so does whatever the study's runs
+// already depend on (`keep`).
+std::optional<TimePlan> Replan(const SchedulerOptions& options, const SchedulerKeysGiven& keep,
+                               const DeadlineOptions& deadline, std::int64_t workers, double unit_seconds) {
+  if (deadline.deadline <= 0.0 || !(unit_seconds > 0.0) || workers < 1) return std::nullopt;
   TimePlanInput input;
   input.scheduler = options;
-  input.given = SchedulerKeysGiven{.max_trials = false, .min_budget = true, .max_budget = true, .eta = true};
+  input.given = keep;
   input.time_budget = deadline.deadline;
   input.workers = workers;
   input.unit_seconds = unit_seconds;
@@ -316,11 +319,46 @@ std::optional<std::int64_t> ReplanMaxTrials(const SchedulerOptions& options, con
   input.min_subset = deadline.min_subset;
   Result<TimePlan> plan = PlanForTime(input);
   if (!plan.ok()) return std::nullopt;
+  return std::move(*plan);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> ReplanMaxTrials(const SchedulerOptions& options, const DeadlineOptions& deadline,
+                                            std::int64_t workers, double unit_seconds) {
+  if (options.kind == SchedulerKind::kPbt) return std::nullopt;
+  const std::optional<TimePlan> plan =
+      Replan(options, SchedulerKeysGiven{.max_trials = false, .min_budget = true, .max_budget = true, .eta = true},
+             deadline, workers, unit_seconds);
+  if (!plan) return std::nullopt;
   // Only SHA is ended by max_trials (its first rung's size). The deadline ends the
   // asynchronous ones, for which a lower max_trials could only end a study early:
   // a resumed one on fewer workers, or one whose first reports came slow.
   if (options.kind != SchedulerKind::kSha) return std::max(plan->scheduler.max_trials, options.max_trials);
   return plan->scheduler.max_trials;
+}
+
+std::optional<double> ReplanMaxBudget(const SchedulerOptions& options, const DeadlineOptions& deadline,
+                                      std::int64_t workers, double unit_seconds) {
+  SchedulerKeysGiven keep{.max_trials = true, .min_budget = true, .max_budget = false, .eta = true};
+  if (options.kind == SchedulerKind::kPbt) {
+    keep.population = true;
+    keep.perturbation_interval = true;
+  } else if (options.kind != SchedulerKind::kSha) {
+    return std::nullopt;
+  }
+  const std::optional<TimePlan> plan = Replan(options, keep, deadline, workers, unit_seconds);
+  if (!plan) return std::nullopt;
+  const double planned = plan->scheduler.max_budget;
+  if (options.kind == SchedulerKind::kPbt) {
+    // Small moves are noise in the measurement, not a better plan. Down, it takes a
+    // larger one: members the deadline stops a little short of max_budget lose little,
+    // while members that complete early leave their workers idle to the deadline.
+    if (!(planned > 1.1 * options.max_budget || planned < 0.8 * options.max_budget)) return std::nullopt;
+  } else if (!(planned < options.max_budget)) {
+    return std::nullopt;
+  }
+  return planned;
 }
 
 }  // namespace mpitune

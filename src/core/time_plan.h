@@ -27,8 +27,9 @@
 // for hyperband it is divided by eta until Li et al.'s bracket sizes fit. min_budget,
 // when not given, stays 1 but at most max_budget / eta (at least two rungs). Settings
 // the config gives explicitly are kept (`derived` lists those the plan chose). As
-// measured costs arrive, rank 0's Dispatcher re-plans max_trials (ReplanMaxTrials) when
-// the plan derived it; the deadline (DeadlinePolicy) holds whatever the estimates.
+// measured costs arrive, rank 0's Dispatcher re-plans max_trials and max_budget
+// (ReplanMaxTrials, ReplanMaxBudget) where the plan derived them; the deadline
+// (DeadlinePolicy) holds whatever the estimates.
 #pragma once
 
 #include <cstdint>
@@ -107,5 +108,14 @@ Result<TimePlan> PlanForTime(const TimePlanInput& input);
 // nullopt for PBT, or when the plan cannot be made.
 std::optional<std::int64_t> ReplanMaxTrials(const SchedulerOptions& options, const DeadlineOptions& deadline,
                                             std::int64_t workers, double unit_seconds);
+
+// Likewise for max_budget, where the scheduler can take a new one
+// (Scheduler::SetMaxBudget): PBT's when the measured cost gives each member more than
+// 10% more or fewer units (estimated too high, the members would end at half the
+// time; too low, the deadline would stop them all short of it), SHA's when a run at
+// max_budget no longer fits the plan's share of the time (estimated too low, the
+// workers would idle while the top rung's few trials run). nullopt otherwise.
+std::optional<double> ReplanMaxBudget(const SchedulerOptions& options, const DeadlineOptions& deadline,
+                                      std::int64_t workers, double unit_seconds);
 
 }  // namespace mpitune

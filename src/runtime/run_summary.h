@@ -25,12 +25,14 @@ struct RunSummary {
   std::string last_failure;         // "trial N: <message>" (with the rank under MPI)
   MetricLineCounts lines;           // command trials' metric lines that made no report
   std::vector<RunRecord> runs;      // in the order they were handed out (when kept)
-  // The time plan re-made from measured costs: when, max_trials before and after, and
-  // the measured seconds per budget unit it used.
+  // The time plan re-made from measured costs: when, max_trials and max_budget before
+  // and after, and the measured seconds per budget unit it used.
   struct Replan {
     double at = 0.0;
     std::int64_t max_trials_before = 0;
     std::int64_t max_trials_after = 0;
+    double max_budget_before = 0.0;
+    double max_budget_after = 0.0;
     double unit_seconds = 0.0;
   };
   std::vector<Replan> replans;

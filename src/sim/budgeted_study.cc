@@ -77,6 +77,7 @@ BudgetedStudyResult RunBudgetedStudy(const BudgetedStudySpec& spec) {
   simulation.deadline.stop_grace = spec.stop_grace;
   simulation.deadline.unit_seconds = estimate;
   simulation.deadline.replan_max_trials = spec.plan && spec.replan;
+  simulation.deadline.replan_max_budget = spec.plan && spec.replan && spec.max_budget <= 0.0;
   simulation.stop_latency = spec.stop_grace;
   result.simulation = Simulate(*scheduler, objective, simulation);
   result.overrun = std::max(0.0, result.simulation.makespan - spec.time_budget);

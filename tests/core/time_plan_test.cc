@@ -179,6 +179,34 @@ TEST(TimePlanTest, ReplanningLowersOnlyShasMaxTrials) {
   EXPECT_FALSE(ReplanMaxTrials(sha, DeadlineOptions{}, 1, 0.5).has_value());
 }
 
+// max_budget re-planned from a measured cost: PBT's members get their share of the
+// capacity (2 workers x 100 s / 1 s = 200 units, 50 for each of 4 members) when it
+// moved by more than 10%, either way; SHA's only comes down, to what keeps a run at
+// max_budget within 15% of the time; the others keep theirs.
+TEST(TimePlanTest, ReplanningMovesPbtsMaxBudgetAndLowersShas) {
+  DeadlineOptions deadline;
+  deadline.deadline = 100.0;
+  SchedulerOptions pbt;
+  pbt.kind = SchedulerKind::kPbt;
+  pbt.pbt.population = 4;
+  pbt.pbt.perturbation_interval = 2;
+  pbt.max_budget = 20;
+  EXPECT_DOUBLE_EQ(ReplanMaxBudget(pbt, deadline, 2, 1.0).value(), 50);
+  pbt.max_budget = 100;
+  EXPECT_DOUBLE_EQ(ReplanMaxBudget(pbt, deadline, 2, 1.0).value(), 50);
+  pbt.max_budget = 47;
+  EXPECT_FALSE(ReplanMaxBudget(pbt, deadline, 2, 1.0).has_value());
+
+  SchedulerOptions sha = Input(SchedulerKind::kSha, 100.0, 1, 1.0).scheduler;
+  sha.max_budget = 27;
+  EXPECT_DOUBLE_EQ(ReplanMaxBudget(sha, deadline, 1, 1.0).value(), 15);
+  EXPECT_FALSE(ReplanMaxBudget(sha, deadline, 1, 0.1).has_value());
+  SchedulerOptions asha = sha;
+  asha.kind = SchedulerKind::kAsha;
+  EXPECT_FALSE(ReplanMaxBudget(asha, deadline, 1, 1.0).has_value());
+  EXPECT_FALSE(ReplanMaxBudget(pbt, DeadlineOptions{}, 2, 1.0).has_value());
+}
+
 // PBT: the work is population x max_budget. With nothing given, two members per worker
 // (one runs while the other waits at a ready point, so members whose configs train
 // slower do not leave a worker idle) and max_budget their share: 4 workers x 600 s /

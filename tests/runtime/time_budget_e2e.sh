@@ -16,6 +16,9 @@
 #     cost once reports come in (down from the default 100), stored in the file.
 # (7) study.expected_time_ratio, no unit cost given: the measured cost sets the budget
 #     (8 full trainings of 9 units), which is stored and holds.
+# (8) pbt (its trials go on from MPITUNE_RESUME_STEP), a unit cost given twice the
+#     real one, no max_budget: the plan gives each member what the estimate allows, and
+#     the measured cost raises it (stored).
 set -u
 binary=$1
 source_dir=$2
@@ -31,9 +34,11 @@ fail() {
   exit 1
 }
 
-time_used() {
-  "$binary" status "$1" --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["time_used"])'
+# A value of `status FILE --json`.
+status_value() {
+  "$binary" status "$1" --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2"
 }
+time_used() { status_value "$1" time_used; }
 
 # Runs "$@", setting output, code and wall (seconds), and prints the output.
 timed() {
@@ -47,6 +52,19 @@ timed() {
 
 # awk compares the floats; exit status 0 when "$1 <= $2".
 at_most() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+
+# A run of CONFIG into FILE with a budget of BUDGET s whose plan is re-made: exit 0,
+# the line "time plan re-made from measured costs: CHANGE...", at most BUDGET s used
+# (in $used).
+run_replanned() {
+  local what=$1 config=$2 file=$3 budget=$4 change=$5
+  timed "$binary" run "$config" --storage "$file" -q
+  [[ $code -eq 0 ]] || fail "$what: exit $code"
+  grep -q "^time plan re-made from measured costs: $change" <<<"$output" ||
+    fail "$what: no line 'time plan re-made from measured costs: $change...'"
+  used=$(time_used "$file") || fail "$what: no status"
+  at_most "$used" "$budget" || fail "$what: used $used s of $budget s"
+}
 
 # (1)
 output=$("$binary" run "$source_dir/configs/default.yaml" --storage default.h5 --time-budget 10s -q 2>&1)
@@ -91,12 +109,12 @@ at_most 0.5 "$used" || fail "one process: ended after $used s, before any work"
 at_most "$wall" 10 || fail "one process: took $wall s of wall time for a 4 s budget"
 
 # (3)
-trials_before=$("$binary" status one.h5 --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["trials"])')
+trials_before=$(status_value one.h5 trials)
 output=$("$binary" resume one.h5 -q 2>&1)
 code=$?
 [[ $code -eq 0 ]] || fail "resume: exit $code: $output"
 grep -q '^deadline reached: ' <<<"$output" || fail "resume: no 'deadline reached' line: $output"
-trials_after=$("$binary" status one.h5 --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["trials"])')
+trials_after=$(status_value one.h5 trials)
 [[ $trials_after -eq $trials_before ]] || fail "resume: $trials_before trials became $trials_after with no time left"
 used_after=$(time_used one.h5)
 at_most "$used" "$used_after" || fail "resume: time used went from $used to $used_after"
@@ -134,13 +152,8 @@ echo "resume --time-budget 10s: study time used $used_more s of 10 s, wall $wall
 # sleepy.yaml at 0.05 s a unit, with no unit cost given, under sha.
 sed -e 's/^  name: sleepy/  name: unknown_cost/' -e 's/^  time_budget: 4s/  time_budget: 5s/' -e 's/sleep 0.1;/sleep 0.05;/' \
   -e 's/^  type: asha/  type: sha/' -e '/^  unit_seconds: /d' sleepy.yaml >unknown_cost.yaml
-timed "$binary" run unknown_cost.yaml --storage unknown.h5 -q
-[[ $code -eq 0 ]] || fail "unknown cost: exit $code"
-grep -q '^time plan re-made from measured costs: max_trials 100 -> ' <<<"$output" ||
-  fail "unknown cost: no re-plan line"
-used=$(time_used unknown.h5) || fail "unknown cost: no status"
-at_most "$used" 5 || fail "unknown cost: used $used s of 5 s"
-max_trials=$("$binary" status unknown.h5 --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["max_trials"])')
+run_replanned "unknown cost" unknown_cost.yaml unknown.h5 5 'max_trials 100 -> '
+max_trials=$(status_value unknown.h5 max_trials)
 at_most "$max_trials" 99 || fail "unknown cost: the study file keeps max_trials $max_trials, not the re-planned one"
 echo "unknown cost: re-planned to max_trials $max_trials, study time used $used s of 5 s, wall $wall s"
 
@@ -154,10 +167,26 @@ budget=$(sed -n 's/^time budget set from study.expected_time_ratio and the measu
 [[ -n $budget ]] || fail "ratio: no line saying the budget the measured cost set"
 # 8 x 9 units at 0.05 s (plus the start of a shell) a unit: 3.6 s and somewhat more.
 at_most 3.6 "$budget" && at_most "$budget" 8 || fail "ratio: a budget of $budget s for 8 x 9 units of 0.05 s"
-stored=$("$binary" status ratio.h5 --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["time_budget"])')
+stored=$(status_value ratio.h5 time_budget)
 awk -v a="$stored" -v b="$budget" 'BEGIN { exit !(a - b < 0.001 && b - a < 0.001) }' ||
   fail "ratio: the study file keeps a budget of $stored s, the run set $budget s"
 used=$(time_used ratio.h5)
 at_most "$used" "$budget" || fail "ratio: used $used s of its $budget s"
 echo "expected_time_ratio 8: budget $budget s from the measured cost, study time used $used s, wall $wall s"
+
+# (8)
+sed -e 's/^  name: unknown_cost/  name: pbt_planned/' -e 's/^  time_budget: 5s/  time_budget: 6s/' \
+  -e 's/^  type: sha/  type: pbt/' -e '/^  min_budget: /d' -e '/^  max_budget: /d' -e '/^  eta: /d' \
+  -e 's/^  stop_grace: 1$/  stop_grace: 1\n  unit_seconds: 0.1/' -e 's/i=0;/i=${MPITUNE_RESUME_STEP%.*};/' \
+  unknown_cost.yaml >pbt.yaml
+grep -q 'sleep 0.05;' pbt.yaml && grep -q 'unit_seconds: 0.1' pbt.yaml && grep -q 'i=${MPITUNE_RESUME_STEP' pbt.yaml &&
+  ! grep -q max_budget pbt.yaml ||
+  fail "pbt.yaml is not what the checks expect"
+planned=$("$binary" plan pbt.yaml --workers 1 | sed -n 's/.*max_budget \([0-9.]*\).*/\1/p' | head -1)
+[[ -n $planned ]] || fail "pbt: the plan shows no max_budget: $("$binary" plan pbt.yaml --workers 1)"
+run_replanned pbt pbt.yaml pbt.h5 6 "max_budget $planned -> "
+max_budget=$(status_value pbt.h5 max_budget)
+at_most "$planned" "$max_budget" && [[ $max_budget != "$planned" ]] ||
+  fail "pbt: the study file keeps max_budget $max_budget, not the raised one (planned $planned)"
+echo "pbt: max_budget $planned planned from the estimate, $max_budget from the measured cost; study time used $used s, wall $wall s"
 echo "time_budget_e2e: OK"

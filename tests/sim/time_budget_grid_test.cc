@@ -104,6 +104,25 @@ TEST(TimeBudgetGridTest, ShaReplansItsFirstRungFromMeasuredCosts) {
   }
 }
 
+// PBT's work is its population x max_budget, planned once from the estimate: 2x too
+// high, the members would complete at half the time (40-53% used in the bench's grid
+// without re-planning); 2x too low, the deadline would stop them all short of it.
+// Re-planning max_budget from the measured cost fixes both.
+TEST(TimeBudgetGridTest, PbtReplansItsMaxBudgetFromMeasuredCosts) {
+  for (double budget : {3600.0, 86400.0}) {
+    for (std::int64_t workers : {1, 16, 100}) {
+      for (double factor : {0.5, 1.0, 2.0}) {
+        const GridPoint point{SchedulerKind::kPbt, budget, workers, factor};
+        const BudgetedStudyResult result = RunPoint(point);
+        EXPECT_GE(result.worker_share, 0.90) << Describe(point);
+        if (factor == 2.0) {
+          EXPECT_GT(result.simulation.replans, 0) << Describe(point);
+        }
+      }
+    }
+  }
+}
+
 // Quality at equal time: ASHA auto-configured for 1 h on 16 workers reaches a better
 // median best value (curve objective, min) than ASHA with its default settings
 // (max_trials 100) under the same deadline. Deterministic: 15 seeds each way.

@@ -139,7 +139,8 @@ class Dispatcher {
   // deadline closes the study to new work (the scheduler would offer it again).
   bool RefuseForDeadline(const Assignment& assignment, double now);
   void StopForDeadline();
-  // Re-plans max_trials from the measured unit cost, at 4, 16, 64, ... observations.
+  // Re-plans max_trials and max_budget from the measured unit cost, at 4 reports per
+  // live worker, then at each 4x as many.
   void MaybeReplan(double now);
   // study.expected_time_ratio: the measured cost has just set the deadline.
   void SetDeadlineFromRatio();
