@@ -223,8 +223,9 @@ class Scheduler {
   // Next, offering only work that adds at most `max_units` budget units (budget -
   // resume_step): under a deadline, a free worker near the end takes a short run that
   // still fits rather than idling behind one that does not. When work is waiting but
-  // none of it fits, the answer is Wait. A scheduler that cannot choose by size ignores
-  // the limit (the caller still checks what it gets); ASHA and Hyperband choose.
+  // none of it fits, the answer is Wait, and nothing changed. Every built-in scheduler
+  // chooses by size; one that cannot (this default) ignores the limit, and the
+  // deadline's stop is then all that bounds its runs.
   virtual NextAction NextWithin(double now, double max_units) {
     (void)max_units;
     return Next(now);

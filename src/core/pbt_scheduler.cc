@@ -167,7 +167,7 @@ void PbtScheduler::Exploit(TrialRecord& recipient, TrialId donor_id, Config old_
   Refresh(recipient);
 }
 
-std::optional<Assignment> PbtScheduler::FillSlot(int slot, bool& filled, double now) {
+std::optional<Assignment> PbtScheduler::FillSlot(int slot, double max_units, bool& filled, bool& unfit, double now) {
   filled = false;
   if (trials_started() >= options_.max_trials) return std::nullopt;
   // A replacement copies a top member, as a bottom member would; the first members,
@@ -193,6 +193,10 @@ std::optional<Assignment> PbtScheduler::FillSlot(int slot, bool& filled, double 
     }
   }
   if (!CanStartNewTrial()) return std::nullopt;
+  if (RunBudget(0.0) > max_units) {
+    unfit = true;
+    return std::nullopt;
+  }
   std::optional<Assignment> started = StartNewTrial(slot, 0, RunBudget(0.0), now);
   if (!started) return std::nullopt;
   if (static_cast<std::size_t>(slot) >= members_.size()) members_.resize(static_cast<std::size_t>(slot) + 1, -1);
@@ -202,7 +206,7 @@ std::optional<Assignment> PbtScheduler::FillSlot(int slot, bool& filled, double 
   return started;
 }
 
-std::optional<Assignment> PbtScheduler::ResumeReady(bool force, double now) {
+std::optional<Assignment> PbtScheduler::ResumeReady(bool force, double max_units, bool& unfit, double now) {
   int looked_at = 0;
   for (auto it = ready_.begin(); it != ready_.end(); ++it) {
     const TrialId id = it->second;
@@ -210,6 +214,12 @@ std::optional<Assignment> PbtScheduler::ResumeReady(bool force, double now) {
     const auto index = static_cast<std::size_t>(id);
     if (!force && index < lent_.size() && lent_[index] > 0) continue;  // a recipient is copying it
     TrialRecord& member = MutableTrial(id);
+    const auto fits = [&](double from) { return RunBudget(from) - from <= max_units; };
+    // Checked before a donor is drawn too: a run that does not fit changes nothing.
+    if (!fits(member.checkpoint_step)) {
+      unfit = true;
+      continue;
+    }
     TrialId donor = -1;
     if (!pbt().synchronous && member.checkpoint_step >= pbt().burn_in && member.restore_from < 0) {
       if (looked_at++ >= kWaitingLookedAt && !force) return std::nullopt;
@@ -218,6 +228,10 @@ std::optional<Assignment> PbtScheduler::ResumeReady(bool force, double now) {
       // A donor that is running pauses at its next ready point: wait for it.
       const bool donor_coming = std::any_of(top.begin(), top.end(), [this](TrialId t) { return on_worker(t); });
       if (donor < 0 && donor_coming && !force) continue;
+    }
+    if (donor >= 0 && !fits(trial(donor).checkpoint_step)) {
+      unfit = true;
+      continue;
     }
     ready_.erase(it);
     if (donor >= 0) Exploit(member, donor, member.config, now);
@@ -258,18 +272,19 @@ void PbtScheduler::CloseGeneration(double now) {
   generation_point_ = NextReadyPoint(point, pbt().perturbation_interval, options_.max_budget);
 }
 
-NextAction PbtScheduler::PolicyNext(double now, double /*max_units*/) {
+NextAction PbtScheduler::PolicyNext(double now, double max_units) {
+  bool unfit = false;  // work is left that does not fit in max_units
   for (int pass = 0; pass < 2; ++pass) {
     while (!vacant_.empty() || static_cast<std::int64_t>(members_.size()) < population()) {
       const int slot = vacant_.empty() ? static_cast<int>(members_.size()) : vacant_.front();
       bool filled = false;
-      std::optional<Assignment> started = FillSlot(slot, filled, now);
+      std::optional<Assignment> started = FillSlot(slot, max_units, filled, unfit, now);
       if (!filled) break;
       if (!vacant_.empty() && vacant_.front() == slot) vacant_.pop_front();
       if (started) return *started;
     }
-    if (std::optional<Assignment> resumed = ResumeReady(false, now)) return *resumed;
-    if (running() > 0) return Wait{};
+    if (std::optional<Assignment> resumed = ResumeReady(false, max_units, unfit, now)) return *resumed;
+    if (running() > 0 || unfit) return Wait{};
     // Nothing runs: a synchronous generation is complete (a crashed member left it
     // when it crashed, so nobody is waited for).
     if (pbt().synchronous && pass == 0 && !ReachedBudget(generation_point_, options_.max_budget)) {
@@ -279,8 +294,8 @@ NextAction PbtScheduler::PolicyNext(double now, double /*max_units*/) {
     break;
   }
   // Nothing runs, so nothing a paused member waits for can happen: resume it anyway.
-  if (std::optional<Assignment> resumed = ResumeReady(true, now)) return *resumed;
-  return Done{};
+  if (std::optional<Assignment> resumed = ResumeReady(true, max_units, unfit, now)) return *resumed;
+  return unfit ? NextAction{Wait{}} : NextAction{Done{}};
 }
 
 Decision PbtScheduler::OnReport(TrialRecord& trial, double step, double /*key*/, double /*now*/) {

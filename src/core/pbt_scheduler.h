@@ -85,12 +85,15 @@ class PbtScheduler final : public SchedulerBase {
   void Release(TrialRecord& trial);  // its run has started from its donor's copy
   // A new member for `slot`: an exploit of a donor when one can lend, else a fresh
   // sample. `filled` says whether the slot has a member now; the Assignment is there
-  // when that member starts at once (a replacement that exploits waits, paused).
-  std::optional<Assignment> FillSlot(int slot, bool& filled, double now);
+  // when that member starts at once (a replacement that exploits waits, paused). A
+  // fresh sample whose first run adds more than `max_units` is not drawn (`unfit`).
+  std::optional<Assignment> FillSlot(int slot, double max_units, bool& filled, bool& unfit, double now);
   // The paused member trained least that may go on (not lent, and in asynchronous
-  // mode not waiting for a donor to pause), after its exploit decision. `force`: the
-  // first paused member, whatever it waits for (nothing runs that could end a wait).
-  std::optional<Assignment> ResumeReady(bool force, double now);
+  // mode not waiting for a donor to pause), after its exploit decision, and whose run
+  // adds at most `max_units` (those that would add more set `unfit` and stay as they
+  // are). `force`: the first paused member, whatever it waits for (nothing runs that
+  // could end a wait).
+  std::optional<Assignment> ResumeReady(bool force, double max_units, bool& unfit, double now);
   // Synchronous: every live member has reached the generation's ready point.
   void CloseGeneration(double now);
   double RunBudget(double from_step) const;

@@ -12,10 +12,12 @@ namespace mpitune {
 ShaScheduler::ShaScheduler(const SearchSpace& space, const SchedulerOptions& options)
     : SchedulerBase(space, options), budgets_(RungBudgets(options.min_budget, options.max_budget, options.eta)) {}
 
-NextAction ShaScheduler::PolicyNext(double now, double /*max_units*/) {
+NextAction ShaScheduler::PolicyNext(double now, double max_units) {
   for (;;) {
     if (rung_ == 0 && rung0_open_) {
       if (CanStartNewTrial()) {
+        // Near a deadline the rung stays open for a later resume with more time.
+        if (budgets_[0] > max_units) return Wait{};
         if (std::optional<Assignment> started = StartNewTrial(0, 0, budgets_[0], now)) {
           members_.push_back(started->trial);
           member_keys_.push_back(std::numeric_limits<double>::quiet_NaN());
@@ -26,8 +28,11 @@ NextAction ShaScheduler::PolicyNext(double now, double /*max_units*/) {
       rung0_open_ = false;
     }
     if (launched_ < members_.size()) {
-      const TrialId id = members_[launched_++];
-      return ResumeTrial(id, rung_, budgets_[static_cast<std::size_t>(rung_)], now);
+      const TrialId id = members_[launched_];
+      const double budget = budgets_[static_cast<std::size_t>(rung_)];
+      if (budget - trial(id).checkpoint_step > max_units) return Wait{};
+      ++launched_;
+      return ResumeTrial(id, rung_, budget, now);
     }
     if (recorded_ < members_.size()) return Wait{};  // the rung barrier
     if (!AdvanceRung(now)) return running() > 0 ? NextAction{Wait{}} : NextAction{Done{}};

@@ -112,10 +112,59 @@ TEST(NextWithin, HyperbandStartsOnlyBracketsWhoseFirstRunFits) {
   EXPECT_EQ(none->trial_count(), 0u);
 }
 
-TEST(NextWithin, ShaIgnoresTheLimitAndTheCallerChecks) {
+TEST(NextWithin, ShaStartsAndPromotesOnlyWhatFits) {
   auto scheduler = MakeScheduler(OneParamSpace(), Options(SchedulerKind::kSha, 1, 9, 3));
-  EXPECT_DOUBLE_EQ(ExpectAssignment(scheduler->NextWithin(0, 0.5)).budget, 1.0);
-  EXPECT_FALSE(IsDone(scheduler->NextWithin(0, 0.5)));
+  const SavedState before = Saved(*scheduler);
+  EXPECT_TRUE(IsWait(scheduler->NextWithin(0, 0.5)));
+  EXPECT_EQ(scheduler->trial_count(), 0u);
+  EXPECT_TRUE(Saved(*scheduler) == before);
+  for (int i = 0; i < 3; ++i) {
+    const Assignment a = ExpectAssignment(scheduler->NextWithin(0, 1.0));
+    scheduler->Report(a.trial, a.budget, static_cast<double>(a.trial), 0);
+    scheduler->Finished(a.trial, TrialOutcome::kExited, 0);
+  }
+  // The rung closes: trial 0 goes on to rung 1, +2 units.
+  EXPECT_TRUE(IsWait(scheduler->NextWithin(1, 1.5)));
+  EXPECT_FALSE(IsDone(scheduler->NextWithin(1, 1.5)));
+  const Assignment promoted = ExpectAssignment(scheduler->NextWithin(1, 2.0));
+  EXPECT_EQ(promoted.trial, 0);
+  EXPECT_EQ(promoted.rung, 1);
+}
+
+// PBT: two members, ready points every 2 units up to 6.
+SchedulerOptions PbtOptions(bool synchronous) {
+  SchedulerOptions options = Options(SchedulerKind::kPbt, 1, 6, 10);
+  options.pbt.population = 2;
+  options.pbt.perturbation_interval = 2;
+  options.pbt.synchronous = synchronous;
+  EXPECT_TRUE(ValidateSchedulerOptions(options).ok());
+  return options;
+}
+
+TEST(NextWithin, PbtStartsAndResumesOnlyMembersWhoseRunFits) {
+  for (bool synchronous : {false, true}) {
+    auto scheduler = MakeScheduler(OneParamSpace(), PbtOptions(synchronous));
+    EXPECT_TRUE(IsWait(scheduler->NextWithin(0, 1.0))) << synchronous;
+    EXPECT_EQ(scheduler->trial_count(), 0u);
+    for (int i = 0; i < 2; ++i) {
+      const Assignment a = ExpectAssignment(scheduler->NextWithin(0, 2.0));
+      EXPECT_DOUBLE_EQ(a.budget, 2.0);
+      scheduler->Report(a.trial, 2.0, 1.0, 1);
+      scheduler->Finished(a.trial, TrialOutcome::kExited, 1);
+    }
+    // Nothing runs: a member's next interval (+2) that does not fit leaves the study
+    // open (Wait, not Done) for a later resume with more time. Synchronous, the
+    // complete generation closes first (as with any limit); then nothing changes.
+    if (synchronous) {
+      EXPECT_TRUE(IsWait(scheduler->NextWithin(2, 1.5)));
+    }
+    const SavedState before = Saved(*scheduler);
+    EXPECT_TRUE(IsWait(scheduler->NextWithin(2, 1.5))) << synchronous;
+    EXPECT_TRUE(Saved(*scheduler) == before) << synchronous;
+    const Assignment resumed = ExpectAssignment(scheduler->NextWithin(2, 2.0));
+    EXPECT_DOUBLE_EQ(resumed.budget, 4.0);
+    EXPECT_DOUBLE_EQ(resumed.resume_step, 2.0);
+  }
 }
 
 }  // namespace

@@ -130,20 +130,6 @@ void Dispatcher::MaybeReplan(double now) {
   }
 }
 
-bool Dispatcher::RefuseForDeadline(const Assignment& assignment, double now) {
-  const double units = (assignment.budget - assignment.resume_step) * deadline_.Subset(assignment.budget);
-  if (deadline_.Fits(units, now)) return false;
-  // The scheduler takes it back as it takes back any interrupted run (a promotion
-  // stays owed, a new trial is started later), and a resumed study with more time
-  // picks it up. The history shows it as a run interrupted at once, saying why.
-  if (options_.store != nullptr) {
-    options_.store->RunEnded(assignment.trial, 0, 0.0, "not started: not expected to end by the study's deadline");
-  }
-  scheduler_.Finished(assignment.trial, TrialOutcome::kInterrupted, now);
-  closed_by_deadline_ = true;
-  return true;
-}
-
 Status Dispatcher::HandOut(double now, const AssignFn& assign) {
   CheckDeadline(now);
   while (!done_ && !stopping_ && !closed_by_deadline_ && !idle_.empty()) {
@@ -155,7 +141,7 @@ Status Dispatcher::HandOut(double now, const AssignFn& assign) {
     }
     // Near the deadline the scheduler offers only what fits (a short run rather than
     // an idle worker); the limit counts whole-data units, so a proxy run's is an
-    // upper bound of its cost. RefuseForDeadline still checks what comes back.
+    // upper bound of its cost.
     const double max_units = deadline_.UnitsThatFit(now);
     NextAction action = scheduler_.NextWithin(now, max_units);
     if (std::holds_alternative<Done>(action)) {
@@ -178,10 +164,6 @@ Status Dispatcher::HandOut(double now, const AssignFn& assign) {
       break;
     }
     const Assignment& assignment = std::get<Assignment>(action);
-    if (RefuseForDeadline(assignment, now)) {
-      CheckDeadline(now);
-      break;
-    }
     idle_.pop();
     if (!progress_.empty()) {
       progress_[static_cast<std::size_t>(worker)] =

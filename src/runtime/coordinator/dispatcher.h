@@ -135,9 +135,6 @@ class Dispatcher {
     double time = 0.0;
     double subset = 1.0;  // a proxy task's data fraction: units cost in proportion
   };
-  // Hands `assignment` back to the scheduler when it cannot end by the deadline: the
-  // deadline closes the study to new work (the scheduler would offer it again).
-  bool RefuseForDeadline(const Assignment& assignment, double now);
   void StopForDeadline();
   // Re-plans max_trials and max_budget from the measured unit cost, at 4 reports per
   // live worker, then at each 4x as many.
