@@ -240,12 +240,11 @@ class Scheduler {
   // first rung, a study that has ended) and for PBT, whose population it sets. The
   // study store journals each change, so a resumed study replays it.
   virtual bool SetMaxTrials(std::int64_t max_trials);
-  // The budget the best trials train to, re-planned from measured costs where the
-  // study's rungs allow it: PBT moves it (the ready points stay at the same interval)
-  // while no member has reached it, to no less than any run was handed out to; SHA
-  // lowers it to one of its rung budgets while its bracket is in the first rung,
-  // keeping two rungs. Says whether it changed anything; false for the other
-  // schedulers and once the study has ended. Journaled like SetMaxTrials.
+  // The budget PBT's members train to, re-planned from measured costs: it moves (the
+  // ready points stay at the same interval) while no member has reached it, to no
+  // less than any run was handed out to. Says whether it changed anything; false for
+  // the other schedulers (their rungs are fixed by it) and once the study has ended.
+  // Journaled like SetMaxTrials.
   virtual bool SetMaxBudget(double max_budget);
 
   // Complete state, RNG and sampler included: Load(Save()) into a scheduler made

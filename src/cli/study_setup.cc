@@ -75,7 +75,7 @@ bool ReplansMaxTrials(const StudyConfig& config) {
 
 bool ReplansMaxBudget(const StudyConfig& config) {
   const bool proxy = config.trial.min_subset > 0.0 && config.trial.min_subset < 1.0;
-  return (config.scheduler.kind == SchedulerKind::kSha || config.scheduler.kind == SchedulerKind::kPbt) && !proxy &&
+  return config.scheduler.kind == SchedulerKind::kPbt && !proxy &&
          std::ranges::find(config.derived, std::string("scheduler.max_budget")) != config.derived.end();
 }
 

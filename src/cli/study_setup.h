@@ -47,7 +47,7 @@ DeadlineOptions DeadlineFor(const StudyConfig& config, double time_budget);
 
 // Whether the study's max_trials is the time plan's to re-make from measured costs.
 bool ReplansMaxTrials(const StudyConfig& config);
-// Whether its max_budget is (SHA lowers it, PBT raises it; not with a proxy task).
+// Whether its max_budget is (PBT's, when no proxy task ties data fractions to it).
 bool ReplansMaxBudget(const StudyConfig& config);
 
 // The time plan for `config` on `workers` with `time_budget` seconds, from `unit_seconds`

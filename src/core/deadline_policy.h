@@ -27,8 +27,8 @@ struct DeadlineOptions {
   // The time plan derived max_trials: re-plan it as the measured cost of a unit comes
   // in (rank 0's Dispatcher, with ReplanMaxTrials).
   bool replan_max_trials = false;
-  // Likewise max_budget (ReplanMaxBudget), where the plan derived it and no proxy task
-  // ties the runs' data fractions to it.
+  // Likewise PBT's max_budget (ReplanMaxBudget), where the plan derived it and no
+  // proxy task ties the runs' data fractions to it.
   bool replan_max_budget = false;
   // study.expected_time_ratio with no deadline yet (no unit cost was known): once
   // kRatioObservations costs are measured, the deadline becomes time_ratio x

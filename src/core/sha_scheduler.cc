@@ -74,16 +74,6 @@ bool ShaScheduler::AdvanceRung(double now) {
   return true;
 }
 
-bool ShaScheduler::ChangeMaxBudget(double max_budget) {
-  if (rung_ != 0 || !(max_budget < options_.max_budget)) return false;
-  std::size_t top = 1;
-  while (top + 1 < budgets_.size() && budgets_[top + 1] <= max_budget * (1.0 + 1e-9)) ++top;
-  if (top + 1 >= budgets_.size()) return false;
-  budgets_.resize(top + 1);
-  options_.max_budget = budgets_.back();
-  return true;
-}
-
 void ShaScheduler::RecordResult(const TrialRecord& trial, double key) {
   const auto it = std::lower_bound(members_.begin(), members_.end(), trial.id);
   if (it == members_.end() || *it != trial.id) return;

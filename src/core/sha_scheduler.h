@@ -24,10 +24,6 @@ class ShaScheduler final : public SchedulerBase {
   Status LoadPolicy(const SavedState& state) override;
   const char* PolicyName() const override { return "sha"; }
   bool TakesMoreTrials() const override { return rung_ == 0 && rung0_open_; }
-  // Lowers max_budget to the largest rung budget at most `max_budget`, dropping the
-  // rungs above it, while the bracket is in its first rung; two rungs always remain
-  // (the trials paused at the first have a rung to be promoted to).
-  bool ChangeMaxBudget(double max_budget) override;
 
  private:
   int top_rung() const { return static_cast<int>(budgets_.size()) - 1; }

@@ -340,24 +340,21 @@ std::optional<std::int64_t> ReplanMaxTrials(const SchedulerOptions& options, con
 
 std::optional<double> ReplanMaxBudget(const SchedulerOptions& options, const DeadlineOptions& deadline,
                                       std::int64_t workers, double unit_seconds) {
-  SchedulerKeysGiven keep{.max_trials = true, .min_budget = true, .max_budget = false, .eta = true};
-  if (options.kind == SchedulerKind::kPbt) {
-    keep.population = true;
-    keep.perturbation_interval = true;
-  } else if (options.kind != SchedulerKind::kSha) {
-    return std::nullopt;
-  }
-  const std::optional<TimePlan> plan = Replan(options, keep, deadline, workers, unit_seconds);
+  if (options.kind != SchedulerKind::kPbt) return std::nullopt;
+  const std::optional<TimePlan> plan = Replan(options,
+                                              SchedulerKeysGiven{.max_trials = true,
+                                                                 .min_budget = true,
+                                                                 .max_budget = false,
+                                                                 .eta = true,
+                                                                 .population = true,
+                                                                 .perturbation_interval = true},
+                                              deadline, workers, unit_seconds);
   if (!plan) return std::nullopt;
   const double planned = plan->scheduler.max_budget;
-  if (options.kind == SchedulerKind::kPbt) {
-    // Small moves are noise in the measurement, not a better plan. Down, it takes a
-    // larger one: members the deadline stops a little short of max_budget lose little,
-    // while members that complete early leave their workers idle to the deadline.
-    if (!(planned > 1.1 * options.max_budget || planned < 0.8 * options.max_budget)) return std::nullopt;
-  } else if (!(planned < options.max_budget)) {
-    return std::nullopt;
-  }
+  // Small moves are noise in the measurement, not a better plan. Down, it takes a
+  // larger one: members the deadline stops a little short of max_budget lose little,
+  // while members that complete early leave their workers idle to the deadline.
+  if (!(planned > 1.1 * options.max_budget || planned < 0.8 * options.max_budget)) return std::nullopt;
   return planned;
 }
 

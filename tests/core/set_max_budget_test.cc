@@ -1,7 +1,6 @@
 // Scheduler::SetMaxBudget, the time plan re-made from measured costs: PBT's members
 // train to a new max_budget (never below what a run was handed out to, never once one
-// completed), SHA drops its top rungs while in its first rung (two always remain), and
-// the other schedulers keep theirs.
+// completed); the other schedulers keep theirs.
 #include <cmath>
 #include <vector>
 
@@ -77,35 +76,9 @@ TEST(SetMaxBudget, SynchronousPbtEndsTheOpenGenerationAtALoweredMaxBudget) {
   EXPECT_TRUE(IsDone(scheduler->Next(2)));
 }
 
-TEST(SetMaxBudget, ShaDropsTopRungsWhileInItsFirstRungKeepingTwo) {
-  // Rungs 1, 3, 9, 27.
-  auto scheduler = MakeScheduler(OneParamSpace(), Options(SchedulerKind::kSha, 1, 27, 6));
-  EXPECT_FALSE(scheduler->SetMaxBudget(81));
-  EXPECT_TRUE(scheduler->SetMaxBudget(10));
-  EXPECT_DOUBLE_EQ(scheduler->options().max_budget, 9);
-  EXPECT_TRUE(scheduler->SetMaxBudget(2));
-  EXPECT_DOUBLE_EQ(scheduler->options().max_budget, 3);
-  EXPECT_FALSE(scheduler->SetMaxBudget(1));
-  for (int i = 0; i < 6; ++i) {
-    const Assignment a = ExpectAssignment(scheduler->Next(0));
-    scheduler->Report(a.trial, a.budget, static_cast<double>(a.trial), 0);
-    scheduler->Finished(a.trial, TrialOutcome::kExited, 0);
-  }
-  // The best 6/3 = 2 go to the top rung, now at 3, and complete there.
-  for (int i = 0; i < 2; ++i) {
-    const Assignment a = ExpectAssignment(scheduler->Next(1));
-    EXPECT_EQ(a.rung, 1);
-    EXPECT_DOUBLE_EQ(a.budget, 3);
-    EXPECT_FALSE(scheduler->SetMaxBudget(2.5));
-    scheduler->Report(a.trial, 3, 0.5, 1);
-    scheduler->Finished(a.trial, TrialOutcome::kExited, 1);
-    EXPECT_EQ(scheduler->trial(a.trial).state, TrialState::kCompleted);
-  }
-  EXPECT_TRUE(IsDone(scheduler->Next(2)));
-}
-
 TEST(SetMaxBudget, OtherSchedulersKeepTheirs) {
-  for (SchedulerKind kind : {SchedulerKind::kAsha, SchedulerKind::kHyperband, SchedulerKind::kFifo}) {
+  for (SchedulerKind kind :
+       {SchedulerKind::kSha, SchedulerKind::kAsha, SchedulerKind::kHyperband, SchedulerKind::kFifo}) {
     auto scheduler = MakeScheduler(OneParamSpace(), Options(kind, 1, 27, 6));
     EXPECT_FALSE(scheduler->SetMaxBudget(9)) << SchedulerKindName(kind);
     EXPECT_FALSE(scheduler->SetMaxBudget(81)) << SchedulerKindName(kind);
