@@ -7,7 +7,8 @@
 //   build/bench/time_budget_grid_bench [--full] [--no-replan]
 //
 // --no-replan: the plan made once from the estimate, never re-made from measured costs
-// (the runtime re-plans max_trials by default), for before/after comparisons.
+// (the runtime re-plans max_trials, and PBT's max_budget, by default), for before/after
+// comparisons.
 // A budget unit takes 30 s on average and a stopped trial 10 s to end.
 #include <algorithm>
 #include <cstdint>

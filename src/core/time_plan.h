@@ -27,7 +27,7 @@
 // for hyperband it is divided by eta until Li et al.'s bracket sizes fit. min_budget,
 // when not given, stays 1 but at most max_budget / eta (at least two rungs). Settings
 // the config gives explicitly are kept (`derived` lists those the plan chose). As
-// measured costs arrive, rank 0's Dispatcher re-plans max_trials and max_budget
+// measured costs arrive, rank 0's Dispatcher re-plans max_trials and PBT's max_budget
 // (ReplanMaxTrials, ReplanMaxBudget) where the plan derived them; the deadline
 // (DeadlinePolicy) holds whatever the estimates.
 #pragma once

@@ -27,7 +27,8 @@ struct BudgetedStudySpec {
   // false: the scheduler's default settings (max_trials 100, max_budget 81 unless
   // given), cut at the deadline.
   bool plan = true;
-  // With the plan: re-plan max_trials as measured costs come in (the runtime's rule).
+  // With the plan: re-plan max_trials (and PBT's max_budget) as measured costs come in
+  // (the runtime's rule).
   bool replan = true;
   std::uint64_t seed = 1;
 };

@@ -42,7 +42,7 @@ struct SimulationResult {
   std::optional<TrialId> best_trial;
   double best_value = 0.0;
   std::int64_t exploits = 0;       // population-based training's exploits
-  std::int64_t replans = 0;        // max_trials re-planned from measured costs
+  std::int64_t replans = 0;        // max_trials / max_budget re-planned from measured costs
 };
 
 SimulationResult Simulate(Scheduler& scheduler, const Objective& objective,
