@@ -88,6 +88,9 @@ struct Study {
   MetricMode mode = MetricMode::kMin;
   std::string config_yaml;
   double time_budget = 0.0;  // seconds of study time, 0: none
+  // The settings the time plan chose ("scheduler.max_trials", ...); the config gave
+  // the rest. Their values, re-planned from measured costs, are in `scheduler`.
+  std::vector<std::string> derived;
   SearchSpace space;
   SchedulerOptions scheduler;
   std::vector<double> rung_budgets;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_errors.h"
@@ -59,13 +60,17 @@ std::string Describe(const Study& study) {
   return DescribeStudy(config);
 }
 
-// "time: 4.0 min used of 1.0 h (56 min left)", or "time: 4.0 min used (no time budget)".
+// "time: 4.0 min used of 1.0 h (56 min left); planned: scheduler.max_trials", or
+// "time: 4.0 min used (no time budget)".
 std::string DescribeTime(const Study& study) {
   const double budget = study.time_budget;
   if (budget <= 0.0) return fmt::format("time: {} used (no time budget)", FormatSeconds(study.study_time));
   const double left = std::max(0.0, budget - study.study_time);
-  return fmt::format("time: {} used of {} ({}{})", FormatSeconds(study.study_time), FormatSeconds(budget),
-                     left > 0.0 ? FormatSeconds(left) + " left" : "none left", left > 0.0 ? "" : ": deadline reached");
+  std::string line = fmt::format("time: {} used of {} ({}{})", FormatSeconds(study.study_time), FormatSeconds(budget),
+                                 left > 0.0 ? FormatSeconds(left) + " left" : "none left",
+                                 left > 0.0 ? "" : ": deadline reached");
+  if (!study.derived.empty()) line += fmt::format("; planned: {}", fmt::join(study.derived, ", "));
+  return line;
 }
 
 // "finished", "stopped", "open: written now by a running process (last write 0.2 s
@@ -116,6 +121,7 @@ Json StatusJson(const Study& study) {
   out["events"] = study.events;
   out["max_trials"] = study.scheduler.max_trials;
   out["max_budget"] = study.scheduler.max_budget;
+  out["derived"] = study.derived;
   // Study time: every session's, as the study clock counts it (resumes go on from it).
   out["time_used"] = study.study_time;
   const double budget = study.time_budget;

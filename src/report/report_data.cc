@@ -361,6 +361,7 @@ Json Summary(const Study& study) {
               {"max_budget", study.scheduler.max_budget},
               {"eta", study.scheduler.eta},
               {"time_used", study.study_time},
+              {"derived", study.derived},
               {"rung_budgets", study.rung_budgets},
               {"config_yaml", study.config_yaml}};
   const double budget = study.time_budget;

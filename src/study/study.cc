@@ -64,6 +64,7 @@ Study BuildStudy(const StudyParts& parts) {
   study.mode = definition.scheduler.mode;
   study.config_yaml = definition.config_yaml;
   study.time_budget = StoredTimeBudget(definition, parts.path);
+  study.derived = definition.derived.value_or(std::vector<std::string>{});
   study.space = definition.space;
   study.scheduler = definition.scheduler;
   // PBT's "rungs" are its ready points, up to millions of them: a trial's value there

@@ -79,6 +79,23 @@ TEST_F(TimeBudgetCliTest, StatusShowsTheTimeUsedAndLeft) {
   EXPECT_NE(json.out.find("\"time_left\": "), std::string::npos) << json.out;
 }
 
+TEST_F(TimeBudgetCliTest, StatusNamesTheSettingsThePlanChose) {
+  // 1 h at 10 min a unit on one worker: a handful of units, max_trials from the plan.
+  WriteConfig("study:\n  name: p\n  time_budget: 1h\nspace:\n  x1: {type: uniform, low: -5, high: 10}\n"
+              "  x2: {type: uniform, low: 0, high: 15}\n"
+              "scheduler:\n  type: asha\n  min_budget: 1\n  max_budget: 3\n"
+              "trial:\n  objective: branin\n  unit_seconds: 600\n");
+  const Invocation run = Run({"run", "study.yaml", "-q"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const Invocation status = Run({"status", "p.h5"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find(" used of 3600.000 s ("), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("; planned: scheduler.max_trials"), std::string::npos) << status.out;
+  const Invocation json = Run({"status", "p.h5", "--json"});
+  EXPECT_NE(json.out.find("\"derived\": [\n    \"scheduler.max_trials\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"max_budget\": 3.0"), std::string::npos) << json.out;
+}
+
 TEST_F(TimeBudgetCliTest, ARunsTimeBudgetIsStoredInTheStudyFile) {
   // The config has no budget; the run's --time-budget is the study's from then on.
   WriteConfig("study:\n  name: p\nspace:\n  x1: {type: uniform, low: -5, high: 10}\n"
