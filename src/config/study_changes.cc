@@ -76,6 +76,17 @@ std::vector<std::string> StudyConfigChanges(const StudyConfig& stored, const Stu
   Compare(changes, "scheduler.sampler", std::string(SamplerKindName(a.sampler.kind)),
           std::string(SamplerKindName(b.sampler.kind)));
   Compare(changes, "scheduler.grid_points", a.sampler.grid_points, b.sampler.grid_points);
+  if (a.kind == SchedulerKind::kPbt && b.kind == SchedulerKind::kPbt) {
+    CompareGiven(changes, requested, "scheduler.population", a.pbt.population, b.pbt.population);
+    CompareGiven(changes, requested, "scheduler.perturbation_interval", a.pbt.perturbation_interval,
+                 b.pbt.perturbation_interval);
+    Compare(changes, "scheduler.quantile", a.pbt.quantile, b.pbt.quantile);
+    Compare(changes, "scheduler.perturbation_factors", fmt::format("[{:g}, {:g}]", a.pbt.factor_down, a.pbt.factor_up),
+            fmt::format("[{:g}, {:g}]", b.pbt.factor_down, b.pbt.factor_up));
+    Compare(changes, "scheduler.resample_probability", a.pbt.resample_probability, b.pbt.resample_probability);
+    Compare(changes, "scheduler.burn_in", a.pbt.burn_in, b.pbt.burn_in);
+    Compare(changes, "scheduler.synchronous", a.pbt.synchronous, b.pbt.synchronous);
+  }
   return changes;
 }
 

@@ -117,6 +117,28 @@ TEST(StudyConfigChanges, SchedulerOptions) {
   EXPECT_THAT(Changes(Edited("max_budget: 9", "max_budget: 27")), ElementsAre(StartsWith("scheduler.max_budget:")));
 }
 
+TEST(StudyConfigChanges, PbtOptions) {
+  const std::string stored = Edited("type: asha", "type: pbt\n  population: 4\n  perturbation_interval: 2");
+  const auto changes = [&stored](const std::string& from, const std::string& to) {
+    std::string requested = stored;
+    requested.replace(requested.find(from), from.size(), to);
+    return StudyConfigChanges(testing::ParseConfigOrDie(stored, "stored.yaml"),
+                              testing::ParseConfigOrDie(requested, "requested.yaml"));
+  };
+  EXPECT_THAT(changes("population: 4", "population: 6"), ElementsAre("scheduler.population: 4 -> 6"));
+  EXPECT_THAT(changes("perturbation_interval: 2", "perturbation_interval: 3"),
+              ElementsAre("scheduler.perturbation_interval: 2 -> 3"));
+  EXPECT_THAT(changes("population: 4", "population: 4\n  quantile: 0.5"),
+              ElementsAre("scheduler.quantile: 0.25 -> 0.5"));
+  EXPECT_THAT(changes("population: 4", "population: 4\n  perturbation_factors: [0.5, 2]"),
+              ElementsAre("scheduler.perturbation_factors: [0.8, 1.2] -> [0.5, 2]"));
+  EXPECT_THAT(changes("population: 4", "population: 4\n  synchronous: true"),
+              ElementsAre("scheduler.synchronous: false -> true"));
+  EXPECT_THAT(changes("population: 4", "population: 4\n  burn_in: 3"), ElementsAre("scheduler.burn_in: 0 -> 3"));
+  EXPECT_THAT(changes("population: 4", "population: 4\n  resample_probability: 0"),
+              ElementsAre("scheduler.resample_probability: 0.25 -> 0"));
+}
+
 TEST(StudyConfigChanges, HowTrialsRunIsNotAChange) {
   EXPECT_THAT(Changes(Edited("timeout: 30", "timeout: 600")), IsEmpty());
   EXPECT_THAT(Changes(Edited("timeout: 30", "timeout: 30\n  lost_after: 60")), IsEmpty());
