@@ -108,8 +108,10 @@ std::size_t ParzenEstimator::Category(std::size_t axis, double unit) const {
 
 double ParzenEstimator::LogDensity(std::span<const double> unit) const {
   const std::size_t dims = axes_.size();
-  std::vector<double> terms;
-  terms.reserve(rows_ + 1);
+  // Called twice per candidate, for every candidate of every new trial: one buffer per
+  // thread rather than an allocation per call.
+  thread_local std::vector<double> terms;
+  terms.clear();
   terms.push_back(log_prior_);
   for (std::size_t r = 0; r < rows_; ++r) {
     double term = 0.0;
