@@ -85,15 +85,23 @@ void PrintRunFigures(const RunSummary& summary) {
   }
   if (!summary.replans.empty()) {
     const RunSummary::Replan& first = summary.replans.front();
-    std::string trials = std::to_string(first.max_trials_before);
-    std::string budgets = fmt::format("{:g}", first.max_budget_before);
+    std::string trials = fmt::format("max_trials {}", first.max_trials_before);
+    std::string budgets = fmt::format("max_budget {:g}", first.max_budget_before);
+    bool trials_moved = false;
+    bool budget_moved = false;
     for (const RunSummary::Replan& replan : summary.replans) {
-      if (replan.max_trials_after != replan.max_trials_before) trials += fmt::format(" -> {}", replan.max_trials_after);
-      if (replan.max_budget_after != replan.max_budget_before) budgets += fmt::format(" -> {:g}", replan.max_budget_after);
+      if (replan.max_trials_after != replan.max_trials_before) {
+        trials += fmt::format(" -> {}", replan.max_trials_after);
+        trials_moved = true;
+      }
+      if (replan.max_budget_after != replan.max_budget_before) {
+        budgets += fmt::format(" -> {:g}", replan.max_budget_after);
+        budget_moved = true;
+      }
     }
     std::vector<std::string> changes;
-    if (trials.find("->") != std::string::npos) changes.push_back("max_trials " + trials);
-    if (budgets.find("->") != std::string::npos) changes.push_back("max_budget " + budgets);
+    if (trials_moved) changes.push_back(trials);
+    if (budget_moved) changes.push_back(budgets);
     fmt::print("time plan re-made from measured costs: {} (last at {:g} s a budget unit)\n", fmt::join(changes, ", "),
                summary.replans.back().unit_seconds);
   }

@@ -51,9 +51,6 @@ Status AsBadInput(const Status& status, const std::string& path) {
                                                                             : status.message());
 }
 
-// One attempt at reading the snapshot and the journal after it. A journal that does
-// not start right after the snapshot means a writer replaced both between our two
-// reads (status of a running study): the caller reads again.
 // The snapshot file's identity: a snapshot replaces it whole (rename), so a new one
 // is a new inode.
 std::optional<std::pair<dev_t, ino_t>> FileIdentity(const std::string& path) {
@@ -62,6 +59,9 @@ std::optional<std::pair<dev_t, ino_t>> FileIdentity(const std::string& path) {
   return std::make_pair(info.st_dev, info.st_ino);
 }
 
+// One attempt at reading the snapshot and the journal after it. A journal that does
+// not start right after the snapshot means a writer replaced both between our two
+// reads (status of a running study): the caller reads again.
 Result<StoredStudy> ReadOnce(const std::string& path, const DefinitionUpgrade* upgrade, bool& gap) {
   gap = false;
   const auto snapshot_identity = FileIdentity(path);
